@@ -1,0 +1,95 @@
+/**
+ * OpenAI-compatible chat completion types (the subset Petit implements), so code written for OpenAI's
+ * client can call Petit unchanged. `stream` is the discriminant: `true` gives chunks, otherwise one completion.
+ */
+
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+export interface ChatCompletionRequestBase {
+  messages: ChatMessage[];
+  /** Model id; optional, defaults to the loaded model. */
+  model?: string;
+  max_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  stop?: string | string[];
+  seed?: number;
+  /** Return the log-probability of each generated token (used by the router as a confidence signal). */
+  logprobs?: boolean;
+  /** Cancels the request; rejects with a PetitError whose code is `aborted` (and name `AbortError`). */
+  signal?: AbortSignal;
+}
+
+export interface ChatCompletionRequestNonStreaming extends ChatCompletionRequestBase {
+  stream?: false | null;
+}
+
+export interface ChatCompletionRequestStreaming extends ChatCompletionRequestBase {
+  stream: true;
+}
+
+export type ChatCompletionRequest = ChatCompletionRequestNonStreaming | ChatCompletionRequestStreaming;
+
+export type FinishReason = 'stop' | 'length' | 'abort';
+
+/** Where an answer was computed, as Firebase's hybrid inference labels `inferenceSource`. */
+export type InferenceSource = 'on-device' | 'remote';
+
+export interface CompletionUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  extra: {
+    /** Milliseconds from the call to the first generated token. */
+    time_to_first_token_ms: number;
+    prefill_tokens_per_s: number;
+    decode_tokens_per_s: number;
+    /** Milliseconds of the whole generation. */
+    total_ms: number;
+  };
+}
+
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+}
+
+export interface ChatCompletionChoice {
+  index: number;
+  message: { role: 'assistant'; content: string };
+  finish_reason: FinishReason;
+  logprobs: { content: TokenLogprob[] } | null;
+}
+
+export interface ChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: ChatCompletionChoice[];
+  usage: CompletionUsage;
+  inference_source: InferenceSource;
+}
+
+export interface ChatCompletionChunkChoice {
+  index: number;
+  delta: { role?: 'assistant'; content?: string };
+  finish_reason: FinishReason | null;
+  logprobs: { content: TokenLogprob[] } | null;
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  choices: ChatCompletionChunkChoice[];
+  /** Present on the last chunk only. */
+  usage?: CompletionUsage;
+  inference_source: InferenceSource;
+}
