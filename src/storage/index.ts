@@ -1,0 +1,63 @@
+/**
+ * Petit's storage: conversations, settings and API keys in IndexedDB.
+ *
+ *   const storage = await openStorage();
+ *   await storage.conversations.markInterrupted(); // once at startup
+ */
+import type { IDBPDatabase } from 'idb';
+import { ConversationStore, type ConversationStoreOptions } from './conversations.ts';
+import { DEFAULT_DB_NAME, openDatabase, type PetitDB } from './schema.ts';
+import { SecretStore } from './secrets.ts';
+import { SettingsStore } from './settings.ts';
+
+export interface OpenStorageOptions extends ConversationStoreOptions {
+  /** IndexedDB database name (tests use their own). */
+  name?: string;
+  /** Another tab opened a newer version of the database; this connection was closed. Ask the user to reload. */
+  onStale?: () => void;
+}
+
+export class PetitStorage {
+  readonly conversations: ConversationStore;
+  readonly settings: SettingsStore;
+  readonly secrets: SecretStore;
+  readonly name: string;
+  readonly #db: IDBPDatabase<PetitDB>;
+
+  constructor(db: IDBPDatabase<PetitDB>, name: string, options: ConversationStoreOptions = {}) {
+    this.#db = db;
+    this.name = name;
+    this.conversations = new ConversationStore(db, name, options);
+    this.settings = new SettingsStore(db);
+    this.secrets = new SecretStore(db);
+  }
+
+  /** Closes the connection; streaming writers are abandoned as on a page unload (their messages stay 'streaming'). */
+  close(): void {
+    this.conversations.abandonWriters();
+    this.#db.close();
+  }
+}
+
+export async function openStorage(options: OpenStorageOptions = {}): Promise<PetitStorage> {
+  const name = options.name ?? DEFAULT_DB_NAME;
+  const db = await openDatabase({ name, onStale: options.onStale });
+  return new PetitStorage(db, name, options);
+}
+
+export { ConversationStore, StreamingWriter, DEFAULT_TITLE } from './conversations.ts';
+export type { StreamingOptions, FinishOptions, ConversationStoreOptions } from './conversations.ts';
+export { SettingsStore, SETTINGS_DEFAULTS } from './settings.ts';
+export type { Settings, SettingKey } from './settings.ts';
+export { SecretStore } from './secrets.ts';
+export { DB_VERSION, DEFAULT_DB_NAME } from './schema.ts';
+export {
+  EXPORT_FORMAT,
+  EXPORT_VERSION,
+  validateExport,
+  parseJsonExport,
+  parseMarkdownExport,
+  toMarkdown,
+} from './export-format.ts';
+export type { ConversationExport } from './export-format.ts';
+export * from './types.ts';
