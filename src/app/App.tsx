@@ -1,0 +1,127 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { PetitEngine } from '../engine/petit-engine.ts';
+import { buildCatalog } from '../models/catalog.ts';
+import { ChatView } from './components/ChatView.tsx';
+import { Composer } from './components/Composer.tsx';
+import { DownloadProgress } from './components/DownloadProgress.tsx';
+import { ErrorBanner } from './components/ErrorBanner.tsx';
+import { ModelPicker } from './components/ModelPicker.tsx';
+import { SettingsDialog } from './components/SettingsDialog.tsx';
+import { StatusBar } from './components/StatusBar.tsx';
+import { usePetit } from './hooks/use-petit.ts';
+import { loadSettings, saveSettings, type AppSettings } from './settings.ts';
+
+export function App({ engine }: { engine: PetitEngine }) {
+  const [settings, setSettings] = useState<AppSettings>(loadSettings);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const catalog = useMemo(() => buildCatalog(import.meta.env.VITE_PETIT_EXTRA_MODELS), []);
+  const petit = usePetit(engine, settings.hubUrl);
+
+  useEffect(() => {
+    const root = document.documentElement;
+    if (settings.theme === 'system') delete root.dataset.theme;
+    else root.dataset.theme = settings.theme;
+  }, [settings.theme]);
+
+  const updateSettings = (next: AppSettings) => {
+    setSettings(next);
+    saveSettings(next);
+  };
+
+  const ready = petit.phase === 'ready';
+  const disabledReason =
+    petit.phase === 'loading' ? 'The model is loading…' : 'Load a model to start chatting';
+  const hubHost = (() => {
+    try {
+      return new URL(settings.hubUrl).host;
+    } catch {
+      return settings.hubUrl;
+    }
+  })();
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          <span className="logo" aria-hidden="true" />
+          <div>
+            <h1>Petit</h1>
+            <p className="tagline">Small models, on your device</p>
+          </div>
+        </div>
+        <div className="topbar-actions">
+          {petit.messages.length > 0 && (
+            <button type="button" className="button ghost" onClick={petit.clear} data-testid="new-chat">
+              New chat
+            </button>
+          )}
+          <button
+            type="button"
+            className="button ghost"
+            onClick={() => setSettingsOpen(true)}
+            data-testid="open-settings"
+            aria-haspopup="dialog"
+          >
+            Settings
+          </button>
+        </div>
+      </header>
+
+      <section className="model-bar">
+        <ModelPicker
+          catalog={catalog}
+          selectedId={settings.modelId}
+          busy={petit.phase === 'loading'}
+          onLoad={(entry, dtype) => {
+            updateSettings({ ...settings, modelId: entry.id });
+            void petit.loadModel(entry, dtype);
+          }}
+        />
+        <p className="muted hub-line">
+          Models come from <strong>{hubHost}</strong>. Your messages never leave this device.
+        </p>
+        {petit.error?.code === 'hub-unreachable' && (
+          <p className="warn" data-testid="hub-unreachable">
+            The model hub at {hubHost} cannot be reached. Check your connection, or set another hub in
+            Settings.
+          </p>
+        )}
+      </section>
+
+      {petit.download && <DownloadProgress download={petit.download} onCancel={petit.cancelLoad} />}
+      {petit.error && <ErrorBanner error={petit.error} onDismiss={petit.dismissError} />}
+
+      <main className="chat-area">
+        <ChatView
+          messages={petit.messages}
+          emptyHint={
+            ready
+              ? `${petit.runtime?.model ?? 'The model'} is ready. Ask it anything — it runs entirely on this device.`
+              : 'Pick a model above and press Load. It downloads once, then works offline.'
+          }
+        />
+      </main>
+
+      <div className="composer-wrap">
+        <Composer
+          disabled={!ready}
+          disabledReason={disabledReason}
+          generating={petit.generating}
+          onSend={(text) => void petit.send(text)}
+          onStop={petit.stop}
+        />
+        <StatusBar runtime={petit.runtime} usage={petit.lastUsage} />
+      </div>
+
+      <SettingsDialog
+        open={settingsOpen}
+        settings={settings}
+        onClose={() => setSettingsOpen(false)}
+        onSave={(next) => {
+          updateSettings(next);
+          setSettingsOpen(false);
+        }}
+      />
+    </div>
+  );
+}

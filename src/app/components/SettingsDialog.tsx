@@ -1,0 +1,85 @@
+import { useEffect, useRef, useState } from 'react';
+import { checkHubUrl, type AppSettings, type ThemeChoice } from '../settings.ts';
+
+interface Props {
+  open: boolean;
+  settings: AppSettings;
+  onSave: (settings: AppSettings) => void;
+  onClose: () => void;
+}
+
+export function SettingsDialog({ open, settings, onSave, onClose }: Props) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [hubUrl, setHubUrl] = useState(settings.hubUrl);
+  const [theme, setTheme] = useState<ThemeChoice>(settings.theme);
+  const problem = checkHubUrl(hubUrl);
+
+  useEffect(() => {
+    const d = dialog.current;
+    if (!d) return;
+    if (open && !d.open) {
+      setHubUrl(settings.hubUrl);
+      setTheme(settings.theme);
+      d.showModal();
+    } else if (!open && d.open) d.close();
+  }, [open, settings]);
+
+  return (
+    <dialog ref={dialog} className="dialog" onClose={onClose} aria-labelledby="settings-title">
+      <form
+        method="dialog"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (problem) return;
+          onSave({ ...settings, hubUrl: hubUrl.replace(/\/+$/, ''), theme });
+        }}
+      >
+        <h2 id="settings-title">Settings</h2>
+        <label className="field">
+          <span>Model hub</span>
+          <input
+            type="url"
+            value={hubUrl}
+            onChange={(e) => setHubUrl(e.target.value)}
+            data-testid="hub-url"
+            aria-invalid={problem ? true : undefined}
+            aria-describedby="hub-help"
+          />
+          <small id="hub-help" className={problem ? 'error-text' : 'muted'}>
+            {problem ?? 'Where models are downloaded from: Hugging Face or a mirror with the same addresses.'}
+          </small>
+        </label>
+        <fieldset className="field">
+          <legend>Theme</legend>
+          <div className="segmented">
+            {(['system', 'light', 'dark'] as const).map((t) => (
+              <label key={t}>
+                <input
+                  type="radio"
+                  name="theme"
+                  value={t}
+                  checked={theme === t}
+                  onChange={() => setTheme(t)}
+                />
+                <span>{t[0].toUpperCase() + t.slice(1)}</span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        <div className="dialog-actions">
+          <button type="button" className="button ghost" onClick={onClose}>
+            Cancel
+          </button>
+          <button
+            type="submit"
+            className="button primary"
+            disabled={problem !== null}
+            data-testid="save-settings"
+          >
+            Save
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

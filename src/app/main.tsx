@@ -1,0 +1,15 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { PetitEngine } from '../engine/petit-engine.ts';
+import { App } from './App.tsx';
+import './styles.css';
+
+const engine = new PetitEngine();
+// Exposed for automation and for developers poking at the engine from the console.
+(window as unknown as { petit: PetitEngine }).petit = engine;
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App engine={engine} />
+  </StrictMode>,
+);

@@ -1,0 +1,348 @@
+import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
+import type {
+  InferenceWorkerApi,
+  WorkerCapabilities,
+  WorkerLoadRequest,
+} from '../../workers/inference.worker.ts';
+import type { GenerationOutcome } from '../../workers/backends/backend.ts';
+import { AsyncQueue } from './async-queue.ts';
+import { installErrorTransfer } from './comlink-errors.ts';
+import { PetitError, abortError, isPetitError, toPetitError } from './errors.ts';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatCompletionRequestNonStreaming,
+  ChatCompletionRequestStreaming,
+  CompletionUsage,
+  TokenLogprob,
+} from './protocol.ts';
+import {
+  DEFAULT_HUB_URL,
+  type Device,
+  type Dtype,
+  type LoadOptions,
+  type ModelSpec,
+  type RuntimeInfo,
+} from './types.ts';
+import { validateRequest, type GenerationParams } from './validate.ts';
+
+export interface PetitEngineOptions {
+  /** Base URL of the model hub; defaults to Hugging Face. */
+  hubUrl?: string;
+  /** Creates the inference worker. Apps bundling Petit themselves pass their own (see README). */
+  createWorker?: () => Worker;
+  /** Resolves short catalog ids (e.g. `smollm2-135m-instruct`) to a full spec. */
+  resolveModel?: (id: string) => ModelSpec | undefined;
+}
+
+const REPO_ID = /^[\w.-]+\/[\w.-]+$/;
+
+function defaultWorker(): Worker {
+  return new Worker(new URL('../../workers/inference.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'petit-inference',
+  });
+}
+
+function completionId(): string {
+  return `chatcmpl-${crypto.randomUUID()}`;
+}
+
+function buildUsage(outcome: GenerationOutcome, timeToFirstTokenMs: number): CompletionUsage {
+  const { promptTokens, completionTokens, timings } = outcome;
+  const perSecond = (tokens: number, ms: number) => (ms > 0 && tokens > 0 ? (tokens * 1000) / ms : 0);
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+    extra: {
+      time_to_first_token_ms: timeToFirstTokenMs,
+      prefill_tokens_per_s: perSecond(promptTokens, timings.prefillMs),
+      // The first token comes out of the prefill pass; decoding makes the rest.
+      decode_tokens_per_s: perSecond(completionTokens - 1, timings.decodeMs),
+      total_ms: timings.totalMs,
+    },
+  };
+}
+
+/**
+ * The public client: owns the inference worker (started lazily, replaced after a crash), speaks the
+ * OpenAI chat.completions protocol, and turns every failure into a PetitError with a code.
+ */
+export class PetitEngine {
+  private worker: Worker | null = null;
+  private remote: Remote<InferenceWorkerApi> | null = null;
+  private runtime: RuntimeInfo | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly crashListeners = new Set<(error: PetitError) => void>();
+  private readonly options: PetitEngineOptions;
+
+  readonly chat = {
+    completions: {
+      create: ((request: ChatCompletionRequest) => this.create(request)) as {
+        (request: ChatCompletionRequestStreaming): Promise<AsyncIterable<ChatCompletionChunk>>;
+        (request: ChatCompletionRequestNonStreaming): Promise<ChatCompletion>;
+        (request: ChatCompletionRequest): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>>;
+      },
+    },
+  };
+
+  constructor(options: PetitEngineOptions = {}) {
+    installErrorTransfer();
+    this.options = options;
+  }
+
+  get hubUrl(): string {
+    return this.options.hubUrl ?? DEFAULT_HUB_URL;
+  }
+
+  set hubUrl(url: string) {
+    this.options.hubUrl = url;
+  }
+
+  private api(): Remote<InferenceWorkerApi> {
+    if (this.remote) return this.remote;
+    const worker = (this.options.createWorker ?? defaultWorker)();
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      this.onWorkerCrash(
+        new PetitError(
+          'worker-crashed',
+          `The inference worker stopped (${event.message || 'unknown error'}). It restarts on the next request.`,
+        ),
+      );
+    });
+    this.worker = worker;
+    this.remote = wrap<InferenceWorkerApi>(worker);
+    return this.remote;
+  }
+
+  private onWorkerCrash(error: PetitError): void {
+    this.discardWorker();
+    for (const listener of this.crashListeners) listener(error);
+  }
+
+  private discardWorker(): void {
+    this.remote?.[releaseProxy]();
+    this.worker?.terminate();
+    this.worker = null;
+    this.remote = null;
+    this.runtime = null;
+  }
+
+  /** Rejects with `worker-crashed` if the worker dies before `work` settles. */
+  private guard<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const onCrash = (error: PetitError) => reject(error);
+      this.crashListeners.add(onCrash);
+      work
+        .then(resolve, (error) => reject(toPetitError(error)))
+        .finally(() => this.crashListeners.delete(onCrash));
+    });
+  }
+
+  /** Runs calls one after another: a worker runs one model and one generation at a time. */
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  async capabilities(): Promise<WorkerCapabilities> {
+    return this.guard(this.api().probe());
+  }
+
+  resolveSpec(model: string | ModelSpec): ModelSpec {
+    const spec = typeof model === 'string' ? (this.options.resolveModel?.(model) ?? { id: model }) : model;
+    if (typeof spec?.id !== 'string' || !REPO_ID.test(spec.id)) {
+      throw new PetitError(
+        'unknown-model',
+        `"${typeof model === 'string' ? model : String(spec?.id)}" is not a model Petit knows. Use a catalog id or a hub repository id such as "HuggingFaceTB/SmolLM2-135M-Instruct".`,
+      );
+    }
+    return spec;
+  }
+
+  /** Downloads (or reads from storage) and loads a model; resolves once it is ready to answer. */
+  load(model: string | ModelSpec, { onProgress, signal }: LoadOptions = {}): Promise<RuntimeInfo> {
+    let spec: ModelSpec;
+    try {
+      spec = this.resolveSpec(model);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.enqueue(async () => {
+      if (signal?.aborted) throw abortError('Loading the model was cancelled.');
+      const caps = await this.capabilities();
+      const wanted = spec.device ?? 'auto';
+      const device: Device = wanted === 'auto' ? (caps.webgpu ? 'webgpu' : 'wasm') : wanted;
+      const dtype: Dtype = spec.dtype ?? (device === 'webgpu' ? 'q4' : 'q8');
+      const request: WorkerLoadRequest = {
+        repo: spec.id,
+        revision: spec.revision ?? 'main',
+        hubUrl: spec.hubUrl ?? this.hubUrl,
+        dtype,
+        device,
+      };
+      try {
+        this.runtime = await this.loadOnce(request, onProgress, signal);
+      } catch (error) {
+        if (!isPetitError(error, 'webgpu-unavailable') || wanted !== 'auto') throw error;
+        // A failed WebGPU start leaves ONNX Runtime unusable in that worker: start afresh on WASM.
+        this.discardWorker();
+        this.runtime = await this.loadOnce(
+          {
+            ...request,
+            device: 'wasm',
+            fallbackReason: `WebGPU failed (${error.message}); running on WASM instead.`,
+          },
+          onProgress,
+          signal,
+        );
+      }
+      return this.runtime;
+    });
+  }
+
+  private async loadOnce(
+    request: WorkerLoadRequest,
+    onProgress: LoadOptions['onProgress'],
+    signal: AbortSignal | undefined,
+  ): Promise<RuntimeInfo> {
+    const api = this.api();
+    const progress = proxy((event: Parameters<NonNullable<LoadOptions['onProgress']>>[0]) =>
+      onProgress?.(event),
+    );
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        // Whatever is half-downloaded was never committed to the store; a fresh worker is cheaper than waiting.
+        this.discardWorker();
+        reject(abortError('Loading the model was cancelled.'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([this.guard(api.load(request, progress)), aborted]);
+    } finally {
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async unload(): Promise<void> {
+    await this.enqueue(async () => {
+      if (this.remote) await this.guard(this.remote.unload());
+      this.runtime = null;
+    });
+  }
+
+  runtimeInfo(): RuntimeInfo | null {
+    return this.runtime;
+  }
+
+  /** Counts the tokens a conversation takes once the model's chat template is applied. */
+  countTokens(messages: GenerationParams['messages']): Promise<number> {
+    return this.guard(this.api().countTokens(messages));
+  }
+
+  /** Ends the worker for good (the next call starts a new one). */
+  terminate(): void {
+    this.discardWorker();
+  }
+
+  private async create(
+    request: ChatCompletionRequest,
+  ): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>> {
+    const params = validateRequest(request);
+    const signal = request.signal;
+    if (signal?.aborted) throw abortError();
+    if (!this.runtime)
+      throw new PetitError('not-loaded', 'No model is loaded. Load a model before asking it.');
+    const id = completionId();
+    const created = Math.floor(Date.now() / 1000);
+    const model = this.runtime.model;
+
+    if (request.stream) {
+      const queue = new AsyncQueue<ChatCompletionChunk>(() => void this.remote?.interrupt());
+      const chunk = (
+        delta: ChatCompletionChunk['choices'][0]['delta'],
+        extra: Partial<ChatCompletionChunk['choices'][0]> = {},
+      ) =>
+        ({
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model,
+          inference_source: 'on-device',
+          choices: [{ index: 0, delta, finish_reason: null, logprobs: null, ...extra }],
+        }) as ChatCompletionChunk;
+      queue.push(chunk({ role: 'assistant', content: '' }));
+      this.run(params, signal, (delta, logprobs) =>
+        queue.push(chunk({ content: delta }, logprobs ? { logprobs: { content: logprobs } } : {})),
+      ).then(
+        ({ outcome, usage }) => {
+          if (outcome.finishReason === 'abort') return queue.fail(abortError());
+          queue.push({ ...chunk({}, { finish_reason: outcome.finishReason }), usage });
+          queue.end();
+        },
+        (error) => queue.fail(error),
+      );
+      return queue;
+    }
+
+    const { outcome, usage } = await this.run(params, signal, () => {});
+    if (outcome.finishReason === 'abort') {
+      throw new PetitError('aborted', 'The request was cancelled.', {
+        details: { partialText: outcome.text },
+      });
+    }
+    return {
+      id,
+      object: 'chat.completion',
+      created,
+      model,
+      inference_source: 'on-device',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: outcome.text },
+          finish_reason: outcome.finishReason,
+          logprobs: outcome.logprobs ? { content: outcome.logprobs } : null,
+        },
+      ],
+      usage,
+    };
+  }
+
+  private run(
+    params: GenerationParams,
+    signal: AbortSignal | undefined,
+    onDelta: (delta: string, logprobs: TokenLogprob[] | null) => void,
+  ): Promise<{ outcome: GenerationOutcome; usage: CompletionUsage }> {
+    return this.enqueue(async () => {
+      if (signal?.aborted) throw abortError();
+      const api = this.api();
+      const started = performance.now();
+      let firstDeltaAt = 0;
+      const onAbort = () => void api.interrupt();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const outcome = await this.guard(
+          api.generate(
+            params,
+            proxy((delta: string, logprobs: TokenLogprob[] | null) => {
+              if (firstDeltaAt === 0) firstDeltaAt = performance.now();
+              onDelta(delta, logprobs);
+            }),
+          ),
+        );
+        if (signal?.aborted && outcome.finishReason !== 'abort') outcome.finishReason = 'abort';
+        const ttft = firstDeltaAt ? firstDeltaAt - started : outcome.timings.timeToFirstTokenMs;
+        return { outcome, usage: buildUsage(outcome, ttft) };
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    });
+  }
+}

@@ -1,0 +1,123 @@
+import { PetitError } from './errors.ts';
+import type { ChatMessage, ChatRole } from './protocol.ts';
+
+/** A request after validation: what the worker receives (no signal, no stream flag, defaults applied). */
+export interface GenerationParams {
+  messages: ChatMessage[];
+  maxTokens: number | null;
+  temperature: number;
+  topP: number;
+  stop: string[];
+  seed: number | null;
+  logprobs: boolean;
+}
+
+const ROLES: readonly ChatRole[] = ['system', 'user', 'assistant'];
+/** Far above any small model's context; bounds the work done on hostile input before tokenisation. */
+export const MAX_MESSAGE_CHARS = 2_000_000;
+export const MAX_MESSAGES = 10_000;
+const MAX_STOP_SEQUENCES = 4;
+
+function invalid(message: string, field: string): PetitError {
+  return new PetitError('invalid-request', message, { details: { field } });
+}
+
+function optionalNumber(value: unknown, field: string, min: number, max: number, fallback: number): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw invalid(`\`${field}\` must be a number from ${min} to ${max}; got ${describe(value)}.`, field);
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `the string "${value.slice(0, 40)}"`;
+  if (typeof value === 'number') return String(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
+
+/** Strips lone surrogates, which tokenizers cannot encode, keeping every valid character. */
+export function toWellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+/** Checks an OpenAI-style request from untrusted callers and returns the normalised generation parameters. */
+export function validateRequest(request: unknown): GenerationParams {
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+    throw invalid('The request must be an object with a `messages` array.', 'request');
+  }
+  const r = request as Record<string, unknown>;
+  if (!Array.isArray(r.messages) || r.messages.length === 0) {
+    throw invalid('`messages` must be a non-empty array of { role, content } objects.', 'messages');
+  }
+  if (r.messages.length > MAX_MESSAGES) {
+    throw invalid(
+      `\`messages\` holds ${r.messages.length} messages; at most ${MAX_MESSAGES} are accepted.`,
+      'messages',
+    );
+  }
+  const messages = r.messages.map((m: unknown, i): ChatMessage => {
+    if (typeof m !== 'object' || m === null) throw invalid(`messages[${i}] must be an object.`, 'messages');
+    const { role, content } = m as Record<string, unknown>;
+    if (typeof role !== 'string' || !ROLES.includes(role as ChatRole)) {
+      throw invalid(
+        `messages[${i}].role must be one of ${ROLES.join(', ')}; got ${describe(role)}.`,
+        'messages',
+      );
+    }
+    if (typeof content !== 'string') {
+      throw invalid(`messages[${i}].content must be a string; got ${describe(content)}.`, 'messages');
+    }
+    if (content.length > MAX_MESSAGE_CHARS) {
+      throw invalid(
+        `messages[${i}] is ${content.length} characters; shorten it below ${MAX_MESSAGE_CHARS}.`,
+        'messages',
+      );
+    }
+    return { role: role as ChatRole, content: toWellFormed(content) };
+  });
+  if (!messages.some((m) => m.role === 'user')) {
+    throw invalid('`messages` needs at least one message with the role "user".', 'messages');
+  }
+
+  let maxTokens: number | null = null;
+  if (r.max_tokens !== undefined && r.max_tokens !== null) {
+    if (typeof r.max_tokens !== 'number' || !Number.isInteger(r.max_tokens) || r.max_tokens < 1) {
+      throw invalid(
+        `\`max_tokens\` must be a whole number of at least 1; got ${describe(r.max_tokens)}.`,
+        'max_tokens',
+      );
+    }
+    maxTokens = r.max_tokens;
+  }
+
+  const temperature = optionalNumber(r.temperature, 'temperature', 0, 2, 0.7);
+  const topP = optionalNumber(r.top_p, 'top_p', Number.MIN_VALUE, 1, 1);
+
+  let stop: string[] = [];
+  if (typeof r.stop === 'string') stop = [r.stop];
+  else if (Array.isArray(r.stop)) stop = r.stop;
+  else if (r.stop !== undefined && r.stop !== null) {
+    throw invalid('`stop` must be a string or an array of strings.', 'stop');
+  }
+  if (stop.length > MAX_STOP_SEQUENCES || stop.some((s) => typeof s !== 'string' || s.length === 0)) {
+    throw invalid(`\`stop\` takes at most ${MAX_STOP_SEQUENCES} non-empty strings.`, 'stop');
+  }
+
+  let seed: number | null = null;
+  if (r.seed !== undefined && r.seed !== null) {
+    if (typeof r.seed !== 'number' || !Number.isSafeInteger(r.seed)) {
+      throw invalid(`\`seed\` must be a whole number; got ${describe(r.seed)}.`, 'seed');
+    }
+    seed = r.seed;
+  }
+  if (r.stream !== undefined && r.stream !== null && typeof r.stream !== 'boolean') {
+    throw invalid('`stream` must be true or false.', 'stream');
+  }
+  if (r.logprobs !== undefined && r.logprobs !== null && typeof r.logprobs !== 'boolean') {
+    throw invalid('`logprobs` must be true or false.', 'logprobs');
+  }
+  return { messages, maxTokens, temperature, topP, stop, seed, logprobs: r.logprobs === true };
+}

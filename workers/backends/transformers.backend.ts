@@ -1,0 +1,266 @@
+import {
+  AutoModelForCausalLM,
+  AutoTokenizer,
+  BaseStreamer,
+  LogitsProcessor,
+  StoppingCriteria,
+  TopPLogitsWarper,
+  env,
+  random,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+  type Tensor,
+} from '@huggingface/transformers';
+import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import { PetitError } from '../../src/engine/errors.ts';
+import type { FinishReason, TokenLogprob } from '../../src/engine/protocol.ts';
+import type { GenerationParams } from '../../src/engine/validate.ts';
+import type { ModelStore } from '../../src/models/store.ts';
+import type { Backend, BackendLoadRequest, GenerationOutcome, LoadedModel, TextSink } from './backend.ts';
+import { StopSequenceMatcher } from './stop-sequences.ts';
+
+/** Chat models end a turn with their own marker, often not the config's eos_token_id. */
+const END_OF_TURN_TOKENS = ['<|im_end|>', '<|eot_id|>', '<|end|>', '<end_of_turn>', '</s>', '<|endoftext|>'];
+
+/** Routes every file transformers.js asks for to the model store; it never downloads on its own. */
+function configureTransformers(store: ModelStore, hubUrl: string, threads: number): void {
+  env.allowLocalModels = false;
+  env.allowRemoteModels = false;
+  env.useBrowserCache = false;
+  env.useWasmCache = false;
+  env.useCustomCache = true;
+  env.customCache = {
+    match: async (key: string) => store.match(key),
+    put: async () => {},
+  };
+  env.remoteHost = `${hubUrl.replace(/\/+$/, '')}/`;
+  const onnx = env.backends.onnx;
+  if (onnx.wasm) {
+    // Self-hosted runtime files: never a CDN, and offline once the service worker has them.
+    onnx.wasm.wasmPaths = {
+      wasm: new URL(ortWasmUrl, self.location.href).href,
+      mjs: new URL(ortMjsUrl, self.location.href).href,
+    };
+    onnx.wasm.numThreads = threads;
+    onnx.wasm.proxy = false;
+  }
+}
+
+class CallbackStreamer extends BaseStreamer {
+  private promptSeen = false;
+  constructor(private readonly onTokens: (ids: bigint[]) => void) {
+    super();
+  }
+  override put(value: bigint[][]): void {
+    if (!this.promptSeen) {
+      this.promptSeen = true;
+      return;
+    }
+    this.onTokens(value[0]);
+  }
+  override end(): void {}
+}
+
+class FlagStoppingCriteria extends StoppingCriteria {
+  stop = false;
+  override _call(inputIds: number[][]): boolean[] {
+    return new Array(inputIds.length).fill(this.stop);
+  }
+}
+
+/** Records the log-probability distribution the next token is drawn from. */
+class LogprobRecorder extends LogitsProcessor {
+  last: Float32Array | null = null;
+  override _call(_inputIds: bigint[][], logits: Tensor): Tensor {
+    const data = logits.data as Float32Array;
+    let max = -Infinity;
+    for (let i = 0; i < data.length; i++) if (data[i] > max) max = data[i];
+    let sum = 0;
+    for (let i = 0; i < data.length; i++) sum += Math.exp(data[i] - max);
+    const logZ = max + Math.log(sum);
+    const out = new Float32Array(data.length);
+    for (let i = 0; i < data.length; i++) out[i] = data[i] - logZ;
+    this.last = out;
+    return logits;
+  }
+}
+
+function now(): number {
+  return performance.now();
+}
+
+export class TransformersBackend implements Backend {
+  readonly name = 'transformers' as const;
+  private model: PreTrainedModel | null = null;
+  private tokenizer: PreTrainedTokenizer | null = null;
+  private contextLength = 2048;
+  private stopFlag: FlagStoppingCriteria | null = null;
+  private endOfTurnIds: number[] = [];
+
+  constructor(private readonly store: ModelStore) {}
+
+  async load(request: BackendLoadRequest): Promise<LoadedModel> {
+    configureTransformers(this.store, request.hubUrl, request.threads);
+    const options = { revision: request.revision };
+    this.tokenizer = await AutoTokenizer.from_pretrained(request.repo, options);
+    this.model = await AutoModelForCausalLM.from_pretrained(request.repo, {
+      ...options,
+      dtype: request.dtype,
+      device: request.device,
+      session_options: { graphOptimizationLevel: 'all' },
+    });
+    const config = this.model.config as unknown as Record<string, unknown>;
+    const maxPositions = Number(config.max_position_embeddings);
+    this.contextLength = Number.isFinite(maxPositions) && maxPositions > 0 ? maxPositions : 2048;
+    const eos = this.model.generation_config?.eos_token_id ?? config.eos_token_id;
+    const ids = new Set<number>(
+      (Array.isArray(eos) ? eos : [eos]).filter((x): x is number => typeof x === 'number'),
+    );
+    const vocab = this.tokenizer.get_vocab() as Map<string, number> | Record<string, number>;
+    for (const token of END_OF_TURN_TOKENS) {
+      const id = vocab instanceof Map ? vocab.get(token) : vocab[token];
+      if (typeof id === 'number' && this.hasToken(token)) ids.add(id);
+    }
+    this.endOfTurnIds = [...ids];
+    return { contextLength: this.contextLength };
+  }
+
+  /** Only count end-of-turn markers the chat template really uses (`</s>` can be an ordinary token). */
+  private hasToken(token: string): boolean {
+    const template = String((this.tokenizer as unknown as { chat_template?: unknown }).chat_template ?? '');
+    return template.includes(token) || this.endOfTurnIds.length === 0;
+  }
+
+  private requireLoaded(): { model: PreTrainedModel; tokenizer: PreTrainedTokenizer } {
+    if (!this.model || !this.tokenizer)
+      throw new PetitError('not-loaded', 'No model is loaded. Load a model first.');
+    return { model: this.model, tokenizer: this.tokenizer };
+  }
+
+  private encode(messages: GenerationParams['messages']): { input_ids: Tensor; attention_mask: Tensor } {
+    const { tokenizer } = this.requireLoaded();
+    const encoded = tokenizer.apply_chat_template(messages, {
+      add_generation_prompt: true,
+      tokenize: true,
+      return_dict: true,
+    }) as unknown as { input_ids: Tensor; attention_mask: Tensor };
+    return encoded;
+  }
+
+  async countTokens({ messages }: Pick<GenerationParams, 'messages'>): Promise<number> {
+    return this.encode(messages).input_ids.dims.at(-1) ?? 0;
+  }
+
+  async generate(params: GenerationParams, sink: TextSink): Promise<GenerationOutcome> {
+    const { model, tokenizer } = this.requireLoaded();
+    const start = now();
+    const inputs = this.encode(params.messages);
+    const promptTokens = inputs.input_ids.dims.at(-1) ?? 0;
+    const room = this.contextLength - promptTokens;
+    if (room < 1) {
+      throw new PetitError(
+        'context-length-exceeded',
+        `The conversation is ${promptTokens} tokens long, but this model reads at most ${this.contextLength}. Shorten the message or start a new conversation.`,
+        { details: { promptTokens, contextLength: this.contextLength } },
+      );
+    }
+    const maxNewTokens = Math.min(params.maxTokens ?? room, room);
+
+    const stopFlag = new FlagStoppingCriteria();
+    this.stopFlag = stopFlag;
+    const recorder = params.logprobs ? new LogprobRecorder() : null;
+    const processors: LogitsProcessor[] = [];
+    const sampling = params.temperature > 0;
+    if (sampling && params.topP < 1) processors.push(new TopPLogitsWarper(params.topP));
+    if (recorder) processors.push(recorder);
+    if (params.seed !== null) random.seed(params.seed);
+
+    const generated: number[] = [];
+    const logprobs: TokenLogprob[] | null = recorder ? [] : null;
+    let pendingLogprobs: TokenLogprob[] = [];
+    const stops = new StopSequenceMatcher(params.stop);
+    let decodedLength = 0;
+    let firstTokenAt = 0;
+    let finishReason: FinishReason = 'length';
+    let hitEndOfTurn = false;
+
+    const streamer = new CallbackStreamer((ids) => {
+      if (firstTokenAt === 0) firstTokenAt = now();
+      for (const big of ids) {
+        const id = Number(big);
+        if (this.endOfTurnIds.includes(id)) {
+          hitEndOfTurn = true;
+          continue;
+        }
+        generated.push(id);
+        if (recorder?.last) {
+          const entry = { token: tokenizer.decode([id]), logprob: recorder.last[id] };
+          pendingLogprobs.push(entry);
+          logprobs!.push(entry);
+        }
+      }
+      if (stops.stopped) return;
+      const text = tokenizer.decode(generated, { skip_special_tokens: true });
+      // Hold back an incomplete UTF-8 sequence until the next token completes it.
+      const stable = text.endsWith('\uFFFD') ? text.slice(0, -1) : text;
+      if (stable.length <= decodedLength) return;
+      const delta = stops.push(stable.slice(decodedLength));
+      decodedLength = stable.length;
+      if (stops.stopped) {
+        finishReason = 'stop';
+        stopFlag.stop = true;
+      }
+      if (delta) {
+        sink(delta, recorder ? pendingLogprobs : null);
+        pendingLogprobs = [];
+      }
+    });
+
+    const prefillStart = now();
+    try {
+      await model.generate({
+        ...inputs,
+        max_new_tokens: maxNewTokens,
+        do_sample: sampling,
+        ...(sampling ? { temperature: params.temperature } : {}),
+        eos_token_id: this.endOfTurnIds.length > 0 ? this.endOfTurnIds : undefined,
+        streamer,
+        stopping_criteria: [stopFlag],
+        logits_processor: processors.length > 0 ? processors : null,
+      } as unknown as Parameters<PreTrainedModel['generate']>[0]);
+    } finally {
+      this.stopFlag = null;
+    }
+    const tail = stops.flush();
+    if (tail) sink(tail, null);
+    const end = now();
+
+    if (stops.stopped) finishReason = 'stop';
+    else if (stopFlag.stop) finishReason = 'abort';
+    else if (hitEndOfTurn) finishReason = 'stop';
+    const completionTokens = generated.length + (hitEndOfTurn ? 1 : 0);
+    const first = firstTokenAt || end;
+    const prefillMs = first - prefillStart;
+    const decodeMs = end - first;
+    return {
+      text: stops.text,
+      finishReason,
+      promptTokens,
+      completionTokens,
+      timings: { timeToFirstTokenMs: first - start, prefillMs, decodeMs, totalMs: end - start },
+      logprobs,
+    };
+  }
+
+  interrupt(): void {
+    if (this.stopFlag) this.stopFlag.stop = true;
+  }
+
+  async unload(): Promise<void> {
+    const model = this.model;
+    this.model = null;
+    this.tokenizer = null;
+    await model?.dispose();
+  }
+}

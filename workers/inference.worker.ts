@@ -1,0 +1,305 @@
+/// <reference lib="webworker" />
+import { expose } from 'comlink';
+import { installErrorTransfer } from '../src/engine/comlink-errors.ts';
+import { PetitError, abortError, toPetitError } from '../src/engine/errors.ts';
+import type { TokenLogprob } from '../src/engine/protocol.ts';
+import {
+  DTYPE_FILE_SUFFIX,
+  type Device,
+  type Dtype,
+  type LoadProgress,
+  type RuntimeInfo,
+} from '../src/engine/types.ts';
+import type { GenerationParams } from '../src/engine/validate.ts';
+import { ModelStore, hubFileUrl } from '../src/models/store.ts';
+import type { Backend, GenerationOutcome } from './backends/backend.ts';
+
+installErrorTransfer();
+
+/** What the page asks the worker to load; defaults are already applied by the engine client. */
+export interface WorkerLoadRequest {
+  repo: string;
+  revision: string;
+  hubUrl: string;
+  dtype: Dtype;
+  device: Device;
+  /** Why the engine is not on its preferred device (set after a WebGPU failure). */
+  fallbackReason?: string;
+}
+
+export interface WorkerCapabilities {
+  webgpu: boolean;
+  adapter: string | null;
+  shaderF16: boolean;
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+}
+
+const store = new ModelStore();
+let backend: Backend | null = null;
+let runtime: RuntimeInfo | null = null;
+let loadController: AbortController | null = null;
+let capabilities: Promise<WorkerCapabilities> | null = null;
+
+async function probeCapabilities(): Promise<WorkerCapabilities> {
+  const adapter: GPUAdapter | null = await Promise.resolve(navigator.gpu?.requestAdapter())
+    .then((a) => a ?? null)
+    .catch(() => null);
+  const info = adapter?.info;
+  return {
+    webgpu: adapter !== null,
+    adapter: info
+      ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown'
+      : null,
+    shaderF16: adapter?.features.has('shader-f16') ?? false,
+    crossOriginIsolated: self.crossOriginIsolated,
+    hardwareConcurrency: navigator.hardwareConcurrency || 1,
+  };
+}
+
+/** Multi-threaded WASM needs SharedArrayBuffer, which only cross-origin isolated pages have. */
+function wasmThreads(caps: WorkerCapabilities): number {
+  return caps.crossOriginIsolated ? Math.max(1, Math.min(4, caps.hardwareConcurrency)) : 1;
+}
+
+function externalDataFiles(config: Record<string, unknown>, onnxFile: string): string[] {
+  const jsConfig = (config['transformers.js_config'] ?? {}) as Record<string, unknown>;
+  const setting = jsConfig.use_external_data_format;
+  const base = onnxFile.split('/').pop()!;
+  const value =
+    setting && typeof setting === 'object'
+      ? (setting as Record<string, unknown>)[base]
+      : (setting as unknown);
+  const count = value === true ? 1 : typeof value === 'number' ? value : 0;
+  return Array.from({ length: count }, (_, i) => `${onnxFile}_data${i === 0 ? '' : `_${i}`}`);
+}
+
+async function readConfig(url: string): Promise<Record<string, unknown>> {
+  const response = await store.match(url);
+  let config: unknown;
+  try {
+    config = JSON.parse(await response!.text());
+  } catch {
+    await store.delete(url);
+    throw new PetitError(
+      'invalid-model-config',
+      "The model's config.json is not valid JSON. The model cannot be used; choose another one or fix the repository.",
+    );
+  }
+  const c = config as Record<string, unknown>;
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    typeof c.model_type !== 'string' ||
+    !(Number(c.vocab_size) > 0)
+  ) {
+    await store.delete(url);
+    throw new PetitError(
+      'invalid-model-config',
+      "The model's config.json lacks `model_type` or `vocab_size`; it is not a model Petit can run.",
+    );
+  }
+  return c;
+}
+
+async function createBackend(): Promise<Backend> {
+  const { TransformersBackend } = await import('./backends/transformers.backend.ts');
+  return new TransformersBackend(store);
+}
+
+class ProgressTracker {
+  private loaded = new Map<string, number>();
+  private sizes = new Map<string, number>();
+  private window: { at: number; bytes: number }[] = [];
+
+  constructor(
+    private readonly model: string,
+    private readonly emit: (event: LoadProgress) => void,
+  ) {}
+
+  expect(file: string, size: number): void {
+    this.sizes.set(file, size);
+  }
+
+  private totals(): { loaded: number; total: number } {
+    let loaded = 0;
+    let total = 0;
+    for (const v of this.loaded.values()) loaded += v;
+    for (const v of this.sizes.values()) total += v;
+    return { loaded, total: Math.max(total, loaded) };
+  }
+
+  send(event: Record<string, unknown> & { status: LoadProgress['status'] }): void {
+    this.emit({ model: this.model, ...this.totals(), ...event } as LoadProgress);
+  }
+
+  progress(file: string, fileLoaded: number, fileTotal: number): void {
+    this.loaded.set(file, fileLoaded);
+    if (fileTotal > 0) this.sizes.set(file, fileTotal);
+    const at = performance.now();
+    const { loaded } = this.totals();
+    this.window.push({ at, bytes: loaded });
+    while (this.window.length > 2 && at - this.window[0].at > 3000) this.window.shift();
+    const first = this.window[0];
+    const seconds = (at - first.at) / 1000;
+    const bytesPerSecond = seconds > 0.05 ? (loaded - first.bytes) / seconds : 0;
+    this.send({ status: 'progress', file, fileLoaded, fileTotal, bytesPerSecond });
+  }
+}
+
+async function fetchModelFiles(
+  request: WorkerLoadRequest,
+  tracker: ProgressTracker,
+  signal: AbortSignal,
+): Promise<void> {
+  const url = (path: string) => hubFileUrl(request.hubUrl, request.repo, request.revision, path);
+  const fetchOne = async (file: string, optional = false) => {
+    tracker.send({ status: 'download', file });
+    const stored = await store.fetchFile(url(file), {
+      signal,
+      optional,
+      onProgress: ({ loaded, total }) => tracker.progress(file, loaded, total),
+    });
+    tracker.send({ status: 'done', file, fromCache: stored?.fromCache ?? false });
+  };
+  const onnxFile = `onnx/model${DTYPE_FILE_SUFFIX[request.dtype]}.onnx`;
+  tracker.send({
+    status: 'initiate',
+    files: ['config.json', 'tokenizer.json', 'tokenizer_config.json', onnxFile],
+  });
+  await fetchOne('config.json');
+  const config = await readConfig(url('config.json'));
+  const files = ['tokenizer.json', 'tokenizer_config.json', onnxFile, ...externalDataFiles(config, onnxFile)];
+  for (const file of files) await fetchOne(file);
+  await fetchOne('generation_config.json', true);
+}
+
+/** Removes what the backend could not read, so a retry downloads it afresh instead of failing again. */
+async function discardModel(request: WorkerLoadRequest): Promise<void> {
+  await store.deleteByPrefix(hubFileUrl(request.hubUrl, request.repo, request.revision, ''));
+}
+
+function describeLoadFailure(error: unknown, request: WorkerLoadRequest): PetitError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (request.device === 'webgpu') {
+    return new PetitError('webgpu-unavailable', `WebGPU could not run this model: ${message}`, {
+      cause: error,
+      details: { device: 'webgpu' },
+    });
+  }
+  if (/tokenizer|chat_template|JSON/i.test(message) && !/onnx|protobuf|session/i.test(message)) {
+    return new PetitError('invalid-model-config', `The model's tokenizer files cannot be read: ${message}`, {
+      cause: error,
+    });
+  }
+  if (/memory|allocation|OOM/i.test(message)) {
+    return new PetitError(
+      'out-of-memory',
+      `This device ran out of memory loading the model. Choose a smaller model or dtype.`,
+      { cause: error },
+    );
+  }
+  return new PetitError(
+    'invalid-model-file',
+    `The model file could not be read (${message.slice(0, 200)}). It was removed from storage: download it again or choose another model.`,
+    { cause: error },
+  );
+}
+
+const api = {
+  async probe(): Promise<WorkerCapabilities> {
+    capabilities ??= probeCapabilities();
+    return capabilities;
+  },
+
+  async load(request: WorkerLoadRequest, onProgress: (event: LoadProgress) => void): Promise<RuntimeInfo> {
+    const started = performance.now();
+    const caps = await api.probe();
+    if (request.device === 'webgpu' && !caps.webgpu) {
+      throw new PetitError('webgpu-unavailable', 'This browser offers no WebGPU adapter.', {
+        details: { device: 'webgpu' },
+      });
+    }
+    if (backend) await api.unload();
+    loadController = new AbortController();
+    const { signal } = loadController;
+    const tracker = new ProgressTracker(request.repo, onProgress);
+    try {
+      await fetchModelFiles(request, tracker, signal);
+    } finally {
+      if (signal.aborted) loadController = null;
+    }
+    if (signal.aborted) throw abortError('Loading the model was cancelled.');
+
+    tracker.send({ status: 'compile', device: request.device });
+    const threads = request.device === 'wasm' ? wasmThreads(caps) : 1;
+    const next = await createBackend();
+    let contextLength: number;
+    try {
+      ({ contextLength } = await next.load({ ...request, threads }));
+    } catch (error) {
+      await next.unload().catch(() => {});
+      const failure = describeLoadFailure(error, request);
+      if (failure.code === 'invalid-model-file' || failure.code === 'invalid-model-config')
+        await discardModel(request);
+      throw failure;
+    } finally {
+      loadController = null;
+    }
+    backend = next;
+    runtime = {
+      model: request.repo,
+      revision: request.revision,
+      backend: next.name,
+      device: request.device,
+      dtype: request.dtype,
+      threads: request.device === 'wasm' ? threads : 0,
+      crossOriginIsolated: caps.crossOriginIsolated,
+      contextLength,
+      loadMs: performance.now() - started,
+      ...(request.fallbackReason ? { fallbackReason: request.fallbackReason } : {}),
+    };
+    tracker.send({ status: 'ready', runtime });
+    return runtime;
+  },
+
+  cancelLoad(): void {
+    loadController?.abort();
+  },
+
+  async countTokens(messages: GenerationParams['messages']): Promise<number> {
+    if (!backend) throw new PetitError('not-loaded', 'No model is loaded. Load a model first.');
+    return backend.countTokens({ messages });
+  },
+
+  async generate(
+    params: GenerationParams,
+    onDelta: (delta: string, logprobs: TokenLogprob[] | null) => void,
+  ): Promise<GenerationOutcome> {
+    if (!backend) throw new PetitError('not-loaded', 'No model is loaded. Load a model first.');
+    try {
+      return await backend.generate(params, onDelta);
+    } catch (error) {
+      throw toPetitError(error);
+    }
+  },
+
+  interrupt(): void {
+    backend?.interrupt();
+  },
+
+  async unload(): Promise<void> {
+    const current = backend;
+    backend = null;
+    runtime = null;
+    await current?.unload();
+  },
+
+  runtimeInfo(): RuntimeInfo | null {
+    return runtime;
+  },
+};
+
+export type InferenceWorkerApi = typeof api;
+
+expose(api);
