@@ -220,6 +220,13 @@ const headingText = (text: string): string =>
     .replace(/</g, '&lt;')
     .trim();
 
+/** FNV-1a over UTF-16 code units: catches a hand-edited message whose length happens to still line up. */
+function checksum(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
 const ROLE_LABEL = { system: 'System', user: 'User', assistant: 'Assistant' } as const;
 
 export function toMarkdown(data: ConversationExport): string {
@@ -235,7 +242,9 @@ export function toMarkdown(data: ConversationExport): string {
       const by = message.modelId ? ` (${headingText(message.modelId)})` : '';
       const status = message.status === 'complete' ? '' : ` · ${message.status}`;
       out.push(`\n## ${ROLE_LABEL[message.role]}${by}${status}\n\n`);
-      out.push(`${MD_MARKER}message ${commentJson({ ...rest, length: content.length })}${MD_END}\n`);
+      out.push(
+        `${MD_MARKER}message ${commentJson({ ...rest, length: content.length, checksum: checksum(content) })}${MD_END}\n`,
+      );
       out.push(`${content}\n`);
     }
   }
@@ -279,7 +288,7 @@ export function parseMarkdownExport(text: string): ConversationExport {
     } else if (kind === 'message') {
       const current = conversations.at(-1);
       if (!current) throw invalid(`A message near character ${at} comes before any conversation.`);
-      const { length, ...message } = payload;
+      const { length, checksum: sum, ...message } = payload;
       if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) {
         throw invalid(`The message near character ${at} has no valid length.`);
       }
@@ -289,7 +298,13 @@ export function parseMarkdownExport(text: string): ConversationExport {
           `The message near character ${at} does not end where its length says: the file was edited after export (line endings too count). Import the JSON export instead, or export again.`,
         );
       }
-      (current.messages as unknown[]).push({ ...message, content: text.slice(start, start + length) });
+      const content = text.slice(start, start + length);
+      if (sum !== checksum(content)) {
+        throw invalid(
+          `The message near character ${at} was changed after export (its checksum does not match). Import the JSON export instead, or export again.`,
+        );
+      }
+      (current.messages as unknown[]).push({ ...message, content });
       cursor = start + length + 1;
     } else {
       throw invalid(`Unknown export comment "${kind}" near character ${at}.`);
