@@ -37,6 +37,8 @@ export const ERROR_CODES = [
   // storage
   'storage-error',
   'import-invalid',
+  // remote escalation (appended): the provider's host could not be reached (offline, DNS, CORS, server not running)
+  'remote-unreachable',
 ] as const;
 
 export type PetitErrorCode = (typeof ERROR_CODES)[number];
