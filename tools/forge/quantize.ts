@@ -84,3 +84,18 @@ export function quantizeQ4(w: Float32Array, N: number, K: number, blockSize = 32
   }
   return { data, scales, blocksPerRow };
 }
+
+/** The float weights a MatMulNBits (bits 4, no zero points) tensor stands for, in [N, K] layout. */
+export function dequantizeQ4(q: NBitsTensor, N: number, K: number, blockSize = 32): Float32Array {
+  const out = new Float32Array(N * K);
+  const blob = blockSize / 2;
+  for (let n = 0; n < N; n++) {
+    for (let k = 0; k < K; k++) {
+      const b = Math.floor(k / blockSize);
+      const j = k % blockSize;
+      const byte = q.data[(n * q.blocksPerRow + b) * blob + (j >> 1)]!;
+      out[n * K + k] = ((j & 1 ? byte >> 4 : byte & 15) - 8) * q.scales[n * q.blocksPerRow + b]!;
+    }
+  }
+  return out;
+}
