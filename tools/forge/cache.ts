@@ -63,7 +63,9 @@ export async function forgeCached(
   mkdirSync(cacheRoot, { recursive: true });
   const partial = `${root}.partial-${process.pid}-${Date.now()}`;
   try {
-    await forge(join(partial, modelId), { ...options, modelId }, onProgress);
+    await forge(join(partial, modelId), { ...options, modelId }, (p) =>
+      onProgress?.({ ...p, message: p.message.replace(partial, root) }),
+    );
     if (existsSync(root) && !existsSync(join(dir, COMPLETE_MARKER)))
       rmSync(root, { recursive: true, force: true });
     try {

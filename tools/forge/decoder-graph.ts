@@ -32,6 +32,8 @@ export interface DecoderGraphOptions {
   /** MatMulNBits accuracy_level; unset in published files (0: float compute). 4 = int8 compute on CPU. */
   q4AccuracyLevel?: number;
   producerVersion?: string;
+  /** Called after each layer is built (quantizing a big model takes seconds). */
+  onLayer?: (done: number, total: number) => void;
 }
 
 const FLOAT_MIN = -3.4028234663852886e38;
@@ -282,6 +284,7 @@ export function buildDecoderGraph(
     const down = linear(g.op1('Mul', [silu, up]), `${p}.mlp.down_proj`, w(`${p}.mlp.down_proj.weight`), H, I);
     g.scope = `/model/layers.${i}`;
     hidden = g.op1('Add', [hidden, down], undefined, { name: 'residual_mlp' });
+    options.onLayer?.(i + 1, shape.numLayers);
   }
 
   g.scope = '/model';

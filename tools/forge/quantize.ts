@@ -63,22 +63,27 @@ export function quantizeQ4(w: Float32Array, N: number, K: number, blockSize = 32
   for (let n = 0; n < N; n++) {
     const row = n * K;
     for (let b = 0; b < blocksPerRow; b++) {
-      const k0 = b * blockSize;
-      const k1 = Math.min(K, k0 + blockSize);
+      const k0 = row + b * blockSize;
+      const k1 = row + Math.min(K, (b + 1) * blockSize);
       let vmax = 0;
+      let amax = 0;
       for (let k = k0; k < k1; k++) {
-        const v = w[row + k]!;
-        if (Math.abs(v) > Math.abs(vmax)) vmax = v;
+        const v = w[k]!;
+        const a = v < 0 ? -v : v;
+        if (a > amax) {
+          amax = a;
+          vmax = v;
+        }
       }
       const scale = Math.fround(vmax / -8);
       scales[n * blocksPerRow + b] = scale;
       const inv = scale !== 0 ? 1 / scale : 0;
-      const base = (n * blocksPerRow + b) * blob;
-      for (let k = k0; k < k0 + blockSize; k++) {
-        const q = k < k1 ? Math.max(0, Math.min(15, Math.round(w[row + k]! * inv) + 8)) : 8;
-        const j = k - k0;
-        if (j & 1) data[base + (j >> 1)] |= q << 4;
-        else data[base + (j >> 1)] = q;
+      let o = (n * blocksPerRow + b) * blob;
+      for (let k = k0; k < k0 + blockSize; k += 2) {
+        // round(x) + 8 == trunc(x + 8.5) here, as x + 8.5 >= 0.
+        const q0 = k < k1 ? Math.min(15, (w[k]! * inv + 8.5) | 0) : 8;
+        const q1 = k + 1 < k1 ? Math.min(15, (w[k + 1]! * inv + 8.5) | 0) : 8;
+        data[o++] = q0 | (q1 << 4);
       }
     }
   }
