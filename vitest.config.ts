@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import react from '@vitejs/plugin-react';
+import type { BrowserCommand } from 'vitest/node';
 
 /** Debian's Chromium: `npx playwright install` cannot download a browser here (see DESIGN.md). */
 const chromiumPath = process.env.PETIT_CHROMIUM ?? '/usr/bin/chromium';
@@ -13,6 +14,34 @@ const chromiumArgs = [
   '--disable-sync',
   '--disable-quic',
 ];
+
+/** A 1×1 PNG served for https://example.com/* so a consented image really loads, offline. */
+const PIXEL_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+  'base64',
+);
+const requestLogs = new Map<string, string[]>();
+
+/**
+ * Browser-test commands (run in Node with Playwright's page): record every request the page makes, so a test
+ * can prove an image was not fetched, then that it was after consent. Tests call them via `commands` from
+ * 'vitest/browser'.
+ */
+const startRequestLog: BrowserCommand<[]> = async (ctx) => {
+  if (!requestLogs.has(ctx.sessionId)) {
+    const log: string[] = [];
+    requestLogs.set(ctx.sessionId, log);
+    ctx.page.on('request', (request) => log.push(request.url()));
+    await ctx.page
+      .context()
+      .route('https://example.com/**', (route) =>
+        route.fulfill({ status: 200, contentType: 'image/png', body: PIXEL_PNG }),
+      );
+  }
+  requestLogs.get(ctx.sessionId)!.length = 0;
+};
+const loggedRequests: BrowserCommand<[contains: string]> = (ctx, contains) =>
+  (requestLogs.get(ctx.sessionId) ?? []).filter((url) => url.includes(contains));
 
 export default defineConfig({
   test: {
@@ -37,6 +66,10 @@ export default defineConfig({
       {
         extends: true,
         plugins: [react()],
+        // Pre-bundled up front: a mid-run discovery would reload the test page.
+        optimizeDeps: {
+          include: ['idb', 'marked', 'dompurify', 'react', 'react-dom/client', 'react/jsx-dev-runtime'],
+        },
         test: {
           name: 'browser',
           include: ['src/**/*.browser.test.{ts,tsx}', 'workers/**/*.browser.test.ts'],
@@ -49,6 +82,7 @@ export default defineConfig({
               contextOptions: { permissions: ['clipboard-read', 'clipboard-write'] },
             }),
             instances: [{ browser: 'chromium' }],
+            commands: { startRequestLog, loggedRequests },
           },
         },
       },
