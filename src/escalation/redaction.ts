@@ -117,7 +117,7 @@ const DETECTORS: Detector[] = [
   },
   {
     kind: 'card',
-    pattern: /(?<![\d+\-.,])\d(?:[ -]?\d){12,18}(?![\d\-]|[.,]\d)/g,
+    pattern: /(?<![\d+\-.,])\d(?:[ -]?\d){12,18}(?![\d-]|[.,]\d)/g,
     accept: (m) => {
       const d = digitsOf(m);
       return d.length >= 13 && d.length <= 19 && luhnValid(d) ? { text: m, key: d } : null;
