@@ -15,7 +15,7 @@ export function App({ engine }: { engine: PetitEngine }) {
   const [settings, setSettings] = useState<AppSettings>(loadSettings);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const catalog = useMemo(() => buildCatalog(import.meta.env.VITE_PETIT_EXTRA_MODELS), []);
-  const petit = usePetit(engine, settings.hubUrl);
+  const petit = usePetit(engine, settings.hubUrl, settings);
 
   useEffect(() => {
     const root = document.documentElement;

@@ -6,6 +6,10 @@ export interface AppSettings {
   hubUrl: string;
   theme: ThemeChoice;
   modelId: string | null;
+  /** 0 gives the same answer every time; higher is more varied. */
+  temperature: number;
+  /** Longest answer in tokens. */
+  maxTokens: number;
 }
 
 const KEY = 'petit.settings.v1';
@@ -14,6 +18,8 @@ export const DEFAULT_SETTINGS: AppSettings = {
   hubUrl: import.meta.env.VITE_PETIT_HUB_URL || DEFAULT_HUB_URL,
   theme: 'system',
   modelId: null,
+  temperature: 0.7,
+  maxTokens: 1024,
 };
 
 export function loadSettings(): AppSettings {

@@ -278,6 +278,8 @@ export class PetitEngine {
           choices: [{ index: 0, delta, finish_reason: null, logprobs: null, ...extra }],
         }) as ChatCompletionChunk;
       queue.push(chunk({ role: 'assistant', content: '' }));
+      // The reader learns of a cancel at once; the worker stops at its next token in the background.
+      signal?.addEventListener('abort', () => queue.fail(abortError()), { once: true });
       this.run(params, signal, (delta, logprobs) =>
         queue.push(chunk({ content: delta }, logprobs ? { logprobs: { content: logprobs } } : {})),
       ).then(

@@ -30,8 +30,16 @@ export interface StoredFile {
   fromCache: boolean;
 }
 
+/** `org/name: path/in/repo` for messages, from a hub file URL. */
+export function describeHubFile(url: string): string {
+  const [before, after] = url.split('/resolve/');
+  if (after === undefined) return url;
+  const repo = before.split('/').slice(-2).join('/');
+  return `${repo}: ${after.split('/').slice(1).join('/')}`;
+}
+
 function hubErrorFor(status: number, url: string): PetitError {
-  const name = url.split('/resolve/')[1] ?? url;
+  const name = describeHubFile(url);
   if (status === 401 || status === 403 || status === 404) {
     return new PetitError(
       'model-not-found',
@@ -127,14 +135,14 @@ export class ModelStore {
       if (signal?.aborted) throw abortError('The download was cancelled.');
       throw new PetitError(
         'download-failed',
-        `The connection dropped while downloading ${url.split('/resolve/')[1] ?? url}. Try again.`,
+        `The connection dropped while downloading ${describeHubFile(url)}. Try again.`,
         { cause: error, details: { url, loaded, total } },
       );
     }
     if (total > 0 && loaded !== total) {
       throw new PetitError(
         'download-failed',
-        `Downloading ${url.split('/resolve/')[1] ?? url} stopped after ${loaded} of ${total} bytes. Try again.`,
+        `Downloading ${describeHubFile(url)} stopped after ${loaded} of ${total} bytes. Try again.`,
         { details: { url, loaded, total } },
       );
     }

@@ -26,7 +26,9 @@ const END_OF_TURN_TOKENS = ['<|im_end|>', '<|eot_id|>', '<|end|>', '<end_of_turn
 /** Routes every file transformers.js asks for to the model store; it never downloads on its own. */
 function configureTransformers(store: ModelStore, hubUrl: string, threads: number): void {
   env.allowLocalModels = false;
-  env.allowRemoteModels = false;
+  // "Remote" files are answered from the store; anything the store lacks is a 404, never a network request.
+  env.allowRemoteModels = true;
+  env.fetch = async () => new Response(null, { status: 404, statusText: 'Not in the model store' });
   env.useBrowserCache = false;
   env.useWasmCache = false;
   env.useCustomCache = true;
@@ -86,6 +88,22 @@ class LogprobRecorder extends LogitsProcessor {
   }
 }
 
+/**
+ * ONNX Runtime's WASM run settles in microtasks, so a whole generation can run without giving the worker's
+ * event loop a turn, and an interrupt message would wait until the end. A MessageChannel hop is a real task
+ * (unlike setTimeout, never clamped to 4 ms) that lets queued messages in between two tokens.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 function now(): number {
   return performance.now();
 }
@@ -110,6 +128,12 @@ export class TransformersBackend implements Backend {
       device: request.device,
       session_options: { graphOptimizationLevel: 'all' },
     });
+    const model = this.model as unknown as { forward: (inputs: unknown) => Promise<unknown> };
+    const forward = model.forward.bind(model);
+    model.forward = async (inputs: unknown) => {
+      await yieldToEventLoop();
+      return forward(inputs);
+    };
     const config = this.model.config as unknown as Record<string, unknown>;
     const maxPositions = Number(config.max_position_embeddings);
     this.contextLength = Number.isFinite(maxPositions) && maxPositions > 0 ? maxPositions : 2048;

@@ -28,6 +28,7 @@ export function ChatView({ messages, emptyHint }: Props) {
           className={`message ${m.role} ${m.status}`}
           data-testid={`message-${m.role}`}
           data-status={m.status}
+          data-prompt-tokens={m.usage?.prompt_tokens}
         >
           <div className="bubble">
             <div className="content">{m.content}</div>

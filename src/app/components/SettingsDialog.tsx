@@ -12,6 +12,8 @@ export function SettingsDialog({ open, settings, onSave, onClose }: Props) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [hubUrl, setHubUrl] = useState(settings.hubUrl);
   const [theme, setTheme] = useState<ThemeChoice>(settings.theme);
+  const [temperature, setTemperature] = useState(settings.temperature);
+  const [maxTokens, setMaxTokens] = useState(settings.maxTokens);
   const problem = checkHubUrl(hubUrl);
 
   useEffect(() => {
@@ -20,6 +22,8 @@ export function SettingsDialog({ open, settings, onSave, onClose }: Props) {
     if (open && !d.open) {
       setHubUrl(settings.hubUrl);
       setTheme(settings.theme);
+      setTemperature(settings.temperature);
+      setMaxTokens(settings.maxTokens);
       d.showModal();
     } else if (!open && d.open) d.close();
   }, [open, settings]);
@@ -31,7 +35,7 @@ export function SettingsDialog({ open, settings, onSave, onClose }: Props) {
         onSubmit={(e) => {
           e.preventDefault();
           if (problem) return;
-          onSave({ ...settings, hubUrl: hubUrl.replace(/\/+$/, ''), theme });
+          onSave({ ...settings, hubUrl: hubUrl.replace(/\/+$/, ''), theme, temperature, maxTokens });
         }}
       >
         <h2 id="settings-title">Settings</h2>
@@ -48,6 +52,35 @@ export function SettingsDialog({ open, settings, onSave, onClose }: Props) {
           <small id="hub-help" className={problem ? 'error-text' : 'muted'}>
             {problem ?? 'Where models are downloaded from: Hugging Face or a mirror with the same addresses.'}
           </small>
+        </label>
+        <label className="field">
+          <span>
+            Creativity (temperature): <strong>{temperature.toFixed(1)}</strong>
+          </span>
+          <input
+            type="range"
+            min={0}
+            max={1.5}
+            step={0.1}
+            value={temperature}
+            onChange={(e) => setTemperature(Number(e.target.value))}
+            data-testid="temperature"
+          />
+          <small className="muted">0 gives the same answer every time; higher values vary more.</small>
+        </label>
+        <label className="field">
+          <span>Longest answer (tokens)</span>
+          <input
+            type="number"
+            min={16}
+            max={8192}
+            step={16}
+            value={maxTokens}
+            onChange={(e) =>
+              setMaxTokens(Math.max(16, Math.min(8192, Math.round(Number(e.target.value) || 16))))
+            }
+            data-testid="max-tokens"
+          />
         </label>
         <fieldset className="field">
           <legend>Theme</legend>

@@ -40,7 +40,12 @@ function asShown(error: unknown): ShownError {
 }
 
 /** The chat's state machine: which model is loaded, the conversation, the running generation. */
-export function usePetit(engine: PetitEngine, hubUrl: string) {
+export interface GenerationSettings {
+  temperature: number;
+  maxTokens: number;
+}
+
+export function usePetit(engine: PetitEngine, hubUrl: string, generation: GenerationSettings) {
   const [phase, setPhase] = useState<LoadPhase>('idle');
   const [download, setDownload] = useState<DownloadView | null>(null);
   const [runtime, setRuntime] = useState<RuntimeInfo | null>(null);
@@ -135,17 +140,31 @@ export function usePetit(engine: PetitEngine, hubUrl: string) {
             m.id === answerId ? { ...m, ...(typeof patch === 'function' ? patch(m) : patch) } : m,
           ),
         );
+      // Tokens can arrive faster than the screen refreshes: render at most once per frame.
+      let pending = '';
+      let frame = 0;
+      const flush = () => {
+        frame = 0;
+        const text = pending;
+        pending = '';
+        if (text) update((m) => ({ content: m.content + text }));
+      };
       try {
         const stream = await engine.chat.completions.create({
           messages: history
             .filter((m) => m.content.length > 0 && m.status !== 'error')
             .map((m) => ({ role: m.role, content: m.content })),
           stream: true,
+          temperature: generation.temperature,
+          max_tokens: generation.maxTokens,
           signal: controller.signal,
         });
         for await (const chunk of stream) {
           const delta = chunk.choices[0]?.delta.content;
-          if (delta) update((m) => ({ content: m.content + delta }));
+          if (delta) {
+            pending += delta;
+            frame ||= requestAnimationFrame(flush);
+          }
           if (chunk.usage) {
             setLastUsage(chunk.usage);
             update({ usage: chunk.usage, finishReason: chunk.choices[0]?.finish_reason ?? undefined });
@@ -164,11 +183,13 @@ export function usePetit(engine: PetitEngine, hubUrl: string) {
           }
         }
       } finally {
+        cancelAnimationFrame(frame);
+        flush();
         generationAbort.current = null;
         setGenerating(false);
       }
     },
-    [engine, generating, messages],
+    [engine, generating, messages, generation.temperature, generation.maxTokens],
   );
 
   const stop = useCallback(() => generationAbort.current?.abort(), []);

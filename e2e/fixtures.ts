@@ -1,0 +1,133 @@
+import {
+  test as base,
+  chromium,
+  expect,
+  type BrowserContext,
+  type Page,
+  type Request,
+} from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { APP_URL, HUB_URL } from './env.ts';
+
+/** Debian's Chromium: Playwright cannot download its own browser on these machines. */
+export function chromiumPath(): string {
+  if (process.env.PETIT_CHROMIUM) return process.env.PETIT_CHROMIUM;
+  try {
+    return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], {
+      encoding: 'utf8',
+    }).trim();
+  } catch {
+    throw new Error('Chromium is not installed: run `apt-get install -y chromium` (or set PETIT_CHROMIUM).');
+  }
+}
+
+export const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
+
+export interface PetitFixtures {
+  /** Start Chromium with SwiftShader WebGPU (`--enable-unsafe-webgpu`). */
+  webgpu: boolean;
+  /** Every request the browser made during the test, by URL. */
+  requests: string[];
+  context: BrowserContext;
+  page: Page;
+  /** Settings stored before the app starts (merged over the defaults). */
+  initialSettings: Record<string, unknown>;
+  /** Runs after every test: the browser talked to no host but the app and the model hub. */
+  privacy: void;
+}
+
+export const test = base.extend<PetitFixtures>({
+  webgpu: [false, { option: true }],
+  initialSettings: [{ temperature: 0 }, { option: true }],
+  requests: async ({}, use) => {
+    await use([]);
+  },
+  context: async ({ webgpu, requests, initialSettings }, use) => {
+    const dir = mkdtempSync(join(tmpdir(), 'petit-e2e-'));
+    const args = [...CHROMIUM_ARGS, ...(webgpu ? ['--enable-unsafe-webgpu'] : ['--disable-gpu'])];
+    const context = await chromium.launchPersistentContext(dir, {
+      executablePath: chromiumPath(),
+      args,
+      baseURL: APP_URL,
+      viewport: { width: 1100, height: 800 },
+    });
+    context.on('request', (r: Request) => requests.push(r.url()));
+    await context.addInitScript((settings) => {
+      if (!localStorage.getItem('petit.settings.v1')) {
+        localStorage.setItem('petit.settings.v1', JSON.stringify(settings));
+      }
+    }, initialSettings);
+    await use(context);
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
+  },
+  privacy: [
+    async ({ requests }, use) => {
+      await use();
+      const foreign = requests.filter((url) => {
+        if (!/^https?:/.test(url)) return false;
+        return !ALLOWED_ORIGINS.includes(new URL(url).origin);
+      });
+      expect(foreign, 'requests to hosts other than the app and the model hub').toEqual([]);
+    },
+    { auto: true },
+  ],
+  page: async ({ context }, use) => {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
+    await use(page);
+  },
+});
+
+export { expect };
+
+/** Selects a catalog entry and dtype in the model picker and presses Load. */
+export async function loadFromPicker(page: Page, entryId: string, dtype: string): Promise<void> {
+  await page.getByTestId('model-select').selectOption(entryId);
+  await page.getByTestId('dtype-select').selectOption(dtype);
+  await page.getByTestId('load-model').click();
+}
+
+/** Keys of the model store (Cache Storage), to check what a failed download left behind. */
+export async function storedFiles(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const cache = await caches.open('petit-models-v1');
+    return (await cache.keys()).map((r) => r.url);
+  });
+}
+
+/** Origins the app may talk to: its own and the configured model hub. */
+export const ALLOWED_ORIGINS = [new URL(APP_URL).origin, new URL(HUB_URL).origin];
+
+export async function hubControl(path: string, init?: RequestInit): Promise<unknown> {
+  const response = await fetch(`${HUB_URL}/__hub/${path}`, init);
+  return response.headers.get('content-type')?.includes('json') ? response.json() : response.text();
+}
+
+export async function addHubFault(fault: Record<string, unknown>): Promise<void> {
+  await hubControl('faults', { method: 'POST', body: JSON.stringify(fault) });
+}
+
+export async function resetHub(): Promise<void> {
+  await hubControl('reset', { method: 'POST' });
+}
+
+export interface HubRequestLog {
+  total: number;
+  byFile: Record<string, number>;
+}
+
+export async function hubRequests(): Promise<HubRequestLog> {
+  return (await hubControl('requests')) as HubRequestLog;
+}

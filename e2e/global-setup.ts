@@ -1,0 +1,56 @@
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { forgeCached } from '../tools/forge/cache.ts';
+import { startHub } from '../tools/hub/hub-server.ts';
+import { BAD_CONFIG_MODEL, HALF_ONNX_MODEL, HUB_PORT, STORIES_MODEL, TINY_MODEL } from './env.ts';
+import { storiesSource } from './stories.ts';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+export const HUB_ROOT = join(repoRoot, '.cache', 'e2e-hub');
+
+/** Forges the test models, lays out a hub folder with good and broken repos, and serves it. */
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  rmSync(HUB_ROOT, { recursive: true, force: true });
+  mkdirSync(HUB_ROOT, { recursive: true });
+
+  const tiny = await forgeCached({
+    preset: 'tiny-llama',
+    dtypes: ['fp32', 'q8'],
+    modelId: TINY_MODEL,
+    seed: 7,
+  });
+  cpSync(tiny.dir, join(HUB_ROOT, TINY_MODEL), { recursive: true });
+
+  const source = await storiesSource();
+  if (source) {
+    const stories = await forgeCached({ source, dtypes: ['fp32'], modelId: STORIES_MODEL });
+    cpSync(stories.dir, join(HUB_ROOT, STORIES_MODEL), { recursive: true });
+  }
+
+  const badConfig = join(HUB_ROOT, BAD_CONFIG_MODEL);
+  cpSync(tiny.dir, badConfig, { recursive: true });
+  writeFileSync(join(badConfig, 'config.json'), '{ "model_type": "llama", "vocab_size": ');
+
+  const halfOnnx = join(HUB_ROOT, HALF_ONNX_MODEL);
+  cpSync(tiny.dir, halfOnnx, { recursive: true });
+  const onnx = join(halfOnnx, 'onnx', 'model.onnx');
+  const bytes = readFileSync(onnx);
+  writeFileSync(onnx, bytes.subarray(0, Math.floor(statSync(onnx).size / 2)));
+  copyFileSync(join(tiny.dir, 'config.json'), join(halfOnnx, 'config.json'));
+
+  const hub = await startHub({ root: HUB_ROOT, port: HUB_PORT });
+  process.env.PETIT_E2E_HAS_STORIES = existsSync(join(HUB_ROOT, STORIES_MODEL)) ? '1' : '';
+  return async () => {
+    await hub.close();
+  };
+}

@@ -1,0 +1,26 @@
+import { defineConfig } from '@playwright/test';
+import { APP_PORT, APP_URL, E2E_CATALOG, HUB_URL } from './e2e/env.ts';
+
+export default defineConfig({
+  testDir: 'e2e',
+  testMatch: '**/*.spec.ts',
+  globalSetup: './e2e/global-setup.ts',
+  // One browser at a time: the machine has two cores and each page runs two WASM threads.
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  timeout: 90_000,
+  expect: { timeout: 20_000 },
+  reporter: process.env.CI ? [['list'], ['json', { outputFile: 'test-results/e2e.json' }]] : [['list']],
+  use: { baseURL: APP_URL, trace: 'off' },
+  webServer: {
+    command: `vite build --outDir dist-e2e --emptyOutDir --logLevel warn && vite preview --outDir dist-e2e --port ${APP_PORT} --strictPort --host 127.0.0.1`,
+    url: APP_URL,
+    timeout: 180_000,
+    reuseExistingServer: !process.env.CI,
+    env: {
+      VITE_PETIT_HUB_URL: HUB_URL,
+      VITE_PETIT_EXTRA_MODELS: JSON.stringify(E2E_CATALOG),
+    },
+  },
+});
