@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { forgeCached } from './cache.ts';
 import { ForgeError } from './errors.ts';
 import { forge, type ForgeOptions, type ForgeProgress, type ModelSource } from './forge.ts';
+import { llama2cSource } from './llama2c.ts';
 import { PRESETS, PRESET_NAMES, type PresetName } from './presets.ts';
 import { TOKENIZER_NAMES, type TokenizerName } from './tokenizers.ts';
 import { DTYPES, type Dtype, type ModelShape } from './types.ts';
@@ -14,7 +15,12 @@ import { DTYPES, type Dtype, type ModelShape } from './types.ts';
  * Weight sources other than random weights: `--<flag> <value>` -> a ModelSource. Converters register here
  * (e.g. `llama2c: (dir) => llama2cSource(dir)`); a source replaces --preset/--shape/--tokenizer/--seed.
  */
-const SOURCE_FLAGS: Record<string, { help: string; source: (value: string) => ModelSource }> = {};
+const SOURCE_FLAGS: Record<string, { help: string; source: (value: string) => ModelSource }> = {
+  llama2c: {
+    help: 'a folder with stories260K.bin + tok512.bin (../shared/fixtures/llama2c), converted',
+    source: (dir) => llama2cSource(dir),
+  },
+};
 
 const USAGE = `usage: npm run forge -- --preset <name> [--dtype fp32,fp16,q8,q4] [--tokenizer auto|${TOKENIZER_NAMES.join('|')}]
                         [--seed N] (--out <dir> | --cached) [--model-id org/name] [--shape '{"numLayers":4}']
