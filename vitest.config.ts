@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import react from '@vitejs/plugin-react';
 import type { BrowserCommand } from 'vitest/node';
@@ -59,7 +59,7 @@ export default defineConfig({
             'scripts/**/*.test.ts',
           ],
           // Browser tests share the `.test.ts` suffix; they run in the project below, never in node.
-          exclude: ['**/node_modules/**', '**/*.browser.test.{ts,tsx}'],
+          exclude: [...configDefaults.exclude, '**/*.browser.test.{ts,tsx}'],
           environment: 'node',
         },
       },

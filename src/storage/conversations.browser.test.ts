@@ -125,6 +125,28 @@ describe('conversations', () => {
     expect(await second.conversations.markInterrupted()).toBe(0);
   });
 
+  test('on pagehide (a reload or closing the tab) the tokens not yet saved are written at once', async () => {
+    const name = `petit-test-${crypto.randomUUID()}`;
+    const first = await fresh({ name });
+    const c = await first.conversations.create();
+    const writer = await first.conversations.startStreaming(
+      c.id,
+      { role: 'assistant' },
+      { throttleMs: 60_000 },
+    );
+    writer.update('Everything up to the very last token');
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+    await sleep(50);
+    first.close();
+
+    const second = await fresh({ name });
+    expect(await second.conversations.markInterrupted()).toBe(1);
+    expect((await second.conversations.get(c.id))!.messages[0]).toMatchObject({
+      content: 'Everything up to the very last token',
+      status: 'interrupted',
+    });
+  });
+
   test('finish() saves the final text, usage and status', async () => {
     const { conversations } = await fresh();
     const c = await conversations.create();

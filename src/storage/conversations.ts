@@ -504,7 +504,11 @@ export class StreamingWriter {
     this.#throttleMs = options.throttleMs ?? 250;
     this.#onError = options.onError;
     this.#onClose = onClose;
+    // A reload or tab close: save the last unsaved tokens while the page can still start a transaction.
+    globalThis.addEventListener?.('pagehide', this.#onPageHide);
   }
+
+  readonly #onPageHide = () => void this.flush();
 
   get text(): string {
     return this.#text;
@@ -564,6 +568,7 @@ export class StreamingWriter {
   }
 
   #release(): void {
+    globalThis.removeEventListener?.('pagehide', this.#onPageHide);
     this.#lock.release();
     this.#onClose();
   }
