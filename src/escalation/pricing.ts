@@ -258,9 +258,9 @@ const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]
 const SEGMENT = /[\p{L}\p{M}]+|\p{N}+|[^\s\p{L}\p{M}\p{N}]/gu;
 
 /**
- * Estimated token count of `text` for a modern BPE tokenizer (Llama 3, Qwen2.5, GPT-4o): English words are about
- * 1.3 tokens on average, long words split every ~4 characters, digits group by 3, each punctuation mark is one
- * token, CJK characters about one each and other non-Latin letters about one per 2.5 characters.
+ * Estimated token count of `text` for a modern BPE tokenizer (Llama 3, Qwen2.5, GPT-4o): a word of up to 8
+ * letters is one token, longer words split every ~5 characters, digits group by 3 (Llama 3, GPT-4o; Qwen splits
+ * them one by one), each punctuation mark is one token, CJK characters about one each and other non-Latin letters about one per 2.5 characters.
  * Checked against the real Qwen2.5 tokenizer in pricing.test.ts.
  */
 export function estimateTokens(text: string): number {
@@ -278,7 +278,7 @@ export function estimateTokens(text: string): number {
         else other++;
       }
       tokens += cjk + Math.ceil(other / 2.5);
-      if (latin > 0) tokens += latin <= 6 ? 1 : Math.ceil(latin / 4);
+      if (latin > 0) tokens += latin <= 8 ? 1 : Math.ceil(latin / 5);
     } else tokens += 1;
   }
   return tokens;
