@@ -3,7 +3,7 @@
  * generates llama2.c run.c's greedy tokens (reference in llama2c-reference.ts, on the raw checkpoint), Q8_0 and
  * Q4_0 load and mostly agree; node-llama-cpp's own GGUF reader sees the metadata we wrote.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
@@ -17,6 +17,7 @@ import {
   f32ToF16Bits,
   ggufTokenizerFromHf,
   halvesToInterleaved,
+  LLAMA_CPP_PRE,
   quantizeQ4_0,
   quantizeQ8_0,
   writeGguf,
@@ -32,7 +33,7 @@ import {
 } from './llama2c.ts';
 import { getPreset } from './presets.ts';
 import { headDimOf, randomWeights } from './random-weights.ts';
-import { loadTokenizer } from './tokenizers.ts';
+import { loadTokenizer, smollmTokenizerAvailable } from './tokenizers.ts';
 import { refGenerate, refReadCheckpoint, refReadTokenizer, type RefGeneration } from './llama2c-reference.ts';
 
 describe('GGUF numbers', () => {
@@ -254,4 +255,64 @@ describe('forged tiny llama and qwen2 (byte-level BPE) as GGUF in llama.cpp', ()
       expect(out).toEqual(onnx);
     },
   );
+});
+
+describe('real byte-level BPE tokenizers in GGUF tokenize as in transformers.js', () => {
+  let work: string;
+  let llama: Llama;
+  const loaded: LlamaModel[] = [];
+  const TEXTS = [
+    'Hello, world! How are you today?',
+    '  def f(x):\n\treturn x**2  # twelve 12345 678',
+    'café naïve 日本語 😊 Ωμέγα',
+  ];
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'gguf-tok-'));
+    llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, logLevel: 'error' as never });
+  });
+
+  afterAll(async () => {
+    for (const m of loaded) await m.dispose();
+    await llama?.dispose();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  // The tokenizers of the benchmarked models (llama3.2 works the same way and costs 5 s more, so it is left out).
+  it.each(['smollm', 'qwen2.5'] as const)('%s', async (name) => {
+    if (name === 'smollm' && !smollmTokenizerAvailable()) {
+      console.warn(
+        'gguf.test.ts: smollm tokenizer check skipped, ../shared/fixtures/tokenizers/smollm is absent',
+      );
+      return;
+    }
+    const tok = loadTokenizer(name, 1 << 20);
+    const shape = {
+      ...getPreset('tiny-llama').shape,
+      vocabSize: tok.vocabSize,
+      bosTokenId: tok.bosTokenId,
+      eosTokenId: tok.eosTokenId,
+    };
+    const gguf = path.join(work, `${name}.gguf`);
+    // F16 keeps the big embedding small and exercises the F16 path.
+    writeGguf(gguf, {
+      shape,
+      weights: randomWeights(shape, 1),
+      tokenizer: tok,
+      type: 'F16',
+      pre: LLAMA_CPP_PRE[name],
+    });
+    const model = await llama.loadModel({ modelPath: gguf, gpuLayers: 0, vocabOnly: true });
+    loaded.push(model);
+    const dir = path.join(work, name);
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(tok.tokenizer));
+    writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(tok.tokenizerConfig));
+    const hf = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
+    for (const text of TEXTS) {
+      expect(model.tokenize(text).map(Number), text).toEqual(
+        Array.from(hf.encode(text, { add_special_tokens: false })),
+      );
+    }
+  });
 });

@@ -6,6 +6,7 @@
  */
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { ForgeError } from './errors.ts';
+import type { TokenizerName } from './tokenizers.ts';
 import type { ModelShape, TokenizerFiles, WeightSet } from './types.ts';
 
 export const GGUF_TYPES = ['F32', 'F16', 'Q8_0', 'Q4_0'] as const;
@@ -17,6 +18,14 @@ const GGML_TYPE: Record<GgufType, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8 }
 const FILE_TYPE: Record<GgufType, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 7 };
 const QK = 32;
 const ALIGNMENT = 32;
+
+/** llama.cpp's pre-tokenizer (regex set) for each byte-level tokenizer the forge knows. */
+export const LLAMA_CPP_PRE: Record<TokenizerName, string> = {
+  bpe: 'gpt-2',
+  smollm: 'smollm',
+  'qwen2.5': 'qwen2',
+  'llama3.2': 'llama-bpe',
+};
 
 /** llama.cpp token types (tokenizer.ggml.token_type). */
 export const TokenType = { normal: 1, unknown: 2, control: 3, userDefined: 4, unused: 5, byte: 6 } as const;
@@ -317,37 +326,45 @@ type MetaValue =
 
 const VT = { u32: 4, i32: 5, f32: 6, bool: 7, str: 8, arr: 9 } as const;
 
+/** A growable little-endian byte buffer (one allocation per doubling, not per value: vocabularies are big). */
 class Bytes {
-  chunks: Buffer[] = [];
+  buf = Buffer.alloc(1 << 16);
   length = 0;
-  push(b: Buffer): void {
-    this.chunks.push(b);
+  private room(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.length + n));
+    this.buf.copy(next, 0, 0, this.length);
+    this.buf = next;
+  }
+  push(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.length);
     this.length += b.length;
   }
   u32(v: number): void {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v);
-    this.push(b);
+    this.room(4);
+    this.length = this.buf.writeUInt32LE(v, this.length);
   }
   i32(v: number): void {
-    const b = Buffer.alloc(4);
-    b.writeInt32LE(v);
-    this.push(b);
+    this.room(4);
+    this.length = this.buf.writeInt32LE(v, this.length);
   }
   u64(v: number): void {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(v));
-    this.push(b);
+    this.room(8);
+    this.length = this.buf.writeBigUInt64LE(BigInt(v), this.length);
   }
   f32(v: number): void {
-    const b = Buffer.alloc(4);
-    b.writeFloatLE(v);
-    this.push(b);
+    this.room(4);
+    this.length = this.buf.writeFloatLE(v, this.length);
   }
   str(s: string): void {
-    const b = Buffer.from(s, 'utf8');
-    this.u64(b.length);
-    this.push(b);
+    const n = Buffer.byteLength(s, 'utf8');
+    this.u64(n);
+    this.room(n);
+    this.length += this.buf.write(s, this.length, 'utf8');
+  }
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.length);
   }
   value(m: MetaValue): void {
     switch (m.t) {
@@ -358,7 +375,7 @@ class Bytes {
       case 'f32':
         return this.f32(m.v);
       case 'bool':
-        return this.push(Buffer.from([m.v ? 1 : 0]));
+        return this.push(Uint8Array.of(m.v ? 1 : 0));
       case 'str':
         return this.str(m.v);
       case 'arr-str':
@@ -612,7 +629,7 @@ export function writeGguf(path: string, options: WriteGgufOptions): GgufWritten 
     written += b.length;
   };
   try {
-    for (const c of head.chunks) write(c);
+    write(head.bytes());
     const dataStart = written;
     tensors.forEach((t, i) => {
       if (written - dataStart !== offsets[i])
