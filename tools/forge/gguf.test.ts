@@ -7,7 +7,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
-import { getLlama, readGgufFileInfo, type Llama, type LlamaModel } from 'node-llama-cpp';
+import {
+  LlamaLogLevel,
+  getLlama,
+  readGgufFileInfo,
+  type Llama,
+  type LlamaModel,
+  type Token,
+} from 'node-llama-cpp';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -121,7 +128,7 @@ describe.skipIf(!have)('stories260K as GGUF in llama.cpp', () => {
       refModel.vocab,
     );
     for (const p of PROMPTS) refs.set(p, refGenerate(refModel, refTok, p, NEW_TOKENS));
-    llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, logLevel: 'error' as never });
+    llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, logLevel: LlamaLogLevel.error });
   });
 
   afterAll(async () => {
@@ -136,7 +143,7 @@ describe.skipIf(!have)('stories260K as GGUF in llama.cpp', () => {
     const context = await model.createContext({ contextSize: 512, threads: 1 });
     const sequence = context.getSequence();
     const out: number[] = [];
-    for await (const token of sequence.evaluate(prompt as never, { temperature: 0 })) {
+    for await (const token of sequence.evaluate(prompt as Token[], { temperature: 0 })) {
       out.push(Number(token));
       if (out.length >= n) break;
     }
@@ -207,7 +214,7 @@ describe('forged tiny llama and qwen2 (byte-level BPE) as GGUF in llama.cpp', ()
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'gguf-tiny-'));
-    llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, logLevel: 'error' as never });
+    llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, logLevel: LlamaLogLevel.error });
   });
 
   afterAll(async () => {
@@ -247,7 +254,7 @@ describe('forged tiny llama and qwen2 (byte-level BPE) as GGUF in llama.cpp', ()
       await session.release();
       const context = await model.createContext({ contextSize: 256, threads: 1 });
       const out: number[] = [];
-      for await (const t of context.getSequence().evaluate(ids as never, { temperature: 0 })) {
+      for await (const t of context.getSequence().evaluate(ids as Token[], { temperature: 0 })) {
         out.push(Number(t));
         if (out.length >= 20) break;
       }
@@ -269,7 +276,7 @@ describe('real byte-level BPE tokenizers in GGUF tokenize as in transformers.js'
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'gguf-tok-'));
-    llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, logLevel: 'error' as never });
+    llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, logLevel: LlamaLogLevel.error });
   });
 
   afterAll(async () => {
