@@ -4,7 +4,17 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist', 'dist-lib', 'node_modules', 'bench/results', 'test-results', '.cache'] },
+  {
+    ignores: [
+      'dist*/',
+      '**/.dist/',
+      'node_modules',
+      'bench/results',
+      'test-results',
+      'playwright-report',
+      '.cache',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

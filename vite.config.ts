@@ -16,6 +16,8 @@ export default defineConfig({
   build: {
     target: 'es2022',
     sourcemap: true,
+    // scripts/check-bundle.ts reads it to find what the main thread loads.
+    manifest: true,
     rollupOptions: { input: { main: 'index.html', api: 'api.html' } },
   },
 });

@@ -43,6 +43,8 @@ export interface PetitFixtures {
   page: Page;
   /** Settings stored before the app starts (merged over the defaults). */
   initialSettings: Record<string, unknown>;
+  /** Origins a test deliberately points the app at (e.g. an unreachable hub it configured). */
+  extraAllowedOrigins: string[];
   /** Runs after every test: the browser talked to no host but the app and the model hub. */
   privacy: void;
 }
@@ -50,6 +52,8 @@ export interface PetitFixtures {
 export const test = base.extend<PetitFixtures>({
   webgpu: [false, { option: true }],
   initialSettings: [{ temperature: 0 }, { option: true }],
+  // Playwright requires a destructuring pattern even when a fixture needs no other fixture.
+  // eslint-disable-next-line no-empty-pattern
   requests: async ({}, use) => {
     await use([]);
   },
@@ -72,13 +76,14 @@ export const test = base.extend<PetitFixtures>({
     await context.close();
     rmSync(dir, { recursive: true, force: true });
   },
+  extraAllowedOrigins: [[], { option: true }],
   privacy: [
-    async ({ requests }, use) => {
+    async ({ requests, extraAllowedOrigins }, use) => {
       await use();
-      const foreign = requests.filter((url) => {
-        if (!/^https?:/.test(url)) return false;
-        return !ALLOWED_ORIGINS.includes(new URL(url).origin);
-      });
+      const allowed = [...ALLOWED_ORIGINS, ...extraAllowedOrigins];
+      const foreign = requests.filter(
+        (url) => /^https?:/.test(url) && !allowed.includes(new URL(url).origin),
+      );
       expect(foreign, 'requests to hosts other than the app and the model hub').toEqual([]);
     },
     { auto: true },

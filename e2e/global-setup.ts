@@ -31,7 +31,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   });
   cpSync(tiny.dir, join(HUB_ROOT, TINY_MODEL), { recursive: true });
 
-  const source = await storiesSource();
+  const source = storiesSource();
   if (source) {
     const stories = await forgeCached({ source, dtypes: ['fp32'], modelId: STORIES_MODEL });
     cpSync(stories.dir, join(HUB_ROOT, STORIES_MODEL), { recursive: true });

@@ -15,10 +15,20 @@ interface ManifestChunk {
 }
 
 const dist = process.argv[2] ?? 'dist';
-const manifest = JSON.parse(readFileSync(join(dist, '.vite', 'manifest.json'), 'utf8')) as Record<string, ManifestChunk>;
+const manifest = JSON.parse(readFileSync(join(dist, '.vite', 'manifest.json'), 'utf8')) as Record<
+  string,
+  ManifestChunk
+>;
 
 /** Strings only the runtimes contain; finding one in a main-thread chunk means a runtime leaked there. */
-const RUNTIME_MARKERS = ['InferenceSession', 'ort-wasm-simd', 'onnxruntime', 'MLCEngine', 'tvmjs', 'AutoModelForCausalLM'];
+const RUNTIME_MARKERS = [
+  'InferenceSession',
+  'ort-wasm-simd',
+  'onnxruntime',
+  'MLCEngine',
+  'tvmjs',
+  'AutoModelForCausalLM',
+];
 
 function staticClosure(key: string, seen = new Set<string>()): Set<string> {
   if (seen.has(key)) return seen;
@@ -44,7 +54,9 @@ for (const entry of ['index.html', 'api.html']) {
       console.error(`✗ ${entry}: ${file} is loaded on the main thread and contains ${leaked.join(', ')}`);
     }
   }
-  console.log(`${entry}: main-thread JavaScript ${(raw / 1024).toFixed(1)} KiB, ${(gzip / 1024).toFixed(1)} KiB gzip (${files.length} files)`);
+  console.log(
+    `${entry}: main-thread JavaScript ${(raw / 1024).toFixed(1)} KiB, ${(gzip / 1024).toFixed(1)} KiB gzip (${files.length} files)`,
+  );
 }
 if (failed) {
   console.error('An inference runtime is in the main-thread bundle: import it only from workers/.');

@@ -17,7 +17,10 @@ const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
 function run(step: string, command: string, args: string[]): boolean {
   console.log(`\n▶ ${step}: ${command} ${args.join(' ')}`);
   const started = Date.now();
-  const { status } = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
+  const { status } = spawnSync(command, args, {
+    stdio: 'inherit',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
   const ok = status === 0;
   results.push({ step, ok, seconds: (Date.now() - started) / 1000 });
   return ok;
@@ -28,7 +31,12 @@ function readJson(path: string): unknown {
 }
 
 function addVitest(path: string): void {
-  const report = readJson(path) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number } | null;
+  const report = readJson(path) as {
+    numPassedTests: number;
+    numFailedTests: number;
+    numPendingTests: number;
+    numTodoTests: number;
+  } | null;
   if (!report) return void (totals.failed += 1);
   totals.passed += report.numPassedTests;
   totals.failed += report.numFailedTests;
@@ -36,7 +44,9 @@ function addVitest(path: string): void {
 }
 
 function addPlaywright(path: string): void {
-  const report = readJson(path) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } } | null;
+  const report = readJson(path) as {
+    stats: { expected: number; unexpected: number; flaky: number; skipped: number };
+  } | null;
   if (!report) return void (totals.failed += 1);
   totals.passed += report.stats.expected + report.stats.flaky;
   totals.failed += report.stats.unexpected;
@@ -48,7 +58,13 @@ mkdirSync('test-results', { recursive: true });
 
 run('typecheck', 'npm', ['run', '--silent', 'typecheck']);
 run('lint', 'npm', ['run', '--silent', 'lint']);
-run('unit tests', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile=test-results/unit.json']);
+run('unit tests', 'npx', [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  '--outputFile=test-results/unit.json',
+]);
 addVitest('test-results/unit.json');
 if (run('build', 'npx', ['vite', 'build', '--logLevel', 'warn'])) {
   run('bundle check', 'npx', ['tsx', 'scripts/check-bundle.ts']);

@@ -225,6 +225,11 @@ export class PetitEngine {
     });
     try {
       return await Promise.race([this.guard(api.load(request, progress)), aborted]);
+    } catch (error) {
+      // ONNX Runtime and transformers.js keep a failed session start around and fail every later one in that
+      // worker; with no model loaded, a fresh worker costs nothing.
+      this.discardWorker();
+      throw error;
     } finally {
       if (onAbort) signal?.removeEventListener('abort', onAbort);
     }

@@ -129,7 +129,7 @@ export function usePetit(engine: PetitEngine, hubUrl: string, generation: Genera
       setError(null);
       const user: ViewMessage = { id: newId(), role: 'user', content, status: 'complete' };
       const answerId = newId();
-      const history = [...messages.filter((m) => m.status !== 'error' || m.role === 'user'), user];
+      const history = [...messages, user];
       setMessages([...history, { id: answerId, role: 'assistant', content: '', status: 'streaming' }]);
       const controller = new AbortController();
       generationAbort.current = controller;
@@ -175,7 +175,10 @@ export function usePetit(engine: PetitEngine, hubUrl: string, generation: Genera
         if (isPetitError(e, 'aborted')) {
           update({ status: 'stopped' });
         } else {
-          update({ status: 'error' });
+          // The failed exchange stays on screen but is left out of what the model reads next time.
+          setMessages((all) =>
+            all.map((m) => (m.id === answerId || m.id === user.id ? { ...m, status: 'error' } : m)),
+          );
           setError(asShown(e));
           if (isPetitError(e, 'worker-crashed')) {
             setRuntime(null);
