@@ -5,7 +5,7 @@
  * and renamed into place when complete, so concurrent test workers never see a half-forged folder.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -61,6 +61,7 @@ export async function forgeCached(
   if (existsSync(join(dir, COMPLETE_MARKER))) return { dir, root, modelId, forged: false };
 
   mkdirSync(cacheRoot, { recursive: true });
+  sweepAbandoned(cacheRoot);
   const partial = `${root}.partial-${process.pid}-${Date.now()}`;
   try {
     await forge(join(partial, modelId), { ...options, modelId }, (p) =>
@@ -78,4 +79,17 @@ export async function forgeCached(
     rmSync(partial, { recursive: true, force: true });
   }
   return { dir, root, modelId, forged: true };
+}
+
+/** Removes partial folders left by forging processes that no longer exist (killed mid-forge). */
+function sweepAbandoned(cacheRoot: string): void {
+  for (const name of readdirSync(cacheRoot)) {
+    const pid = Number(/\.partial-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      rmSync(join(cacheRoot, name), { recursive: true, force: true });
+    }
+  }
 }

@@ -184,6 +184,23 @@ describe('determinism', () => {
   });
 });
 
+describe('forgeCached', () => {
+  it('forges only when the completion marker is missing, into a hub-like <root>/<org>/<name>', async () => {
+    const cacheRoot = join(tmp, 'cache');
+    const opts = { preset: 'tiny-llama' as const, dtypes: ['q4' as const], seed: 9 };
+    const first = await forgeCached(opts, { cacheRoot });
+    expect(first.forged).toBe(true);
+    expect(first.dir).toBe(join(first.root, 'petit', 'tiny-llama'));
+    expect(relative(cacheRoot, first.root)).toMatch(/^[0-9a-f]{16}$/);
+    const again = await forgeCached(opts, { cacheRoot });
+    expect(again).toMatchObject({ dir: first.dir, forged: false });
+    expect((await forgeCached({ ...opts, seed: 10 }, { cacheRoot })).root).not.toBe(first.root);
+    rmSync(join(first.dir, COMPLETE_MARKER));
+    expect((await forgeCached(opts, { cacheRoot })).forged).toBe(true);
+    expect(readdirSync(cacheRoot).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+});
+
 describe('external data', () => {
   it('writes model.onnx + model.onnx_data, declares it in config.json, and transformers.js loads it', async () => {
     const out = join(tmp, 'ext', 'petit', 'tiny-ext');
