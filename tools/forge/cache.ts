@@ -34,7 +34,7 @@ export interface CachedModel {
 
 export function cacheKey(options: ForgeOptions): string {
   const described = options.source
-    ? { source: options.source.key }
+    ? { source: options.source.key, tiedHead: options.tiedHead ?? 'copy' }
     : { ...resolveForge(options), seed: options.seed ?? 0 };
   const key = {
     forge: FORGE_VERSION,

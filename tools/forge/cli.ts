@@ -24,7 +24,7 @@ const SOURCE_FLAGS: Record<string, { help: string; source: (value: string) => Mo
 
 const USAGE = `usage: npm run forge -- --preset <name> [--dtype fp32,fp16,q8,q4] [--tokenizer auto|${TOKENIZER_NAMES.join('|')}]
                         [--seed N] (--out <dir> | --cached) [--model-id org/name] [--shape '{"numLayers":4}']
-                        [--external-data] [--q4-accuracy-level 0|4]
+                        [--external-data] [--q4-accuracy-level 0|4] [--tied-head copy|shared]
 
   --preset          ${PRESET_NAMES.join(', ')}
   --dtype           comma list of ${DTYPES.join(', ')} (default fp32); files onnx/model{,_fp16,_quantized,_q4}.onnx
@@ -37,6 +37,8 @@ const USAGE = `usage: npm run forge -- --preset <name> [--dtype fp32,fp16,q8,q4]
   --shape           JSON overrides of the preset's shape (ModelShape fields, e.g. {"numLayers":4,"vocabSize":4096})
   --external-data   always write model{suffix}.onnx_data (default: only above ~1.8 GB of weights)
   --q4-accuracy-level  MatMulNBits accuracy_level (unset in published files; 4 = int8 compute on CPU)
+  --tied-head       copy | shared: a tied LM head as its own weight (SmolLM2 exports) or reusing the embedding
+                    table (Qwen2.5 exports); default: the preset's
 ${Object.entries(SOURCE_FLAGS)
   .map(([flag, s]) => `  --${flag.padEnd(16)}${s.help}`)
   .join('\n')}
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
         shape: { type: 'string' },
         'external-data': { type: 'boolean' },
         'q4-accuracy-level': { type: 'string' },
+        'tied-head': { type: 'string' },
         list: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         ...Object.fromEntries(Object.keys(SOURCE_FLAGS).map((f) => [f, { type: 'string' as const }])),
@@ -123,6 +126,9 @@ async function main(): Promise<void> {
     q4AccuracyLevel = Number(values['q4-accuracy-level']);
     if (![0, 1, 2, 3, 4].includes(q4AccuracyLevel)) fail('--q4-accuracy-level must be 0, 1, 2, 3 or 4');
   }
+  const tiedHead = values['tied-head'] as string | undefined;
+  if (tiedHead !== undefined && tiedHead !== 'copy' && tiedHead !== 'shared')
+    fail('--tied-head must be copy or shared');
   if (!values.out && !values.cached) fail('give --out <dir> or --cached');
   if (values.out && values.cached) fail('--out and --cached exclude each other');
 
@@ -136,6 +142,7 @@ async function main(): Promise<void> {
     source,
     externalData: values['external-data'] as boolean | undefined,
     q4AccuracyLevel,
+    tiedHead: tiedHead as 'copy' | 'shared' | undefined,
   };
   const t0 = Date.now();
   const onProgress = progressPrinter();

@@ -376,3 +376,35 @@ describe('q4 (MatMulNBits)', () => {
     expect(maxAbsDiff(await run('q4.onnx'), await run('deq.onnx'))).toBeLessThan(1e-4);
   });
 });
+
+describe('a shared tied head (the Qwen2.5 export layout)', () => {
+  it('computes the logits of a copied head in fp32 and runs in every dtype', async () => {
+    const shape = getPreset('tiny-llama').shape;
+    const weights = randomWeights(shape, 4);
+    const dims = {
+      numLayers: shape.numLayers,
+      numKvHeads: shape.numKvHeads,
+      headDim: headDimOf(shape),
+      vocabSize: shape.vocabSize,
+    };
+    const run = async (dtype: Dtype, tiedHead: 'copy' | 'shared') => {
+      const file = join(dir, `head-${dtype}-${tiedHead}.onnx`);
+      writeOnnxModel(file, buildDecoderGraph(shape, weights, { dtype, tiedHead }));
+      const s = await ortNode.InferenceSession.create(file);
+      return (
+        await step(
+          s,
+          ortNode,
+          dims,
+          [PROMPT],
+          [positions(PROMPT.length)],
+          [ones(PROMPT.length)],
+          emptyPast(ortNode, dims),
+        )
+      ).logits;
+    };
+    expect(maxAbsDiff(await run('fp32', 'shared'), await run('fp32', 'copy'))).toBeLessThan(1e-5);
+    for (const dtype of ['fp16', 'q8', 'q4'] as const)
+      expect(Array.from(await run(dtype, 'shared')).every(Number.isFinite)).toBe(true);
+  });
+});

@@ -32,6 +32,12 @@ export interface DecoderGraphOptions {
   /** MatMulNBits accuracy_level; unset in published files (0: float compute). 4 = int8 compute on CPU. */
   q4AccuracyLevel?: number;
   producerVersion?: string;
+  /**
+   * How a tied LM head is stored: `copy` (default) writes its own [hidden, vocab] weight, as the SmolLM2 exports
+   * do (model.onnx 654 MB for 135M); `shared` reuses the embedding table through a Transpose, as the Qwen2.5
+   * exports do (model.onnx 1.99 GB for 0.5B, one file, and a float head in q4).
+   */
+  tiedHead?: 'copy' | 'shared';
   /** Called after each layer is built (quantizing a big model takes seconds). */
   onLayer?: (done: number, total: number) => void;
 }
@@ -155,9 +161,10 @@ export function buildDecoderGraph(
     });
   };
 
-  // --- embedding
+  // --- embedding (`table` is kept for a shared LM head)
   const embedding = w('model.embed_tokens.weight');
   let hidden: string;
+  let table: { data: string; scale?: string; zero?: string };
   if (dtype === 'q8') {
     const q = quantizeInt8(embedding);
     const e = g.initializer('model.embed_tokens.weight_quantized', 'int8', [V, H], bytesOf(q.data));
@@ -182,9 +189,11 @@ export function buildDecoderGraph(
     hidden = g.op1('DequantizeLinear', [gathered, es, ez], undefined, {
       name: '/model/embed_tokens/DequantizeLinear',
     });
+    table = { data: e, scale: es, zero: ez };
   } else {
     const e = floatTensor('model.embed_tokens.weight', [V, H], embedding);
     hidden = g.op1('Gather', [e, inputIds], { axis: 0 }, { name: '/model/embed_tokens/Gather' });
+    table = { data: e };
   }
 
   // --- rotary tables from position_ids: angle = position * theta^(-2i/D), halves duplicated (Hugging Face layout)
@@ -290,8 +299,20 @@ export function buildDecoderGraph(
   g.scope = '/model';
   const finalNorm = rmsNorm(hidden, 'model.norm');
   g.scope = '';
-  const head = shape.tieWordEmbeddings ? embedding : w('lm_head.weight');
-  const logits = linear(finalNorm, 'lm_head', head, V, H);
+  let logits: string;
+  if (shape.tieWordEmbeddings && options.tiedHead === 'shared') {
+    // One table for the embedding and the head, as the Qwen2.5 and SmolLM(1) exports: MatMul on its transpose
+    // (float in q4, as MatMul4BitsQuantizer leaves a non-constant B alone; q8 transposes the int8 table).
+    let t = g.op1('Transpose', [table.data], { perm: [1, 0] }, { name: '/lm_head/Transpose' });
+    if (table.scale)
+      t = g.op1('DequantizeLinear', [t, table.scale, table.zero!], undefined, {
+        name: '/lm_head/DequantizeLinear',
+      });
+    logits = g.op1('MatMul', [finalNorm, t], undefined, { name: '/lm_head/MatMul' });
+  } else {
+    const head = shape.tieWordEmbeddings ? embedding : w('lm_head.weight');
+    logits = linear(finalNorm, 'lm_head', head, V, H);
+  }
   if (act === 'float16') g.op1('Cast', [logits], { to: 1 }, { name: '/lm_head/Cast', out: 'logits' });
   else g.op1('Identity', [logits], undefined, { name: '/lm_head/Identity', out: 'logits' });
 

@@ -28,7 +28,7 @@ import {
 } from './types.ts';
 
 /** Bump whenever forged bytes change, so cached models are re-forged. */
-export const FORGE_VERSION = '1';
+export const FORGE_VERSION = '2';
 export const COMPLETE_MARKER = '.forge-complete.json';
 
 export type ForgeProgress =
@@ -49,6 +49,8 @@ export interface WriteModelFolderOptions {
   /** Force external data on (tests) or off; by default only models above ~1.8 GB use it. */
   externalData?: boolean;
   q4AccuracyLevel?: number;
+  /** How a tied LM head is stored (default `copy`); see DecoderGraphOptions.tiedHead. */
+  tiedHead?: 'copy' | 'shared';
   onProgress?: (p: ForgeProgress) => void;
 }
 
@@ -173,6 +175,7 @@ export function writeModelFolder(dir: string, options: WriteModelFolderOptions):
     const model = buildDecoderGraph(shape, weights, {
       dtype,
       q4AccuracyLevel: options.q4AccuracyLevel,
+      tiedHead: options.tiedHead,
       producerVersion: FORGE_VERSION,
     });
     const bytes = initializerBytes(model);
@@ -244,10 +247,16 @@ export interface ForgeOptions {
   source?: ModelSource;
   externalData?: boolean;
   q4AccuracyLevel?: number;
+  /** Default: the preset's (as its published export), else `copy`. */
+  tiedHead?: 'copy' | 'shared';
 }
 
 /** The shape and tokenizer `forge` would use (no weights): also what the cache key is made of. */
-export function resolveForge(options: ForgeOptions): { shape: ModelShape; tokenizer: TokenizerName } {
+export function resolveForge(options: ForgeOptions): {
+  shape: ModelShape;
+  tokenizer: TokenizerName;
+  tiedHead: 'copy' | 'shared';
+} {
   const preset = options.preset ? getPreset(options.preset) : undefined;
   const shape = { ...preset?.shape, ...options.shape } as ModelShape;
   if (!preset && !options.shape)
@@ -258,7 +267,7 @@ export function resolveForge(options: ForgeOptions): { shape: ModelShape; tokeni
     tokenizer = wanted === 'smollm' && !smollmTokenizerAvailable() ? 'bpe' : wanted;
   } else tokenizer = options.tokenizer;
   validateShape(shape);
-  return { shape, tokenizer };
+  return { shape, tokenizer, tiedHead: options.tiedHead ?? preset?.tiedHead ?? 'copy' };
 }
 
 /** Forges a model folder at `dir`: random weights from a preset/shape, or a pluggable source. */
@@ -277,6 +286,7 @@ export async function forge(
       modelId: options.modelId,
       externalData: options.externalData,
       q4AccuracyLevel: options.q4AccuracyLevel,
+      tiedHead: options.tiedHead,
       onProgress,
     });
   }
@@ -295,6 +305,7 @@ export async function forge(
     padTokenId: tok.padTokenId,
     externalData: options.externalData,
     q4AccuracyLevel: options.q4AccuracyLevel,
+    tiedHead: resolved.tiedHead,
     onProgress,
   });
 }

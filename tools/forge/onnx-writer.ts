@@ -231,7 +231,7 @@ export interface WriteOnnxOptions {
 }
 
 /** Tensor bytes above which a model must use external data (protobuf messages stop at 2 GiB). */
-export const PROTOBUF_SAFE_BYTES = 1.8e9;
+export const PROTOBUF_SAFE_BYTES = 2.0e9;
 
 export function initializerBytes(model: OnnxModel): number {
   return model.initializers.reduce((s, t) => s + t.data.byteLength, 0);

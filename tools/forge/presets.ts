@@ -7,6 +7,8 @@
  * - Qwen/Qwen2.5-0.5B(-Instruct): hidden 896, 24 layers, 14 heads, 2 KV heads, MLP 4864, vocab 151936 (the
  *   tokenizer has 151665 tokens; the rest is padding), tied, q/k/v bias, rope_theta 1e6, max 32768, eps 1e-6,
  *   bos 151643 / eos 151645.
+ * A tied head is stored as its own weight in the SmolLM2 exports (model.onnx 654 MB) and shared with the
+ * embedding in the Qwen2.5 ones (model.onnx 1.99 GB, one file; model_q4.onnx 786 MB with a float head).
  * The tiny ones are for fast tests: a few hundred thousand parameters, same architecture and file layout.
  */
 import { ForgeError } from './errors.ts';
@@ -17,6 +19,8 @@ export interface Preset {
   shape: ModelShape;
   /** The tokenizer the real model uses; `smollm` falls back to a generated BPE when ../shared is absent. */
   tokenizer: TokenizerName;
+  /** How the published export stores a tied LM head (see DecoderGraphOptions.tiedHead). */
+  tiedHead: 'copy' | 'shared';
   description: string;
 }
 
@@ -24,6 +28,7 @@ export const PRESETS = {
   'tiny-llama': {
     description: 'tiny llama for tests: hidden 64, 2 layers, 4 heads / 2 KV heads, vocab 1024, tied',
     tokenizer: 'bpe',
+    tiedHead: 'copy',
     shape: {
       family: 'llama',
       vocabSize: 1024,
@@ -44,6 +49,7 @@ export const PRESETS = {
     description:
       'tiny qwen2 for tests: hidden 64, 2 layers, 4 heads / 1 KV head, q/k/v bias, vocab 1536, untied',
     tokenizer: 'bpe',
+    tiedHead: 'copy',
     shape: {
       family: 'qwen2',
       vocabSize: 1536,
@@ -63,6 +69,7 @@ export const PRESETS = {
   'smollm2-135m': {
     description: 'the shape of HuggingFaceTB/SmolLM2-135M-Instruct (135M parameters)',
     tokenizer: 'smollm',
+    tiedHead: 'copy',
     shape: {
       family: 'llama',
       vocabSize: 49152,
@@ -82,6 +89,7 @@ export const PRESETS = {
   'smollm2-360m': {
     description: 'the shape of HuggingFaceTB/SmolLM2-360M-Instruct (362M parameters)',
     tokenizer: 'smollm',
+    tiedHead: 'copy',
     shape: {
       family: 'llama',
       vocabSize: 49152,
@@ -101,6 +109,7 @@ export const PRESETS = {
   'qwen2.5-0.5b': {
     description: 'the shape of Qwen/Qwen2.5-0.5B-Instruct (494M parameters)',
     tokenizer: 'qwen2.5',
+    tiedHead: 'shared',
     shape: {
       family: 'qwen2',
       vocabSize: 151936,
