@@ -1,0 +1,137 @@
+/** Renders a bench report as Markdown and keeps BENCHMARKS.md's results section up to date. */
+import {
+  RUNTIME_LABEL,
+  type BenchReport,
+  type CaseResult,
+  type Runtime,
+  type RuntimeResult,
+} from './results.ts';
+import type { Summary } from './stats.ts';
+
+export const START = '<!-- bench:results:start (written by `npm run bench`; edit outside these markers) -->';
+export const END = '<!-- bench:results:end -->';
+
+const MB = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+
+function fmt(s: Summary | null, digits = 1): string {
+  if (!s) return '—';
+  const f = (x: number) => x.toFixed(digits);
+  return s.n > 1 ? `**${f(s.median)}** (${f(s.min)}–${f(s.max)})` : `**${f(s.median)}**`;
+}
+
+function get(c: CaseResult, runtime: Runtime): RuntimeResult | undefined {
+  return c.results.find((r) => r.runtime === runtime && !r.error && !r.skipped && r.runs.length);
+}
+
+function ratio(a: RuntimeResult | undefined, b: RuntimeResult | undefined): string {
+  const x = a?.decodeTokPerS?.median;
+  const y = b?.decodeTokPerS?.median;
+  return x && y ? `${(x / y).toFixed(2)}×` : '—';
+}
+
+export function renderMarkdown(report: BenchReport): string {
+  const m = report.machine;
+  const s = report.settings;
+  const lines: string[] = [];
+  lines.push(
+    `### ${report.kind === 'quick' ? 'Quick run' : 'Run'} of ${report.date.slice(0, 16).replace('T', ' ')} UTC${report.label ? ` — ${report.label}` : ''}`,
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.os}; ${m.chromium}; Node ${m.node}. ` +
+      `Load average ${m.loadAverage.start.toFixed(1)} at the start, ${m.loadAverage.end?.toFixed(1) ?? '?'} at the end ` +
+      `(other work on this shared machine slows every runtime alike, not evenly). Versions: ${Object.entries(
+        m.versions,
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}.`,
+    '',
+    `Settings: ${s.threads} threads everywhere; a ${s.promptTokens}-token prompt (chat template included), ${s.newTokens} greedy tokens; ` +
+      `median of ${s.runs} runs (min–max); every browser run is a fresh page loading the model from the browser's store. ` +
+      `Took ${Math.floor(report.durationS / 60)} min ${report.durationS % 60} s.`,
+    '',
+    '**Decode tokens/s and ratios** (the targets: Petit ≥ 0.8× native, ≥ 1× wllama, ≥ 0.95× transformers.js direct)',
+    '',
+    '| model | Petit | native ORT | Petit/native | wllama (GGUF) | Petit/wllama | transformers.js direct | Petit/direct | Petit cached load ms | Petit peak RSS (× file) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const c of report.cases) {
+    const petit = get(c, 'petit');
+    const native = get(c, 'native');
+    const wllama = get(c, 'wllama');
+    const direct = get(c, 'direct');
+    const failed = c.results
+      .filter((r) => r.error || r.skipped)
+      .map((r) => `${r.runtime} ${r.error ? 'failed' : 'skipped'}`);
+    lines.push(
+      `| ${c.preset} ${c.dtype}${failed.length ? ` (${failed.join(', ')})` : ''} | ${fmt(petit?.decodeTokPerS ?? null)} | ${fmt(native?.decodeTokPerS ?? null)} | ${ratio(petit, native)} | ${fmt(wllama?.decodeTokPerS ?? null)} ${c.ggufType} | ${ratio(petit, wllama)} | ${fmt(direct?.decodeTokPerS ?? null)} | ${ratio(petit, direct)} | ${fmt(petit?.loadMs ?? null, 0)} | ${
+        petit?.peakRssBytes
+          ? `${MB(petit.peakRssBytes)} (${(petit.peakRssBytes / petit.fileBytes).toFixed(2)}×)`
+          : '—'
+      } |`,
+    );
+  }
+  lines.push('', '**Every runtime** (median (min–max) of the runs)', '');
+  lines.push(
+    '| model | runtime | file | load ms | TTFT ms | prefill tok/s | decode tok/s | peak RSS / PSS (idle) | notes |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const c of report.cases) {
+    for (const r of c.results) {
+      const mem = r.peakRssBytes
+        ? `${MB(r.peakRssBytes)} / ${MB(r.peakPssBytes ?? 0)} (${MB(r.idleRssBytes ?? 0)})`
+        : '—';
+      const notes = [r.skipped, r.error?.split('\n')[0], ...r.notes]
+        .filter(Boolean)
+        .join('; ')
+        .replaceAll('|', '\\|');
+      lines.push(
+        `| ${c.preset} ${c.dtype} | ${r.runtime} | ${r.file.split('/').pop()} ${MB(r.fileBytes)} | ${fmt(r.loadMs, 0)} | ${fmt(r.ttftMs, 0)} | ${fmt(r.prefillTokPerS, 0)} | ${fmt(r.decodeTokPerS)} | ${mem} | ${notes} |`,
+      );
+    }
+  }
+  if (s.contexts.length) {
+    lines.push(
+      '',
+      `**Decode tokens/s as the context grows** (one run of 32 tokens after a prompt of N tokens)`,
+      '',
+    );
+    lines.push(
+      `| model | runtime | ${s.contexts.join(' | ')} |`,
+      `| --- | --- | ${s.contexts.map(() => '---').join(' | ')} |`,
+    );
+    for (const c of report.cases) {
+      for (const r of c.results) {
+        if (!r.contextScaling?.length) continue;
+        const cells = s.contexts.map((n) => {
+          const point = r.contextScaling!.find((p) => p.contextTokens === n);
+          return point ? point.decodeTokPerS.toFixed(1) : '—';
+        });
+        lines.push(`| ${c.preset} ${c.dtype} | ${r.runtime} | ${cells.join(' | ')} |`);
+      }
+    }
+  }
+  if (report.webgpu) {
+    const w = report.webgpu;
+    lines.push(
+      '',
+      `**WebGPU (SwiftShader, correctness only)**: ${w.model}: ${w.ok ? 'ran' : 'FAILED'}; ` +
+        `${w.tokensAgreeing ?? 0} of the first ${w.tokensCompared ?? 0} greedy tokens agree with WASM. ${w.note}`,
+    );
+  }
+  lines.push(
+    '',
+    `Runtimes: ${Object.entries(RUNTIME_LABEL)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join('; ')}.`,
+  );
+  return lines.join('\n');
+}
+
+/** Puts `section` between the markers (adding them at the end when absent). */
+export function updateBenchmarksMd(existing: string, section: string): string {
+  const block = `${START}\n\n${section}\n\n${END}`;
+  const a = existing.indexOf(START);
+  const b = existing.indexOf(END);
+  if (a !== -1 && b > a) return `${existing.slice(0, a)}${block}${existing.slice(b + END.length)}`;
+  const head = existing.trim() || '# Benchmarks';
+  return `${head}\n\n## Latest full run\n\n${block}\n`;
+}

@@ -1,0 +1,122 @@
+/// <reference lib="webworker" />
+/**
+ * transformers.js used the way its documentation shows, with the same self-hosted ORT wasm as Petit's backend and
+ * the same thread count; timings are taken here, next to generate(), so they carry none of Petit's layers.
+ */
+import {
+  AutoModelForCausalLM,
+  AutoTokenizer,
+  BaseStreamer,
+  env,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+  type Tensor,
+} from '@huggingface/transformers';
+import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import type { ChatMessage } from '../lib/prompts.ts';
+import type { DirectWorkerReply, DirectWorkerRequest, PageGeneration } from './page-api.ts';
+
+let model: PreTrainedModel | null = null;
+let tokenizer: PreTrainedTokenizer | null = null;
+
+class TimingStreamer extends BaseStreamer {
+  promptSeen = false;
+  first = 0;
+  last = 0;
+  tokens = 0;
+  override put(value: bigint[][]): void {
+    if (!this.promptSeen) {
+      this.promptSeen = true;
+      return;
+    }
+    this.last = performance.now();
+    if (this.tokens === 0) this.first = this.last;
+    this.tokens += value[0]!.length;
+  }
+  override end(): void {}
+}
+
+async function load({
+  hubUrl,
+  repo,
+  dtype,
+  threads,
+}: {
+  hubUrl: string;
+  repo: string;
+  dtype: string;
+  threads: number;
+}) {
+  env.allowLocalModels = false;
+  env.allowRemoteModels = true;
+  env.remoteHost = `${hubUrl}/`;
+  env.useBrowserCache = true;
+  const onnx = env.backends.onnx;
+  if (onnx.wasm) {
+    onnx.wasm.wasmPaths = {
+      wasm: new URL(ortWasmUrl, self.location.href).href,
+      mjs: new URL(ortMjsUrl, self.location.href).href,
+    };
+    onnx.wasm.numThreads = threads;
+    onnx.wasm.proxy = false;
+  }
+  tokenizer = await AutoTokenizer.from_pretrained(repo);
+  model = await AutoModelForCausalLM.from_pretrained(repo, {
+    dtype: dtype as 'q4',
+    device: 'wasm',
+  });
+  return null;
+}
+
+async function generate({
+  messages,
+  maxTokens,
+}: {
+  messages: ChatMessage[];
+  maxTokens: number;
+}): Promise<PageGeneration> {
+  if (!model || !tokenizer) throw new Error('load first');
+  const start = performance.now();
+  const inputs = tokenizer.apply_chat_template(messages, {
+    add_generation_prompt: true,
+    tokenize: true,
+    return_dict: true,
+  }) as unknown as { input_ids: Tensor; attention_mask: Tensor };
+  const streamer = new TimingStreamer();
+  const output = (await model.generate({
+    ...inputs,
+    max_new_tokens: maxTokens,
+    do_sample: false,
+    streamer,
+  } as unknown as Parameters<PreTrainedModel['generate']>[0])) as Tensor;
+  const promptTokens = inputs.input_ids.dims.at(-1) ?? 0;
+  const ids = (output.tolist() as bigint[][])[0]!.slice(promptTokens).map(Number);
+  return {
+    promptTokens,
+    completionTokens: streamer.tokens,
+    ttftMs: streamer.first - start,
+    prefillMs: streamer.first - start,
+    decodeMs: streamer.last - streamer.first,
+    text: tokenizer.decode(ids, { skip_special_tokens: true }),
+  };
+}
+
+self.onmessage = async (event: MessageEvent<DirectWorkerRequest>) => {
+  const { id, method, args } = event.data;
+  let reply: DirectWorkerReply;
+  try {
+    const value =
+      method === 'load'
+        ? await load(args as Parameters<typeof load>[0])
+        : await generate(args as Parameters<typeof generate>[0]);
+    reply = { id, ok: true, value };
+  } catch (error) {
+    reply = {
+      id,
+      ok: false,
+      error: error instanceof Error ? `${error.message}\n${error.stack}` : String(error),
+    };
+  }
+  self.postMessage(reply);
+};

@@ -1,0 +1,42 @@
+/** What the bench pages put on `window.bench`, typed for the runner's page.evaluate calls. */
+import type { ChatMessage } from '../lib/prompts.ts';
+
+export interface PageGeneration {
+  promptTokens: number;
+  completionTokens: number;
+  ttftMs: number;
+  /** From the first to the last generated token. */
+  decodeMs: number;
+  /** Prefill as the runtime itself timed it, when it says. */
+  prefillMs: number;
+  text: string;
+}
+
+export interface DirectBench {
+  load(request: {
+    hubUrl: string;
+    repo: string;
+    dtype: string;
+    threads: number;
+  }): Promise<{ loadMs: number }>;
+  generate(request: { messages: ChatMessage[]; maxTokens: number }): Promise<PageGeneration>;
+}
+
+export interface WllamaBench {
+  load(request: { url: string; threads: number; contextTokens: number }): Promise<{
+    loadMs: number;
+    threads: number;
+    multithread: boolean;
+  }>;
+  /** `bannedIds`: tokens wllama must not emit (see PromptBuilder.invalidUtf8Ids). */
+  generate(request: { prompt: string; maxTokens: number; bannedIds: number[] }): Promise<PageGeneration>;
+}
+
+export interface DirectWorkerRequest {
+  id: number;
+  method: 'load' | 'generate';
+  args: unknown;
+}
+
+export type DirectWorkerReply =
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };

@@ -1,0 +1,633 @@
+/**
+ * `npm run bench`: Petit against its peers on the same forged weights, in one run on this machine.
+ *   npm run bench                  the full bench (≈15 min): SmolLM2-135M q4/q8/fp32, 360M q4, Qwen2.5-0.5B q4
+ *   npm run bench -- --quick       every path once on a tiny model (CI); exits non-zero when a path breaks
+ *   npm run bench -- --runs 3 --only 135m --skip wllama --no-build --label "after X"
+ * Writes bench/results/<date>.json (quick: bench/results/tmp/) and, for full runs, the results section of
+ * BENCHMARKS.md.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Page } from 'playwright-core';
+import type { PetitEngine } from '../src/engine/petit-engine.ts';
+import type { ChatCompletionChunk, CompletionUsage } from '../src/engine/protocol.ts';
+import { startHub } from '../tools/hub/hub-server.ts';
+import { chromiumPath, launchBrowser, withTimeout, type BenchBrowser } from './lib/browser.ts';
+import { describeMachine } from './lib/machine.ts';
+import {
+  BENCH_CACHE,
+  REPO_ROOT,
+  caseName,
+  prepareModels,
+  type ModelCase,
+  type PreparedModel,
+} from './lib/models.ts';
+import { openNative } from './lib/native.ts';
+import { Progress } from './lib/progress.ts';
+import { PromptBuilder, type ChatMessage, type Prompt } from './lib/prompts.ts';
+import { renderMarkdown, updateBenchmarksMd } from './lib/report.ts';
+import {
+  RUNTIMES,
+  type BenchReport,
+  type CaseResult,
+  type GenerationRun,
+  type Runtime,
+  type RuntimeResult,
+} from './lib/results.ts';
+import { summarize } from './lib/stats.ts';
+import type { DirectBench, PageGeneration, WllamaBench } from './pages/page-api.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    only: { type: 'string' },
+    skip: { type: 'string', default: '' },
+    'no-build': { type: 'boolean', default: false },
+    'no-webgpu': { type: 'boolean', default: false },
+    label: { type: 'string', default: '' },
+    out: { type: 'string' },
+  },
+});
+
+const QUICK = args.quick;
+const THREADS = 2;
+const HUB_PORT = 8797;
+const APP_PORT = 4187;
+const HUB_URL = `http://127.0.0.1:${HUB_PORT}`;
+const APP_URL = `http://127.0.0.1:${APP_PORT}`;
+const SETTINGS = QUICK
+  ? { runs: 1, promptTokens: 64, newTokens: 16, contexts: [] as number[], contextNewTokens: 0 }
+  : { runs: 5, promptTokens: 128, newTokens: 128, contexts: [128, 512, 1024, 2048], contextNewTokens: 32 };
+if (args.runs) SETTINGS.runs = Math.max(1, Number(args.runs));
+const CASES: ModelCase[] = QUICK
+  ? [{ preset: 'tiny-llama', dtype: 'q8' }]
+  : [
+      { preset: 'smollm2-135m', dtype: 'q4' },
+      { preset: 'smollm2-135m', dtype: 'q8' },
+      { preset: 'smollm2-135m', dtype: 'fp32' },
+      { preset: 'smollm2-360m', dtype: 'q4' },
+      { preset: 'qwen2.5-0.5b', dtype: 'q4' },
+    ];
+const cases = CASES.filter((c) => !args.only || caseName(c).includes(args.only));
+const skip = new Set(args.skip.split(',').filter(Boolean));
+for (const s of skip) {
+  if (!(RUNTIMES as readonly string[]).includes(s))
+    throw new Error(`--skip ${s}: use ${RUNTIMES.join(', ')}`);
+}
+/** Generous limits: a hung page must fail the bench, never stall it. */
+const LOAD_TIMEOUT = QUICK ? 60_000 : 240_000;
+const GENERATE_TIMEOUT = QUICK ? 60_000 : 300_000;
+
+const started = Date.now();
+const progress = new Progress(0);
+const hubRoot = join(BENCH_CACHE, 'hub');
+
+function npx(argv: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn('npx', argv, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+function build(): void {
+  progress.step('building the app and the bench pages (vite build → bench/.dist)');
+  const result = spawnSync(
+    'npx',
+    ['vite', 'build', '--config', 'bench/vite.config.ts', '--logLevel', 'warn'],
+    { cwd: REPO_ROOT, env: { ...process.env, VITE_PETIT_HUB_URL: HUB_URL }, encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`vite build failed:\n${result.stdout}\n${result.stderr}`);
+  progress.tick();
+}
+
+async function startPreview(): Promise<ChildProcess> {
+  const child = npx([
+    'vite',
+    'preview',
+    '--config',
+    'bench/vite.config.ts',
+    '--port',
+    String(APP_PORT),
+    '--strictPort',
+    '--host',
+    '127.0.0.1',
+  ]);
+  let output = '';
+  child.stdout?.on('data', (d) => (output += String(d)));
+  child.stderr?.on('data', (d) => (output += String(d)));
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`vite preview exited:\n${output}`);
+    try {
+      const res = await fetch(`${APP_URL}/api.html`);
+      if (res.ok && res.headers.get('cross-origin-opener-policy') === 'same-origin') return child;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill();
+  throw new Error(`vite preview did not answer on ${APP_URL}:\n${output}`);
+}
+
+const toRun = (g: PageGeneration, loadMs: number): GenerationRun & { loadMs: number } => ({
+  loadMs,
+  promptTokens: g.promptTokens,
+  completionTokens: g.completionTokens,
+  ttftMs: g.ttftMs,
+  prefillTokPerS: (g.promptTokens * 1000) / g.prefillMs,
+  decodeTokPerS: ((g.completionTokens - 1) * 1000) / g.decodeMs,
+});
+
+function emptyResult(runtime: Runtime, file: string, fileBytes: number): RuntimeResult {
+  return {
+    runtime,
+    file,
+    fileBytes,
+    threads: THREADS,
+    runs: [],
+    loadMs: null,
+    ttftMs: null,
+    prefillTokPerS: null,
+    decodeTokPerS: null,
+    notes: [],
+  };
+}
+
+function finishResult(result: RuntimeResult): RuntimeResult {
+  result.loadMs = summarize(result.runs.map((r) => r.loadMs));
+  result.ttftMs = summarize(result.runs.map((r) => r.ttftMs));
+  result.prefillTokPerS = summarize(result.runs.map((r) => r.prefillTokPerS));
+  result.decodeTokPerS = summarize(result.runs.map((r) => r.decodeTokPerS));
+  const short = result.runs.filter((r) => r.completionTokens !== SETTINGS.newTokens);
+  if (short.length) {
+    result.notes.push(
+      `${short.length} of ${result.runs.length} runs generated ${short.map((r) => r.completionTokens).join(', ')} tokens instead of ${SETTINGS.newTokens}`,
+    );
+  }
+  const long = result.runs.filter((r) => r.promptTokens !== SETTINGS.promptTokens);
+  if (long.length) result.notes.push(`prompt read as ${long[0]!.promptTokens} tokens`);
+  return result;
+}
+
+// ---- Petit: the real app path (api.html → PetitEngine → comlink worker → transformers.backend) ----
+
+type PetitWindow = { petit: PetitEngine };
+
+async function petitLoad(page: Page, model: PreparedModel): Promise<number> {
+  return withTimeout(
+    page.evaluate(
+      async ({ repo, dtype }) => {
+        const { petit } = window as unknown as PetitWindow;
+        const t0 = performance.now();
+        await petit.load({ id: repo, dtype: dtype as 'q4', device: 'wasm' });
+        return performance.now() - t0;
+      },
+      { repo: model.repo, dtype: model.dtype },
+    ),
+    LOAD_TIMEOUT,
+    `Petit loading ${caseName(model)}`,
+  );
+}
+
+async function petitGenerate(
+  page: Page,
+  messages: ChatMessage[],
+  maxTokens: number,
+): Promise<PageGeneration> {
+  return withTimeout(
+    page.evaluate(
+      async ({ messages, maxTokens }) => {
+        const { petit } = window as unknown as PetitWindow;
+        const t0 = performance.now();
+        let first = 0;
+        let last = 0;
+        let text = '';
+        let usage: CompletionUsage | undefined;
+        const stream = (await petit.chat.completions.create({
+          messages,
+          max_tokens: maxTokens,
+          temperature: 0,
+          stream: true,
+        })) as AsyncIterable<ChatCompletionChunk>;
+        for await (const chunk of stream) {
+          const delta = chunk.choices[0]?.delta.content;
+          if (delta) {
+            last = performance.now();
+            if (first === 0) first = last;
+            text += delta;
+          }
+          if (chunk.usage) usage = chunk.usage;
+        }
+        if (!usage) throw new Error('The stream ended without usage.');
+        const prompt = usage.prompt_tokens;
+        return {
+          promptTokens: prompt,
+          completionTokens: usage.completion_tokens,
+          ttftMs: first - t0,
+          prefillMs: (prompt * 1000) / usage.extra.prefill_tokens_per_s,
+          decodeMs: last - first,
+          text,
+        };
+      },
+      { messages, maxTokens },
+    ),
+    GENERATE_TIMEOUT,
+    'Petit generating',
+  );
+}
+
+// ---- transformers.js direct and wllama: bench pages of their own ----
+
+type BenchWindow<T> = { bench: T };
+
+async function openPage(browser: BenchBrowser, path: string): Promise<void> {
+  await browser.page.goto(`${APP_URL}${path}`);
+  if (path !== '/api.html')
+    await browser.page.waitForFunction(() => 'bench' in window, null, { timeout: 30_000 });
+  else await browser.page.waitForFunction(() => 'petit' in window, null, { timeout: 30_000 });
+}
+
+interface BrowserRuntime {
+  runtime: Runtime;
+  path: string;
+  file: (m: PreparedModel) => { name: string; bytes: number };
+  load: (page: Page, m: PreparedModel, prompt: Prompt) => Promise<number>;
+  generate: (page: Page, prompt: Prompt, maxTokens: number) => Promise<PageGeneration>;
+}
+
+/** Tokens wllama must not emit, per model (see PromptBuilder.invalidUtf8Ids). */
+let wllamaBanned: number[] = [];
+
+const PETIT: BrowserRuntime = {
+  runtime: 'petit',
+  path: '/api.html',
+  file: (m) => ({ name: m.onnxFile, bytes: m.onnxBytes }),
+  load: (page, m) => petitLoad(page, m),
+  generate: (page, prompt, maxTokens) => petitGenerate(page, prompt.messages, maxTokens),
+};
+
+const DIRECT: BrowserRuntime = {
+  runtime: 'direct',
+  path: '/bench/pages/direct.html',
+  file: (m) => ({ name: m.onnxFile, bytes: m.onnxBytes }),
+  load: async (page, m) =>
+    (
+      await withTimeout(
+        page.evaluate((request) => (window as unknown as BenchWindow<DirectBench>).bench.load(request), {
+          hubUrl: HUB_URL,
+          repo: m.repo,
+          dtype: m.dtype,
+          threads: THREADS,
+        }),
+        LOAD_TIMEOUT,
+        `transformers.js loading ${caseName(m)}`,
+      )
+    ).loadMs,
+  generate: (page, prompt, maxTokens) =>
+    withTimeout(
+      page.evaluate((request) => (window as unknown as BenchWindow<DirectBench>).bench.generate(request), {
+        messages: prompt.messages,
+        maxTokens,
+      }),
+      GENERATE_TIMEOUT,
+      'transformers.js generating',
+    ),
+};
+
+const WLLAMA: BrowserRuntime = {
+  runtime: 'wllama',
+  path: '/bench/pages/wllama.html',
+  file: (m) => ({ name: m.ggufFile, bytes: m.ggufBytes }),
+  load: async (page, m) => {
+    const info = await withTimeout(
+      page.evaluate((request) => (window as unknown as BenchWindow<WllamaBench>).bench.load(request), {
+        url: `${HUB_URL}/${m.repo}/resolve/main/${m.ggufFile}`,
+        threads: THREADS,
+        contextTokens: Math.max(...SETTINGS.contexts, SETTINGS.promptTokens) + SETTINGS.newTokens + 64,
+      }),
+      LOAD_TIMEOUT,
+      `wllama loading ${caseName(m)}`,
+    );
+    if (info.threads !== THREADS) throw new Error(`wllama runs ${info.threads} threads, not ${THREADS}`);
+    return info.loadMs;
+  },
+  generate: (page, prompt, maxTokens) =>
+    withTimeout(
+      page.evaluate((request) => (window as unknown as BenchWindow<WllamaBench>).bench.generate(request), {
+        prompt: prompt.text,
+        maxTokens,
+        bannedIds: wllamaBanned,
+      }),
+      GENERATE_TIMEOUT,
+      'wllama generating',
+    ),
+};
+
+/** wllama's build needs memory64 and JSPI; without them it cannot run here at all (a skip, not a failure). */
+async function wllamaUnsupported(page: Page): Promise<string | null> {
+  return page.evaluate(() => {
+    const wasm = WebAssembly as unknown as { Suspending?: unknown };
+    // The smallest module with a 64-bit memory: magic, version, a memory section with flags 0x04 (i64), min 1.
+    const memory64 = WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 4, 1]));
+    const missing = [memory64 ? '' : 'memory64', wasm.Suspending ? '' : 'JSPI'].filter(Boolean);
+    return missing.length ? `this browser lacks ${missing.join(' and ')}` : null;
+  });
+}
+
+async function runBrowser(
+  spec: BrowserRuntime,
+  model: PreparedModel,
+  prompt: Prompt,
+  contextPrompts: Prompt[],
+): Promise<RuntimeResult> {
+  const file = spec.file(model);
+  const result = emptyResult(spec.runtime, file.name, file.bytes);
+  const browser = await launchBrowser();
+  try {
+    await openPage(browser, spec.path);
+    if (spec.runtime === 'wllama') {
+      const why = await wllamaUnsupported(browser.page);
+      if (why) {
+        result.skipped = `wllama cannot run here: ${why}`;
+        progress.log(`SKIPPED wllama: ${result.skipped}`);
+        return result;
+      }
+    }
+    const idle = browser.memory.peak();
+    result.idleRssBytes = idle.rss;
+    result.idlePssBytes = idle.pss;
+    progress.step(`${caseName(model)} · ${spec.runtime} · download into the browser's store`);
+    const firstLoad = await spec.load(browser.page, model, prompt);
+    result.notes.push(`first load (download from the local hub) ${Math.round(firstLoad)} ms`);
+    progress.tick();
+    // Peak memory over the timed runs: fresh page, cached load, generation (not the download).
+    await browser.page.goto('about:blank');
+    browser.memory.reset();
+    for (let run = 0; run < SETTINGS.runs; run++) {
+      progress.step(`${caseName(model)} · ${spec.runtime} · run ${run + 1}/${SETTINGS.runs}`);
+      await openPage(browser, spec.path);
+      const loadMs = await spec.load(browser.page, model, prompt);
+      const g = await spec.generate(browser.page, prompt, SETTINGS.newTokens);
+      result.runs.push(toRun(g, loadMs));
+      if (run === 0) result.notes.push(`first tokens: ${JSON.stringify(g.text.slice(0, 60))}`);
+      progress.tick();
+    }
+    const peak = browser.memory.peak();
+    result.peakRssBytes = peak.rss;
+    result.peakPssBytes = peak.pss;
+    if (contextPrompts.length) {
+      result.contextScaling = [];
+      for (const p of contextPrompts) {
+        progress.step(
+          `${caseName(model)} · ${spec.runtime} · decode after ${p.ids.length} tokens of context`,
+        );
+        const g = await spec.generate(browser.page, p, SETTINGS.contextNewTokens);
+        result.contextScaling.push({
+          contextTokens: g.promptTokens,
+          completionTokens: g.completionTokens,
+          decodeTokPerS: ((g.completionTokens - 1) * 1000) / g.decodeMs,
+        });
+        progress.tick();
+      }
+    }
+  } catch (error) {
+    result.error = `${error instanceof Error ? error.message : String(error)}${
+      browser.errors.length ? `\npage errors: ${browser.errors.slice(-5).join('\n')}` : ''
+    }`;
+    progress.log(`FAILED ${spec.runtime} on ${caseName(model)}: ${result.error.split('\n')[0]}`);
+  } finally {
+    await browser.close();
+  }
+  return finishResult(result);
+}
+
+// ---- onnxruntime-node, which also picks a prompt whose greedy reply runs the full length ----
+
+async function runNative(
+  model: PreparedModel,
+  builder: PromptBuilder,
+): Promise<{ result: RuntimeResult; prompt: Prompt; contextPrompts: Prompt[] }> {
+  const result = emptyResult('native', model.onnxFile, model.onnxBytes);
+  const session = await openNative(model.dir, model.onnxFile, model.preset, THREADS);
+  result.notes.push(`session created in ${Math.round(session.loadMs)} ms`);
+  let prompt = builder.build(SETTINGS.promptTokens, 0);
+  try {
+    // Random weights may emit an end-of-turn token, which ends Petit's reply early: try other words until none is.
+    for (let variant = 0; variant < 8; variant++) {
+      progress.step(`${caseName(model)} · native · choosing a prompt (variant ${variant})`);
+      prompt = builder.build(SETTINGS.promptTokens, variant);
+      const g = await session.generate(prompt.ids, SETTINGS.newTokens);
+      if (builder.firstStop(g.ids) === -1) break;
+      result.notes.push(`prompt variant ${variant} hits an end token at ${builder.firstStop(g.ids)}`);
+    }
+    for (let run = 0; run < SETTINGS.runs; run++) {
+      progress.step(`${caseName(model)} · native · run ${run + 1}/${SETTINGS.runs}`);
+      const g = await session.generate(prompt.ids, SETTINGS.newTokens);
+      const stop = builder.firstStop(g.ids);
+      // Count what Petit would generate: up to and including an end token.
+      const completionTokens = stop === -1 ? g.completionTokens : stop + 1;
+      result.runs.push({ ...g, completionTokens: SETTINGS.newTokens, loadMs: session.loadMs });
+      if (completionTokens !== SETTINGS.newTokens)
+        result.notes.push(`greedy reply ends after ${completionTokens} tokens (native kept going)`);
+      if (run === 0) result.notes.push(`first tokens: ${JSON.stringify(builder.decode(g.ids).slice(0, 60))}`);
+      progress.tick();
+    }
+    const contextPrompts = SETTINGS.contexts.map((c) => builder.build(c, prompt.variant));
+    if (contextPrompts.length) {
+      result.contextScaling = [];
+      for (const p of contextPrompts) {
+        progress.step(`${caseName(model)} · native · decode after ${p.ids.length} tokens of context`);
+        const g = await session.generate(p.ids, SETTINGS.contextNewTokens);
+        result.contextScaling.push({
+          contextTokens: p.ids.length,
+          completionTokens: g.completionTokens,
+          decodeTokPerS: g.decodeTokPerS,
+        });
+        progress.tick();
+      }
+    }
+    return { result: finishResult(result), prompt, contextPrompts };
+  } finally {
+    await session.release();
+  }
+}
+
+// ---- WebGPU on SwiftShader: correctness only ----
+
+async function webgpuCheck(
+  model: PreparedModel,
+  prompt: Prompt,
+  builder: PromptBuilder,
+): Promise<BenchReport['webgpu']> {
+  const tokens = 16;
+  const name = caseName(model);
+  const browser = await launchBrowser({ webgpu: true });
+  try {
+    progress.step(`${name} · WebGPU (SwiftShader) correctness check`);
+    await openPage(browser, '/api.html');
+    const run = async (device: 'wasm' | 'webgpu') => {
+      await withTimeout(
+        browser.page.evaluate(
+          async ({ repo, dtype, device }) => {
+            const { petit } = window as unknown as PetitWindow;
+            const info = await petit.load({ id: repo, dtype: dtype as 'q4', device });
+            if (info.device !== device)
+              throw new Error(`ran on ${info.device}: ${info.fallbackReason ?? ''}`);
+          },
+          { repo: model.repo, dtype: model.dtype, device },
+        ),
+        LOAD_TIMEOUT,
+        `loading on ${device}`,
+      );
+      return (await petitGenerate(browser.page, prompt.messages, tokens)).text;
+    };
+    const wasm = await run('wasm');
+    const webgpu = await run('webgpu');
+    const a = builder.encodeText(wasm);
+    const b = builder.encodeText(webgpu);
+    let agree = 0;
+    while (agree < Math.min(a.length, b.length) && a[agree] === b[agree]) agree++;
+    progress.tick();
+    return {
+      model: name,
+      ok: webgpu.length > 0,
+      tokensCompared: a.length,
+      tokensAgreeing: agree,
+      note: `SwiftShader (CPU) WebGPU: checks that the WebGPU path runs and agrees with WASM; its speed says nothing about GPUs. WASM ${JSON.stringify(wasm.slice(0, 40))} vs WebGPU ${JSON.stringify(webgpu.slice(0, 40))}`,
+    };
+  } catch (error) {
+    return {
+      model: name,
+      ok: false,
+      note: `WebGPU check failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  } finally {
+    await browser.close();
+  }
+}
+
+// ---- main ----
+
+async function main(): Promise<number> {
+  const machine = describeMachine(chromiumPath());
+  const browserRuntimes = [PETIT, DIRECT, WLLAMA].filter((r) => !skip.has(r.runtime));
+  const perCase =
+    SETTINGS.runs * (1 + browserRuntimes.length) +
+    browserRuntimes.length +
+    SETTINGS.contexts.length * (1 + browserRuntimes.filter((r) => r.runtime !== 'wllama').length);
+  progress.addTotal(cases.length * perCase + (args['no-build'] ? 0 : 1) + (args['no-webgpu'] ? 0 : 1));
+
+  mkdirSync(hubRoot, { recursive: true });
+  const models = await prepareModels(cases, hubRoot, (m) => progress.step(m));
+  const hub = await startHub({ root: hubRoot, port: HUB_PORT });
+  if (!args['no-build']) build();
+  else if (!existsSync(join(REPO_ROOT, 'bench/.dist/api.html')))
+    throw new Error('--no-build needs a previous build');
+  const preview = await startPreview();
+
+  const report: BenchReport = {
+    kind: QUICK ? 'quick' : 'full',
+    date: new Date().toISOString(),
+    label: args.label,
+    durationS: 0,
+    machine,
+    settings: {
+      runs: SETTINGS.runs,
+      promptTokens: SETTINGS.promptTokens,
+      newTokens: SETTINGS.newTokens,
+      threads: THREADS,
+      contexts: SETTINGS.contexts,
+    },
+    cases: [],
+  };
+  try {
+    const builders = new Map<string, PromptBuilder>();
+    let webgpuTarget: { model: PreparedModel; prompt: Prompt } | null = null;
+    for (const model of models) {
+      const builder = builders.get(model.preset) ?? (await PromptBuilder.create(hubRoot, model.repo));
+      builders.set(model.preset, builder);
+      const caseResult: CaseResult = {
+        preset: model.preset,
+        dtype: model.dtype,
+        ggufType: model.ggufType,
+        promptVariant: 0,
+        results: [],
+      };
+      report.cases.push(caseResult);
+      wllamaBanned = builder.invalidUtf8Ids();
+      const native = await runNative(model, builder);
+      caseResult.promptVariant = native.prompt.variant;
+      if (!skip.has('native')) caseResult.results.push(native.result);
+      webgpuTarget ??= { model, prompt: native.prompt };
+      for (const spec of browserRuntimes) {
+        const contexts = spec.runtime === 'wllama' ? [] : native.contextPrompts;
+        caseResult.results.push(await runBrowser(spec, model, native.prompt, contexts));
+      }
+    }
+    if (!args['no-webgpu'] && webgpuTarget) {
+      const target = webgpuTarget;
+      report.webgpu = await webgpuCheck(target.model, target.prompt, builders.get(target.model.preset)!);
+      progress.log(
+        `WebGPU check: ${report.webgpu?.ok ? 'ran' : 'FAILED'} (${report.webgpu?.tokensAgreeing ?? 0}/${report.webgpu?.tokensCompared ?? 0} tokens agree with WASM)`,
+      );
+    }
+  } finally {
+    preview.kill();
+    await hub.close();
+    progress.finish();
+  }
+  machine.loadAverage.end = loadavg()[0]!;
+  report.durationS = Math.round((Date.now() - started) / 1000);
+
+  const stamp = report.date.replace(/[:]/g, '-').replace(/\..*/, '');
+  const out =
+    args.out ??
+    join(REPO_ROOT, 'bench', 'results', QUICK ? 'tmp' : '', `${QUICK ? 'quick-' : ''}${stamp}.json`);
+  mkdirSync(join(out, '..'), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  const markdown = renderMarkdown(report);
+  console.log(`\n${markdown}`);
+  console.log(`results: ${out} (${report.durationS} s)`);
+  if (!QUICK && !args.only && !args.runs) {
+    const path = join(REPO_ROOT, 'BENCHMARKS.md');
+    writeFileSync(path, updateBenchmarksMd(existsSync(path) ? readFileSync(path, 'utf8') : '', markdown));
+    console.log('BENCHMARKS.md updated');
+  }
+
+  const broken = report.cases.flatMap((c) =>
+    c.results
+      .filter((r) => r.error || (r.skipped && QUICK && r.runtime !== 'wllama'))
+      .map((r) => `${c.preset} ${c.dtype} ${r.runtime}: ${r.error ?? r.skipped}`),
+  );
+  if (report.webgpu && !report.webgpu.ok) broken.push(`webgpu: ${report.webgpu.note}`);
+  if (QUICK) {
+    for (const c of report.cases)
+      for (const r of c.results) {
+        if (
+          !r.error &&
+          !r.skipped &&
+          r.runs.some((run) => !(run.decodeTokPerS > 0) || run.completionTokens < 2)
+        )
+          broken.push(`${c.preset} ${c.dtype} ${r.runtime}: no tokens measured`);
+      }
+  }
+  if (broken.length) {
+    console.error(`\nbench: ${broken.length} path(s) broke:\n${broken.join('\n')}`);
+    return 1;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    progress.finish();
+    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);
