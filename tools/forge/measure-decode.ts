@@ -84,7 +84,7 @@ for (const dtype of checkDtypes(String(values.dtype).split(','))) {
   }
   await session.release();
   console.log(
-    `${preset} ${dtype}: decode ${median(decode).toFixed(1)} tok/s (prefill ${median(prefill).toFixed(0)} tok/s), ` +
+    `${preset} ${dtype}: decode ${median(decode).toFixed(1)} tok/s (best ${Math.max(...decode).toFixed(1)}; prefill ${median(prefill).toFixed(0)} tok/s), ` +
       `${values.threads} threads; ${median(decodeCpu).toFixed(1)} tokens per CPU-second; forge ${m.forged ? `${forgeSeconds.toFixed(1)} s` : 'cached'}`,
   );
 }
