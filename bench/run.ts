@@ -339,54 +339,96 @@ async function wllamaUnsupported(page: Page): Promise<string | null> {
   });
 }
 
-async function runBrowser(
+/** One runtime on one model; the main loop interleaves their runs so that load from other work hits all alike. */
+interface Runner {
+  result: RuntimeResult;
+  /** Starts it and loads the model once (downloading into the browser's store), untimed. */
+  prepare(): Promise<void>;
+  /** One timed run: a fresh page, load from the store, generate. */
+  run(index: number): Promise<void>;
+  /** Decode speed after longer prompts. */
+  contexts(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function describeError(error: unknown, browser?: BenchBrowser): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const page = browser?.errors.length ? `\npage errors: ${browser.errors.slice(-5).join('\n')}` : '';
+  return `${message}${page}`;
+}
+
+/** Runs one step of a runner; a failure is recorded and ends that runner, never the bench. */
+async function guarded(runner: Runner, model: PreparedModel, step: () => Promise<void>): Promise<void> {
+  const r = runner.result;
+  if (r.error || r.skipped) return;
+  try {
+    await step();
+  } catch (error) {
+    r.error = describeError(error);
+    progress.log(`FAILED ${r.runtime} on ${caseName(model)}: ${r.error.split('\n')[0]}`);
+  }
+}
+
+function browserRunner(
   spec: BrowserRuntime,
   model: PreparedModel,
   prompt: Prompt,
   contextPrompts: Prompt[],
-): Promise<RuntimeResult> {
+): Runner {
   const file = spec.file(model);
   const result = emptyResult(spec.runtime, file.name, file.bytes);
-  const browser = await launchBrowser();
-  try {
-    await openPage(browser, spec.path);
-    if (spec.runtime === 'wllama') {
-      const why = await wllamaUnsupported(browser.page);
-      if (why) {
-        result.skipped = `wllama cannot run here: ${why}`;
-        progress.log(`SKIPPED wllama: ${result.skipped}`);
-        return result;
+  let browser: BenchBrowser | null = null;
+  const label = (what: string) => progress.step(`${caseName(model)} · ${spec.runtime} · ${what}`);
+  const fail = (error: unknown) => {
+    throw new Error(describeError(error, browser ?? undefined));
+  };
+  return {
+    result,
+    async prepare() {
+      label('starting, first load (download into the browser store)');
+      browser = await launchBrowser();
+      await openPage(browser, spec.path).catch(fail);
+      if (spec.runtime === 'wllama') {
+        const why = await wllamaUnsupported(browser.page);
+        if (why) {
+          result.skipped = `wllama cannot run here: ${why}`;
+          progress.log(`SKIPPED wllama: ${result.skipped}`);
+          return;
+        }
       }
-    }
-    const idle = browser.memory.peak();
-    result.idleRssBytes = idle.rss;
-    result.idlePssBytes = idle.pss;
-    progress.step(`${caseName(model)} · ${spec.runtime} · download into the browser's store`);
-    const firstLoad = await spec.load(browser.page, model, prompt);
-    result.notes.push(`first load (download from the local hub) ${Math.round(firstLoad)} ms`);
-    progress.tick();
-    // Peak memory over the timed runs: fresh page, cached load, generation (not the download).
-    await browser.page.goto('about:blank');
-    browser.memory.reset();
-    for (let run = 0; run < SETTINGS.runs; run++) {
-      progress.step(`${caseName(model)} · ${spec.runtime} · run ${run + 1}/${SETTINGS.runs}`);
-      await openPage(browser, spec.path);
-      const loadMs = await spec.load(browser.page, model, prompt);
-      const g = await spec.generate(browser.page, prompt, SETTINGS.newTokens);
-      result.runs.push(toRun(g, loadMs));
-      if (run === 0) result.notes.push(`first tokens: ${JSON.stringify(g.text.slice(0, 60))}`);
+      const idle = browser.memory.peak();
+      result.idleRssBytes = idle.rss;
+      result.idlePssBytes = idle.pss;
+      const firstLoad = await spec.load(browser.page, model, prompt).catch(fail);
+      result.notes.push(`first load (download from the local hub) ${Math.round(firstLoad ?? 0)} ms`);
+      // Peak memory covers the timed runs (fresh page, load from the store, generation), not the download.
+      await browser.page.goto('about:blank');
+      browser.memory.reset();
       progress.tick();
-    }
-    const peak = browser.memory.peak();
-    result.peakRssBytes = peak.rss;
-    result.peakPssBytes = peak.pss;
-    if (contextPrompts.length) {
+    },
+    async run(index) {
+      label(`run ${index + 1}/${SETTINGS.runs}`);
+      const b = browser!;
+      await openPage(b, spec.path).catch(fail);
+      const loadMs = await spec.load(b.page, model, prompt).catch(fail);
+      const g = (await spec.generate(b.page, prompt, SETTINGS.newTokens).catch(fail))!;
+      result.runs.push(toRun(g, loadMs ?? NaN));
+      if (index === 0) result.notes.push(`first tokens: ${JSON.stringify(g.text.slice(0, 60))}`);
+      const peak = b.memory.peak();
+      result.peakRssBytes = peak.rss;
+      result.peakPssBytes = peak.pss;
+      await b.page.goto('about:blank');
+      progress.tick();
+    },
+    async contexts() {
+      if (!contextPrompts.length) return;
+      const b = browser!;
+      await openPage(b, spec.path).catch(fail);
+      await spec.load(b.page, model, prompt).catch(fail);
       result.contextScaling = [];
       for (const p of contextPrompts) {
-        progress.step(
-          `${caseName(model)} · ${spec.runtime} · decode after ${p.ids.length} tokens of context`,
-        );
-        const g = await spec.generate(browser.page, p, SETTINGS.contextNewTokens);
+        label(`decode after ${p.ids.length} tokens of context`);
+        const g = (await spec.generate(b.page, p, SETTINGS.contextNewTokens).catch(fail))!;
         result.contextScaling.push({
           contextTokens: g.promptTokens,
           completionTokens: g.completionTokens,
@@ -394,51 +436,51 @@ async function runBrowser(
         });
         progress.tick();
       }
-    }
-  } catch (error) {
-    result.error = `${error instanceof Error ? error.message : String(error)}${
-      browser.errors.length ? `\npage errors: ${browser.errors.slice(-5).join('\n')}` : ''
-    }`;
-    progress.log(`FAILED ${spec.runtime} on ${caseName(model)}: ${result.error.split('\n')[0]}`);
-  } finally {
-    await browser.close();
-  }
-  return finishResult(result);
+    },
+    async close() {
+      await browser?.close();
+    },
+  };
 }
 
 // ---- onnxruntime-node, which also picks a prompt whose greedy reply runs the full length ----
 
-async function runNative(
+async function nativeRunner(
   model: PreparedModel,
   builder: PromptBuilder,
-): Promise<{ result: RuntimeResult; prompt: Prompt; contextPrompts: Prompt[] }> {
+): Promise<{ runner: Runner; prompt: Prompt; contextPrompts: Prompt[] }> {
   const result = emptyResult('native', model.onnxFile, model.onnxBytes);
+  progress.step(`${caseName(model)} · native · creating the session`);
   const session = await openNative(model.dir, model.onnxFile, model.preset, THREADS);
   result.notes.push(`session created in ${Math.round(session.loadMs)} ms`);
   let prompt = builder.build(SETTINGS.promptTokens, 0);
-  try {
-    // Random weights may emit an end-of-turn token, which ends Petit's reply early: try other words until none is.
-    for (let variant = 0; variant < 8; variant++) {
-      progress.step(`${caseName(model)} · native · choosing a prompt (variant ${variant})`);
-      prompt = builder.build(SETTINGS.promptTokens, variant);
+  // Random weights may emit an end-of-turn token, which ends Petit's reply early: try other words until none is.
+  for (let variant = 0; variant < 8; variant++) {
+    progress.step(`${caseName(model)} · native · choosing a prompt (variant ${variant})`);
+    prompt = builder.build(SETTINGS.promptTokens, variant);
+    const g = await session.generate(prompt.ids, SETTINGS.newTokens);
+    const stop = builder.firstStop(g.ids);
+    if (stop === -1) break;
+    result.notes.push(`prompt variant ${variant} hits an end token at ${stop}`);
+  }
+  progress.tick();
+  const contextPrompts = SETTINGS.contexts.map((c) => builder.build(c, prompt.variant));
+  const runner: Runner = {
+    result,
+    async prepare() {},
+    async run(index) {
+      progress.step(`${caseName(model)} · native · run ${index + 1}/${SETTINGS.runs}`);
       const g = await session.generate(prompt.ids, SETTINGS.newTokens);
-      if (builder.firstStop(g.ids) === -1) break;
-      result.notes.push(`prompt variant ${variant} hits an end token at ${builder.firstStop(g.ids)}`);
-    }
-    for (let run = 0; run < SETTINGS.runs; run++) {
-      progress.step(`${caseName(model)} · native · run ${run + 1}/${SETTINGS.runs}`);
-      const g = await session.generate(prompt.ids, SETTINGS.newTokens);
+      result.runs.push({ ...g, loadMs: session.loadMs });
       const stop = builder.firstStop(g.ids);
-      // Count what Petit would generate: up to and including an end token.
-      const completionTokens = stop === -1 ? g.completionTokens : stop + 1;
-      result.runs.push({ ...g, completionTokens: SETTINGS.newTokens, loadMs: session.loadMs });
-      if (completionTokens !== SETTINGS.newTokens)
-        result.notes.push(`greedy reply ends after ${completionTokens} tokens (native kept going)`);
-      if (run === 0) result.notes.push(`first tokens: ${JSON.stringify(builder.decode(g.ids).slice(0, 60))}`);
+      if (stop !== -1 && index === 0)
+        result.notes.push(`greedy reply has an end token at ${stop} (native keeps going)`);
+      if (index === 0)
+        result.notes.push(`first tokens: ${JSON.stringify(builder.decode(g.ids).slice(0, 60))}`);
       progress.tick();
-    }
-    const contextPrompts = SETTINGS.contexts.map((c) => builder.build(c, prompt.variant));
-    if (contextPrompts.length) {
+    },
+    async contexts() {
+      if (!contextPrompts.length) return;
       result.contextScaling = [];
       for (const p of contextPrompts) {
         progress.step(`${caseName(model)} · native · decode after ${p.ids.length} tokens of context`);
@@ -450,11 +492,10 @@ async function runNative(
         });
         progress.tick();
       }
-    }
-    return { result: finishResult(result), prompt, contextPrompts };
-  } finally {
-    await session.release();
-  }
+    },
+    close: () => session.release(),
+  };
+  return { runner, prompt, contextPrompts };
 }
 
 // ---- WebGPU on SwiftShader: correctness only ----
@@ -517,6 +558,7 @@ async function main(): Promise<number> {
   const machine = describeMachine(chromiumPath());
   const browserRuntimes = [PETIT, DIRECT, WLLAMA].filter((r) => !skip.has(r.runtime));
   const perCase =
+    1 +
     SETTINGS.runs * (1 + browserRuntimes.length) +
     browserRuntimes.length +
     SETTINGS.contexts.length * (1 + browserRuntimes.filter((r) => r.runtime !== 'wllama').length);
@@ -556,18 +598,31 @@ async function main(): Promise<number> {
         dtype: model.dtype,
         ggufType: model.ggufType,
         promptVariant: 0,
+        loadAverage: loadavg()[0]!,
         results: [],
       };
       report.cases.push(caseResult);
       wllamaBanned = builder.invalidUtf8Ids();
-      const native = await runNative(model, builder);
+      const native = await nativeRunner(model, builder);
       caseResult.promptVariant = native.prompt.variant;
-      if (!skip.has('native')) caseResult.results.push(native.result);
       webgpuTarget ??= { model, prompt: native.prompt };
-      for (const spec of browserRuntimes) {
-        const contexts = spec.runtime === 'wllama' ? [] : native.contextPrompts;
-        caseResult.results.push(await runBrowser(spec, model, native.prompt, contexts));
+      const runners = [
+        ...(skip.has('native') ? [] : [native.runner]),
+        ...browserRuntimes.map((spec) =>
+          browserRunner(spec, model, native.prompt, spec.runtime === 'wllama' ? [] : native.contextPrompts),
+        ),
+      ];
+      try {
+        for (const r of runners) await guarded(r, model, () => r.prepare());
+        for (let run = 0; run < SETTINGS.runs; run++) {
+          for (const r of runners) await guarded(r, model, () => r.run(run));
+        }
+        for (const r of runners) await guarded(r, model, () => r.contexts());
+      } finally {
+        for (const r of runners) await r.close().catch(() => {});
+        if (skip.has('native')) await native.runner.close().catch(() => {});
       }
+      caseResult.results.push(...runners.map((r) => finishResult(r.result)));
     }
     if (!args['no-webgpu'] && webgpuTarget) {
       const target = webgpuTarget;

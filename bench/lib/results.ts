@@ -53,6 +53,8 @@ export interface CaseResult {
   dtype: string;
   ggufType: string;
   promptVariant: number;
+  /** 1-minute load average when the case started. */
+  loadAverage: number;
   results: RuntimeResult[];
 }
 

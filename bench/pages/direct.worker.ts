@@ -14,6 +14,8 @@ import {
 } from '@huggingface/transformers';
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import ortPlainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import ortPlainMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import type { ChatMessage } from '../lib/prompts.ts';
 import type { DirectWorkerReply, DirectWorkerRequest, PageGeneration } from './page-api.ts';
 
@@ -42,11 +44,14 @@ async function load({
   repo,
   dtype,
   threads,
+  wasm = 'asyncify',
 }: {
   hubUrl: string;
   repo: string;
   dtype: string;
   threads: number;
+  /** Which ORT build: the asyncify one Petit ships (WebGPU-capable) or the plain CPU-only one. */
+  wasm?: 'asyncify' | 'plain';
 }) {
   env.allowLocalModels = false;
   env.allowRemoteModels = true;
@@ -55,8 +60,8 @@ async function load({
   const onnx = env.backends.onnx;
   if (onnx.wasm) {
     onnx.wasm.wasmPaths = {
-      wasm: new URL(ortWasmUrl, self.location.href).href,
-      mjs: new URL(ortMjsUrl, self.location.href).href,
+      wasm: new URL(wasm === 'plain' ? ortPlainWasmUrl : ortWasmUrl, self.location.href).href,
+      mjs: new URL(wasm === 'plain' ? ortPlainMjsUrl : ortMjsUrl, self.location.href).href,
     };
     onnx.wasm.numThreads = threads;
     onnx.wasm.proxy = false;

@@ -18,6 +18,8 @@ export interface DirectBench {
     repo: string;
     dtype: string;
     threads: number;
+    /** Which ORT build: the asyncify one Petit ships (WebGPU-capable) or the plain CPU-only one. */
+    wasm?: 'asyncify' | 'plain';
   }): Promise<{ loadMs: number }>;
   generate(request: { messages: ChatMessage[]; maxTokens: number }): Promise<PageGeneration>;
 }
