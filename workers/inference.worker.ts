@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 import { expose } from 'comlink';
 import { installErrorTransfer } from '../src/engine/comlink-errors.ts';
-import { PetitError, abortError, toPetitError } from '../src/engine/errors.ts';
+import { PetitError, abortError, isPetitError, toPetitError } from '../src/engine/errors.ts';
 import type { TokenLogprob } from '../src/engine/protocol.ts';
 import {
   DTYPE_FILE_SUFFIX,
@@ -11,7 +11,16 @@ import {
   type RuntimeInfo,
 } from '../src/engine/types.ts';
 import type { GenerationParams } from '../src/engine/validate.ts';
-import { ModelStore, hubFileUrl } from '../src/models/store.ts';
+import { buildCatalog, findByRepo } from '../src/models/catalog.ts';
+import {
+  ensureRoom,
+  ensureRoomForFile,
+  pinnedFiles,
+  planFiles,
+  type PlannedFile,
+} from '../src/models/download-plan.ts';
+import { modelIndex } from '../src/models/store-db.ts';
+import { ModelStore, hubFileUrl, modelPrefix, withModelLock } from '../src/models/store.ts';
 import type { Backend, GenerationOutcome } from './backends/backend.ts';
 
 installErrorTransfer();
@@ -147,31 +156,82 @@ class ProgressTracker {
   }
 }
 
+/** The catalog the app was built with: pinned revisions give each file's size and SHA-256. */
+const catalog = buildCatalog(import.meta.env.VITE_PETIT_EXTRA_MODELS);
+
+/**
+ * Puts every file of the model in the store: pinned sizes and hashes from the catalog (else the hub's HEAD answer
+ * and ETag), a quota check before the first byte, resume of interrupted files, and a per-model Web Lock so another
+ * tab loading the same model waits and then reads the store instead of downloading again.
+ */
 async function fetchModelFiles(
   request: WorkerLoadRequest,
   tracker: ProgressTracker,
   signal: AbortSignal,
 ): Promise<void> {
-  const url = (path: string) => hubFileUrl(request.hubUrl, request.repo, request.revision, path);
-  const fetchOne = async (file: string, optional = false) => {
-    tracker.send({ status: 'download', file });
-    const stored = await store.fetchFile(url(file), {
-      signal,
-      optional,
-      onProgress: ({ loaded, total }) => tracker.progress(file, loaded, total),
-    });
-    tracker.send({ status: 'done', file, fromCache: stored?.fromCache ?? false });
-  };
-  const onnxFile = `onnx/model${DTYPE_FILE_SUFFIX[request.dtype]}.onnx`;
-  tracker.send({
-    status: 'initiate',
-    files: ['config.json', 'tokenizer.json', 'tokenizer_config.json', onnxFile],
-  });
-  await fetchOne('config.json');
-  const config = await readConfig(url('config.json'));
-  const files = ['tokenizer.json', 'tokenizer_config.json', onnxFile, ...externalDataFiles(config, onnxFile)];
-  for (const file of files) await fetchOne(file);
-  await fetchOne('generation_config.json', true);
+  const prefix = modelPrefix(request.hubUrl, request.repo, request.revision);
+  await withModelLock(
+    prefix,
+    async () => {
+      const fetchOne = async (file: PlannedFile) => {
+        tracker.send({ status: 'download', file: file.path });
+        const stored = await store.fetchFile(file.url, {
+          signal,
+          optional: file.optional,
+          expected: file.expected,
+          beforeBody: (total, resumeFrom) => ensureRoomForFile(file.url, total, resumeFrom),
+          onProgress: ({ loaded, total }) => tracker.progress(file.path, loaded, total),
+        });
+        tracker.send({ status: 'done', file: file.path, fromCache: stored?.fromCache ?? false });
+        return stored;
+      };
+      // A model kept before is read from its recorded file list: no request at all, not even for optional files.
+      const kept = (await modelIndex.get(prefix))?.files[request.dtype];
+      if (kept && (await Promise.all(kept.map((url) => store.has(url)))).every(Boolean)) {
+        const files = kept.map((url) => url.slice(prefix.length));
+        tracker.send({ status: 'initiate', files });
+        for (const [i, url] of kept.entries()) {
+          const { bytes } = await store.storedBytes(url);
+          tracker.expect(files[i], bytes);
+          tracker.progress(files[i], bytes, bytes);
+          tracker.send({ status: 'done', file: files[i], fromCache: true });
+        }
+        await store.keep(request, request.dtype, kept);
+        return;
+      }
+      const entry = findByRepo(catalog, request.repo);
+      const plan = planFiles(request, pinnedFiles(entry, request), entry);
+      for (const file of plan)
+        if (file.expected.size !== undefined) tracker.expect(file.path, file.expected.size);
+      tracker.send({ status: 'initiate', files: plan.map((f) => f.path) });
+      await ensureRoom(store, plan);
+
+      const [configFile, ...rest] = plan;
+      await fetchOne(configFile);
+      const config = await readConfig(configFile.url);
+      const onnxFile = `onnx/model${DTYPE_FILE_SUFFIX[request.dtype]}.onnx`;
+      const planned = new Set(plan.map((f) => f.path));
+      const extra = externalDataFiles(config, onnxFile)
+        .filter((path) => !planned.has(path))
+        .map((path) => ({
+          path,
+          url: hubFileUrl(request.hubUrl, request.repo, request.revision, path),
+          optional: false,
+          expected: {},
+          size: null,
+        }));
+      const present = [configFile.url];
+      try {
+        for (const file of [...rest, ...extra]) if (await fetchOne(file)) present.push(file.url);
+      } catch (error) {
+        // A model that cannot fit leaves nothing behind (the small files fetched before its weights included).
+        if (isPetitError(error, 'storage-quota')) await store.discardIncomplete(prefix, { locked: true });
+        throw error;
+      }
+      await store.keep(request, request.dtype, present);
+    },
+    { signal },
+  );
 }
 
 /** Removes what the backend could not read, so a retry downloads it afresh instead of failing again. */

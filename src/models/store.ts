@@ -1,14 +1,37 @@
 import { PetitError, abortError } from '../engine/errors.ts';
+import { nav } from './capabilities.ts';
+import { formatSize } from './format-size.ts';
+import { Sha256 } from './sha256.ts';
+import { journal, modelIndex, type ModelRecord, type PartialRecord } from './store-db.ts';
 
 /**
  * The model store: every model file Petit runs comes through here, from the hub into Cache Storage.
- * A file becomes visible only once it is complete (`cache.put` after the last byte), so a backend never
- * reads half a file, and the cache key is the file's hub URL so transformers.js can read it as its cache.
+ * - A file becomes visible only once it is complete and its SHA-256 checked (`cache.put` after the last byte), so
+ *   a backend never reads half a file; the cache key is the file's hub URL, so transformers.js (and web-llm) read
+ *   it as their cache.
+ * - Bytes received so far wait in an IndexedDB journal, chunk by chunk with the hash state, so a download cut by
+ *   a dropped connection or a reload resumes with `Range: bytes=N-` (and `If-Range: <ETag>`).
+ * - A model's downloads run under a Web Lock, so two tabs asking for the same model download it once.
  */
 export const MODEL_CACHE_NAME = 'petit-models-v1';
 
+/** The pseudo-hub of model folders added from disk: its files are only ever read from the store. */
+export const LOCAL_HUB_URL = 'https://local.petit.invalid';
+
+/** Bytes buffered before they are written to the journal (what a reload can lose at most). */
+const CHUNK_BYTES = 4 * 2 ** 20;
+
 export function hubFileUrl(hubUrl: string, repo: string, revision: string, path: string): string {
   return `${hubUrl.replace(/\/+$/, '')}/${repo}/resolve/${encodeURIComponent(revision)}/${path}`;
+}
+
+/** `{hub}/{repo}/resolve/{revision}/`: every file of one revision of one model starts with it. */
+export function modelPrefix(hubUrl: string, repo: string, revision: string): string {
+  return hubFileUrl(hubUrl, repo, revision, '');
+}
+
+export function isLocalUrl(url: string): boolean {
+  return url.startsWith(`${LOCAL_HUB_URL}/`);
 }
 
 export interface DownloadProgress {
@@ -17,17 +40,31 @@ export interface DownloadProgress {
   total: number;
 }
 
+/** What the catalog knows of a file; checked before the file is committed. */
+export interface ExpectedFile {
+  size?: number;
+  sha256?: string;
+}
+
 export interface DownloadOptions {
   signal?: AbortSignal;
   onProgress?: (progress: DownloadProgress) => void;
   /** Resolve to null instead of failing when the hub says the file does not exist. */
   optional?: boolean;
+  expected?: ExpectedFile;
+  /** Runs when the response's headers arrive, before any byte of the body is read (the quota check). */
+  beforeBody?: (total: number, resumeFrom: number) => Promise<void>;
 }
+
+export type Verification = 'catalog' | 'etag' | 'none';
 
 export interface StoredFile {
   url: string;
   size: number;
   fromCache: boolean;
+  /** Bytes that were already in the journal and not downloaded again. */
+  resumedFrom?: number;
+  verified?: Verification;
 }
 
 /** `org/name: path/in/repo` for messages, from a hub file URL. */
@@ -38,7 +75,7 @@ export function describeHubFile(url: string): string {
   return `${repo}: ${after.split('/').slice(1).join('/')}`;
 }
 
-function hubErrorFor(status: number, url: string): PetitError {
+export function hubErrorFor(status: number, url: string): PetitError {
   const name = describeHubFile(url);
   if (status === 401 || status === 403 || status === 404) {
     return new PetitError(
@@ -59,6 +96,94 @@ function hubErrorFor(status: number, url: string): PetitError {
   });
 }
 
+function unreachable(url: string, cause: unknown): PetitError {
+  return new PetitError(
+    'hub-unreachable',
+    `The model hub at ${new URL(url).origin} cannot be reached. Check your connection or the hub address in Settings.`,
+    { cause, details: { url } },
+  );
+}
+
+function isQuotaError(error: unknown): boolean {
+  return error instanceof DOMException && (error.name === 'QuotaExceededError' || error.code === 22);
+}
+
+function quotaError(url: string, cause: unknown): PetitError {
+  return new PetitError(
+    'storage-quota',
+    `The browser refused to store ${describeHubFile(url)}: its storage for this site is full. Delete models you no longer use (Models), or choose a smaller model.`,
+    { cause, details: { url } },
+  );
+}
+
+/** `bytes a-b/size` → its numbers; null when absent or malformed. */
+export function parseContentRange(
+  header: string | null,
+): { start: number; end: number; size: number } | null {
+  const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header?.trim() ?? '');
+  if (!m) return null;
+  return { start: Number(m[1]), end: Number(m[2]), size: m[3] === '*' ? 0 : Number(m[3]) };
+}
+
+/** The SHA-256 an ETag carries, as the Hugging Face hub's LFS ETags do (and the local hub's). */
+export function sha256FromEtag(etag: string | null): string | null {
+  const m = /^(?:W\/)?"?([0-9a-f]{64})"?$/i.exec(etag?.trim() ?? '');
+  return m ? m[1].toLowerCase() : null;
+}
+
+export interface ModelLockOptions {
+  signal?: AbortSignal;
+}
+
+/** Runs `work` holding the model's lock: other tabs and workers wait, then find the files in the store. */
+export async function withModelLock<T>(
+  prefix: string,
+  work: () => Promise<T>,
+  { signal }: ModelLockOptions = {},
+) {
+  const locks = nav()?.locks;
+  if (!locks) return work();
+  try {
+    return await locks.request(`petit-model:${prefix}`, { signal }, work);
+  } catch (error) {
+    if (signal?.aborted) throw abortError('Loading the model was cancelled.');
+    throw error;
+  }
+}
+
+export interface StoredModel {
+  prefix: string;
+  hubUrl: string;
+  repo: string;
+  revision: string;
+  dtypes: string[];
+  source: 'hub' | 'local';
+  /** Bytes of complete files in the store. */
+  bytes: number;
+  files: { url: string; size: number; verified: Verification | null }[];
+  /** Bytes waiting in the journal (an interrupted download). */
+  partialBytes: number;
+  /** Whether the index lists a complete dtype; false for a download that never finished. */
+  complete: boolean;
+  addedAt: number | null;
+  lastUsed: number | null;
+}
+
+function parsePrefix(prefix: string): { hubUrl: string; repo: string; revision: string } {
+  const [before, after] = prefix.split('/resolve/');
+  const parts = before.split('/');
+  return {
+    hubUrl: parts.slice(0, -2).join('/'),
+    repo: parts.slice(-2).join('/'),
+    revision: decodeURIComponent(after.replace(/\/$/, '')),
+  };
+}
+
+function prefixOf(url: string): string | null {
+  const m = /^(.*?\/resolve\/[^/]+\/)/.exec(url);
+  return m ? m[1] : null;
+}
+
 export class ModelStore {
   private cachePromise: Promise<Cache> | null = null;
 
@@ -67,6 +192,7 @@ export class ModelStore {
     return this.cachePromise;
   }
 
+  /** The complete, verified file, or undefined. The one read path for every backend. */
   async match(url: string): Promise<Response | undefined> {
     return (await this.cache()).match(url);
   }
@@ -75,22 +201,56 @@ export class ModelStore {
     return (await this.match(url)) !== undefined;
   }
 
+  /**
+   * A `fetch` that answers from the store only (404 for anything missing), for runtimes that fetch their files
+   * themselves: hand it to them and they read the one cache without ever reaching the network.
+   */
+  readonly fetch = async (input: RequestInfo | URL): Promise<Response> => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    return (
+      (await this.match(url)) ?? new Response(null, { status: 404, statusText: 'Not in the model store' })
+    );
+  };
+
   async delete(url: string): Promise<boolean> {
+    await journal.discard(url);
     return (await this.cache()).delete(url);
   }
 
-  /** Removes every stored file whose URL starts with `prefix` (e.g. one model's revision). */
+  /** Removes every stored file (and partial download) whose URL starts with `prefix`. */
   async deleteByPrefix(prefix: string): Promise<number> {
     const cache = await this.cache();
-    const keys = await cache.keys();
     let removed = 0;
-    for (const request of keys) {
+    for (const request of await cache.keys()) {
       if (request.url.startsWith(prefix) && (await cache.delete(request))) removed++;
     }
+    await journal.discardByPrefix(prefix);
     return removed;
   }
 
-  /** Returns the stored file, downloading it first when absent. */
+  /** Stores a complete file that did not come from a hub (a model folder from disk). */
+  async putFile(url: string, file: Blob, contentType = 'application/octet-stream'): Promise<void> {
+    const headers = new Headers({
+      'content-type': contentType,
+      'content-length': String(file.size),
+      'x-petit-verified': 'none',
+    });
+    try {
+      await (await this.cache()).put(url, new Response(file, { status: 200, headers }));
+    } catch (error) {
+      if (isQuotaError(error)) throw quotaError(url, error);
+      throw error;
+    }
+  }
+
+  /** Bytes a file already has here: its whole size when complete, the journal's count when partial. */
+  async storedBytes(url: string): Promise<{ complete: boolean; bytes: number }> {
+    const cached = await this.match(url);
+    if (cached) return { complete: true, bytes: Number(cached.headers.get('content-length') ?? 0) };
+    return { complete: false, bytes: (await journal.get(url))?.received ?? 0 };
+  }
+
+  /** Returns the stored file, downloading (or resuming) it first when absent. */
   async fetchFile(url: string, options: DownloadOptions = {}): Promise<StoredFile | null> {
     const cached = await this.match(url);
     if (cached) {
@@ -98,63 +258,276 @@ export class ModelStore {
       options.onProgress?.({ loaded: size, total: size });
       return { url, size, fromCache: true };
     }
-    return this.download(url, options);
+    if (isLocalUrl(url)) {
+      if (options.optional) return null;
+      throw new PetitError(
+        'model-not-found',
+        `The model folder lacks ${url.split('/resolve/')[1]?.split('/').slice(1).join('/')}. Add the folder again with all its files.`,
+        { details: { url } },
+      );
+    }
+    return this.download(url, options, true);
   }
 
   private async download(
     url: string,
-    { signal, onProgress, optional }: DownloadOptions,
+    options: DownloadOptions,
+    mayRetry: boolean,
   ): Promise<StoredFile | null> {
+    const { signal, onProgress, optional, expected } = options;
+    let partial = await journal.get(url);
+    if (partial && expected?.size !== undefined && partial.total > 0 && partial.total !== expected.size) {
+      await journal.discard(url);
+      partial = undefined;
+    }
+    const resumeFrom = partial && partial.received > 0 ? partial.received : 0;
+    const headers: Record<string, string> = {};
+    if (partial && resumeFrom > 0) {
+      headers.Range = `bytes=${resumeFrom}-`;
+      if (partial.etag) headers['If-Range'] = partial.etag;
+    }
     let response: Response;
     try {
-      response = await fetch(url, { signal, cache: 'no-store' });
+      response = await fetch(url, { signal, cache: 'no-store', headers });
     } catch (error) {
       if (signal?.aborted) throw abortError('The download was cancelled.');
-      throw new PetitError(
-        'hub-unreachable',
-        `The model hub at ${new URL(url).origin} cannot be reached. Check your connection or the hub address in Settings.`,
-        { cause: error, details: { url } },
-      );
+      throw unreachable(url, error);
     }
     if (optional && (response.status === 404 || response.status === 401)) return null;
+
+    if (response.status === 416 && partial) {
+      // Every byte was already here (the cut came after the last one) or the journal no longer matches the file.
+      if (partial.total > 0 && partial.received === partial.total)
+        return this.commit(partial, response.headers, options, resumeFrom);
+      await journal.discard(url);
+      if (mayRetry) return this.download(url, options, false);
+    }
     if (!response.ok || !response.body) throw hubErrorFor(response.status, url);
 
-    const total = Number(response.headers.get('content-length') ?? 0);
-    const chunks: Uint8Array<ArrayBuffer>[] = [];
-    let loaded = 0;
+    let record: PartialRecord;
+    const range = parseContentRange(response.headers.get('content-range'));
+    const resumed = response.status === 206 && partial !== undefined && range?.start === partial.received;
+    const fullSize = resumed ? range!.size : Number(response.headers.get('content-length') ?? 0);
+    try {
+      await options.beforeBody?.(fullSize, resumed ? resumeFrom : 0);
+    } catch (error) {
+      await response.body.cancel().catch(() => {});
+      throw error;
+    }
+    if (resumed) {
+      record = partial!;
+    } else {
+      if (response.status === 206) {
+        // A range we did not ask for: start over with the whole file.
+        await response.body.cancel().catch(() => {});
+        await journal.discard(url);
+        if (mayRetry) return this.download(url, options, false);
+        throw hubErrorFor(response.status, url);
+      }
+      // 200: the whole file (new, or changed since the journal's ETag, which If-Range detects).
+      record = {
+        url,
+        etag: response.headers.get('etag'),
+        total: Number(response.headers.get('content-length') ?? 0),
+        received: 0,
+        hash: new Sha256().save(),
+        chunks: 0,
+        updatedAt: Date.now(),
+      };
+      try {
+        await journal.begin(record);
+      } catch (error) {
+        await response.body.cancel().catch(() => {});
+        if (isQuotaError(error)) throw quotaError(url, error);
+        throw error;
+      }
+    }
+    const total = record.total || (range?.size ?? 0);
+    const hash = Sha256.resume(record.hash);
+    let buffered: Uint8Array<ArrayBuffer>[] = [];
+    let bufferedBytes = 0;
+    const flush = async () => {
+      if (bufferedBytes === 0) return;
+      const blob = new Blob(buffered);
+      buffered = [];
+      bufferedBytes = 0;
+      record = await journal.append({ ...record, hash: hash.save() }, blob);
+    };
     const reader = response.body.getReader();
+    let loaded = record.received;
+    onProgress?.({ loaded, total });
     try {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        chunks.push(value);
+        hash.update(value);
+        buffered.push(value);
+        bufferedBytes += value.byteLength;
         loaded += value.byteLength;
         onProgress?.({ loaded, total });
+        if (bufferedBytes >= CHUNK_BYTES) await flush();
       }
+      await flush();
     } catch (error) {
-      if (signal?.aborted) throw abortError('The download was cancelled.');
+      if (signal?.aborted) {
+        await journal.discard(url).catch(() => {});
+        throw abortError('The download was cancelled.');
+      }
+      if (isQuotaError(error)) {
+        await journal.discard(url).catch(() => {});
+        throw quotaError(url, error);
+      }
+      // Keep what arrived: the next attempt (or the next visit) asks for the rest only.
+      await flush().catch(() => {});
       throw new PetitError(
         'download-failed',
-        `The connection dropped while downloading ${describeHubFile(url)}. Try again.`,
-        { cause: error, details: { url, loaded, total } },
+        `The connection dropped while downloading ${describeHubFile(url)} (${formatSize(record.received)} of ${formatSize(total)} kept). Press Load again to continue where it stopped.`,
+        { cause: error, details: { url, loaded: record.received, total } },
       );
     }
-    if (total > 0 && loaded !== total) {
+    if (total > 0 && record.received !== total) {
       throw new PetitError(
         'download-failed',
-        `Downloading ${describeHubFile(url)} stopped after ${loaded} of ${total} bytes. Try again.`,
-        { details: { url, loaded, total } },
+        `Downloading ${describeHubFile(url)} stopped after ${record.received} of ${total} bytes. Press Load again to continue.`,
+        { details: { url, loaded: record.received, total } },
       );
     }
-    const blob = new Blob(chunks);
+    return this.commit(record, response.headers, options, resumeFrom);
+  }
+
+  /** Checks size and SHA-256, then makes the file visible; a mismatch discards every byte of it. */
+  private async commit(
+    record: PartialRecord,
+    responseHeaders: Headers,
+    { expected }: DownloadOptions,
+    resumeFrom: number,
+  ): Promise<StoredFile> {
+    const { url } = record;
+    const digest = Sha256.resume(record.hash).digestHex();
+    const etag = record.etag ?? responseHeaders.get('etag');
+    const fromEtag = sha256FromEtag(responseHeaders.get('x-linked-etag')) ?? sha256FromEtag(etag);
+    const want = expected?.sha256?.toLowerCase() ?? fromEtag;
+    const verified: Verification = expected?.sha256 ? 'catalog' : fromEtag ? 'etag' : 'none';
+    const sizeWrong = expected?.size !== undefined && expected.size !== record.received;
+    if ((want && want !== digest) || sizeWrong) {
+      await journal.discard(url);
+      const source = verified === 'catalog' ? 'the catalog' : 'the hub';
+      throw new PetitError(
+        'integrity-mismatch',
+        sizeWrong
+          ? `${describeHubFile(url)} has ${record.received} bytes where ${source} says ${expected?.size}. It was discarded; try again, and if it happens again the hub or a proxy is serving a damaged file.`
+          : `${describeHubFile(url)} is damaged: its SHA-256 does not match ${source} (expected ${want!.slice(0, 12)}…, got ${digest.slice(0, 12)}…). It was discarded; try again, and if it happens again the hub or a proxy is serving a damaged file.`,
+        { details: { url, expected: want, actual: digest, size: record.received } },
+      );
+    }
+    const blob = new Blob(await journal.blobs(url));
     const headers = new Headers({
-      'content-type': response.headers.get('content-type') ?? 'application/octet-stream',
+      'content-type': responseHeaders.get('content-type') ?? 'application/octet-stream',
       'content-length': String(blob.size),
+      'x-petit-sha256': digest,
+      'x-petit-verified': verified,
     });
-    const etag = response.headers.get('etag');
     if (etag) headers.set('etag', etag);
-    // Committed only now, whole: a cancelled or failed download leaves nothing behind.
-    await (await this.cache()).put(url, new Response(blob, { status: 200, headers }));
-    return { url, size: blob.size, fromCache: false };
+    try {
+      await (await this.cache()).put(url, new Response(blob, { status: 200, headers }));
+    } catch (error) {
+      if (isQuotaError(error)) throw quotaError(url, error);
+      throw error;
+    }
+    await journal.discard(url);
+    return { url, size: blob.size, fromCache: false, resumedFrom: resumeFrom, verified };
+  }
+
+  /** Every model with files here, complete or interrupted, for the Models screen. */
+  async listModels(): Promise<StoredModel[]> {
+    const cache = await this.cache();
+    const byPrefix = new Map<string, StoredModel>();
+    const records = new Map((await modelIndex.all()).map((r) => [r.prefix, r]));
+    const get = (prefix: string): StoredModel => {
+      let model = byPrefix.get(prefix);
+      if (!model) {
+        const record = records.get(prefix);
+        model = {
+          prefix,
+          ...parsePrefix(prefix),
+          dtypes: record?.dtypes ?? [],
+          source: record?.source ?? (prefix.startsWith(LOCAL_HUB_URL) ? 'local' : 'hub'),
+          bytes: 0,
+          files: [],
+          partialBytes: 0,
+          complete: (record?.dtypes.length ?? 0) > 0,
+          addedAt: record?.addedAt ?? null,
+          lastUsed: record?.lastUsed ?? null,
+        };
+        byPrefix.set(prefix, model);
+      }
+      return model;
+    };
+    for (const request of await cache.keys()) {
+      const prefix = prefixOf(request.url);
+      if (!prefix) continue;
+      const response = await cache.match(request);
+      const size = Number(response?.headers.get('content-length') ?? 0);
+      const model = get(prefix);
+      model.bytes += size;
+      model.files.push({
+        url: request.url,
+        size,
+        verified: (response?.headers.get('x-petit-verified') as Verification | null) ?? null,
+      });
+    }
+    for (const partial of await journal.all()) {
+      const prefix = prefixOf(partial.url);
+      if (prefix) get(prefix).partialBytes += partial.received;
+    }
+    return [...byPrefix.values()].sort((a, b) => (b.lastUsed ?? 0) - (a.lastUsed ?? 0));
+  }
+
+  /** Deletes a model revision: its files, its interrupted downloads and its index record. */
+  async deleteModel(prefix: string): Promise<number> {
+    return withModelLock(prefix, async () => {
+      const removed = await this.deleteByPrefix(prefix);
+      await modelIndex.remove(prefix);
+      return removed;
+    });
+  }
+
+  /**
+   * After a cancelled load: drops the partial bytes and every file of the revision that no complete dtype needs,
+   * so a cancel leaves nothing behind. Waits for the model's lock, so the downloading worker has stopped.
+   * Also used after a quota refusal, so a model that cannot fit leaves no stray files.
+   */
+  async discardIncomplete(prefix: string, { locked = false }: { locked?: boolean } = {}): Promise<void> {
+    const discard = async () => {
+      await journal.discardByPrefix(prefix);
+      const record = await modelIndex.get(prefix);
+      const kept = new Set(Object.values(record?.files ?? {}).flat());
+      const cache = await this.cache();
+      for (const request of await cache.keys()) {
+        if (request.url.startsWith(prefix) && !kept.has(request.url)) await cache.delete(request);
+      }
+    };
+    // Web Locks are not re-entrant: a caller that already holds the model's lock says so.
+    await (locked ? discard() : withModelLock(prefix, discard));
+  }
+
+  /** Marks a dtype of a model as complete and just used (for the Models screen). */
+  async keep(
+    model: { hubUrl: string; repo: string; revision: string },
+    dtype: string,
+    files: string[],
+  ): Promise<ModelRecord> {
+    const prefix = modelPrefix(model.hubUrl, model.repo, model.revision);
+    return modelIndex.keep(
+      {
+        prefix,
+        hubUrl: model.hubUrl.replace(/\/+$/, ''),
+        repo: model.repo,
+        revision: model.revision,
+        source: isLocalUrl(prefix) ? 'local' : 'hub',
+      },
+      dtype,
+      files,
+    );
   }
 }

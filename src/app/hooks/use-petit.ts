@@ -2,8 +2,9 @@ import { useCallback, useRef, useState } from 'react';
 import { isPetitError, toPetitError, type PetitErrorCode } from '../../engine/errors.ts';
 import type { PetitEngine } from '../../engine/petit-engine.ts';
 import type { CompletionUsage } from '../../engine/protocol.ts';
-import type { Dtype, LoadProgress, RuntimeInfo } from '../../engine/types.ts';
+import type { Device, Dtype, LoadProgress, RuntimeInfo } from '../../engine/types.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
+import { ModelStore, modelPrefix } from '../../models/store.ts';
 
 export interface ViewMessage {
   id: string;
@@ -55,6 +56,7 @@ export function usePetit(engine: PetitEngine, hubUrl: string, generation: Genera
   const [lastUsage, setLastUsage] = useState<CompletionUsage | null>(null);
   const loadAbort = useRef<AbortController | null>(null);
   const generationAbort = useRef<AbortController | null>(null);
+  const loadingModel = useRef<string | null>(null);
 
   const onProgress = useCallback((event: LoadProgress) => {
     if (event.status === 'progress') {
@@ -79,17 +81,24 @@ export function usePetit(engine: PetitEngine, hubUrl: string, generation: Genera
   }, []);
 
   const loadModel = useCallback(
-    async (entry: CatalogEntry, dtype: Dtype) => {
+    async (entry: CatalogEntry, dtype: Dtype, device: Device | 'auto' = 'auto') => {
       loadAbort.current?.abort();
       const controller = new AbortController();
       loadAbort.current = controller;
+      loadingModel.current = modelPrefix(entry.hubUrl ?? hubUrl, entry.repo, entry.revision ?? 'main');
       setPhase('loading');
       setError(null);
       setRuntime(null);
       setDownload({ model: entry.repo, loaded: 0, total: 0, bytesPerSecond: 0, file: '', stage: 'download' });
       try {
         const info = await engine.load(
-          { id: entry.repo, revision: entry.revision, dtype, device: 'auto', hubUrl },
+          {
+            id: entry.repo,
+            revision: entry.revision ?? undefined,
+            dtype,
+            device,
+            hubUrl: entry.hubUrl ?? hubUrl,
+          },
           { onProgress, signal: controller.signal },
         );
         if (loadAbort.current !== controller) return;
@@ -106,6 +115,7 @@ export function usePetit(engine: PetitEngine, hubUrl: string, generation: Genera
       } finally {
         if (loadAbort.current === controller) {
           loadAbort.current = null;
+          loadingModel.current = null;
           setDownload(null);
         }
       }
@@ -113,7 +123,12 @@ export function usePetit(engine: PetitEngine, hubUrl: string, generation: Genera
     [engine, hubUrl, onProgress],
   );
 
-  const cancelLoad = useCallback(() => loadAbort.current?.abort(), []);
+  const cancelLoad = useCallback(() => {
+    const loading = loadingModel.current;
+    loadAbort.current?.abort();
+    // A cancelled download keeps nothing, not even the bytes a reload would have resumed from.
+    if (loading) void new ModelStore().discardIncomplete(loading).catch(() => {});
+  }, []);
 
   const send = useCallback(
     async (text: string) => {

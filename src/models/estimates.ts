@@ -1,0 +1,90 @@
+/**
+ * Sizes a model will take, estimated from its architecture (config.json numbers) when the catalog has no exact
+ * file sizes yet. Calibrated on HuggingFaceTB/SmolLM2-135M-Instruct's published ONNX files: model.onnx 654 MB,
+ * model_fp16 327 MB, model_q4 200 MB, model_q4f16 134 MB — the estimates give 651, 326, 197 and 132 MB.
+ */
+
+/** The dtypes transformers.js exports publish (`onnx/model{suffix}.onnx`). */
+export const ONNX_DTYPES = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'] as const;
+export type OnnxDtype = (typeof ONNX_DTYPES)[number];
+
+export const ONNX_FILE_SUFFIX = {
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  q4: '_q4',
+  q4f16: '_q4f16',
+} as const satisfies Record<OnnxDtype, string>;
+
+/**
+ * Bytes per weight as the published exports store them: the linear layers (MatMul / MatMulNBits with a scale per
+ * block of 32) and the embedding table (Gather, left unquantized), and bytes per KV-cache value at run time.
+ */
+export const DTYPE_BYTES = {
+  fp32: { linear: 4, embedding: 4, kv: 4 },
+  fp16: { linear: 2, embedding: 2, kv: 2 },
+  q8: { linear: 1, embedding: 4, kv: 4 },
+  q4: { linear: 0.5 + 4 / 32, embedding: 4, kv: 4 },
+  q4f16: { linear: 0.5 + 2 / 32, embedding: 2, kv: 2 },
+} as const satisfies Record<OnnxDtype, { linear: number; embedding: number; kv: number }>;
+
+/** Numbers from the model's config.json. */
+export interface Architecture {
+  vocabSize: number;
+  hiddenSize: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  /** When not hidden / heads (Gemma 2). */
+  headDim?: number;
+  tiedEmbeddings: boolean;
+}
+
+/** ONNX Runtime, its WASM heap and the activations of one prompt, on top of the weights and KV cache. */
+export const RUNTIME_OVERHEAD_BYTES = 150e6;
+/** Tokens of KV cache memory is budgeted for (a long chat; the context can be larger). */
+export const KV_BUDGET_TOKENS = 4096;
+
+export function embeddingParams(arch: Architecture): number {
+  return arch.vocabSize * arch.hiddenSize;
+}
+
+/** Bytes of `onnx/model{suffix}.onnx` (+ external data) for a model of this size. */
+export function estimateWeightBytes(paramCount: number, arch: Architecture | null, dtype: OnnxDtype): number {
+  const bytes = DTYPE_BYTES[dtype];
+  if (!arch) return Math.round(paramCount * bytes.linear * 1.1);
+  const embed = embeddingParams(arch);
+  // A tied lm_head is exported as its own MatMul, so the embedding's weights are stored twice.
+  const linear = paramCount - embed + (arch.tiedEmbeddings ? embed : 0);
+  return Math.round(embed * bytes.embedding + linear * bytes.linear);
+}
+
+export function estimateKvCacheBytes(arch: Architecture | null, tokens: number, dtype: OnnxDtype): number {
+  if (!arch) return 0;
+  const headDim = arch.headDim ?? arch.hiddenSize / arch.heads;
+  return 2 * arch.layers * arch.kvHeads * headDim * tokens * DTYPE_BYTES[dtype].kv;
+}
+
+/** Memory the running model needs: weights, a KV cache for `KV_BUDGET_TOKENS` (or the context), overhead. */
+export function estimateRuntimeBytes(
+  paramCount: number,
+  arch: Architecture | null,
+  dtype: OnnxDtype,
+  contextLength: number,
+  weightBytes = estimateWeightBytes(paramCount, arch, dtype),
+): number {
+  const tokens = Math.min(contextLength, KV_BUDGET_TOKENS);
+  return weightBytes + estimateKvCacheBytes(arch, tokens, dtype) + RUNTIME_OVERHEAD_BYTES;
+}
+
+/** The largest single weight (one GPU buffer on WebGPU): the embedding table, or the largest linear layer. */
+export function estimateLargestTensorBytes(arch: Architecture | null, dtype: OnnxDtype): number {
+  if (!arch) return 0;
+  const embed = embeddingParams(arch);
+  return Math.max(embed * DTYPE_BYTES[dtype].embedding, embed * DTYPE_BYTES[dtype].linear);
+}
+
+/** tokenizer.json grows with the vocabulary: SmolLM2 (49k tokens) 2.1 MB, Qwen2.5 (152k) 7 MB, Llama 3 (128k) 9 MB. */
+export function estimateTokenizerBytes(arch: Architecture | null): number {
+  return arch ? arch.vocabSize * 70 : 8e6;
+}

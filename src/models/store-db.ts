@@ -1,0 +1,149 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { Sha256State } from './sha256.ts';
+
+/**
+ * IndexedDB side of the model store: the journal of downloads in progress (bytes received so far, in chunks, with
+ * the SHA-256 state at each chunk so a resumed download continues its hash) and the index of kept models (which
+ * dtypes, when last used). Complete files live in Cache Storage, never here.
+ */
+export const DOWNLOADS_DB_NAME = 'petit-downloads';
+
+export interface PartialRecord {
+  url: string;
+  /** The hub's ETag for these bytes; a resume sends it as If-Range. */
+  etag: string | null;
+  /** Bytes of the whole file, 0 when the hub did not say. */
+  total: number;
+  received: number;
+  hash: Sha256State;
+  chunks: number;
+  updatedAt: number;
+}
+
+export interface ChunkRecord {
+  url: string;
+  index: number;
+  data: Blob;
+}
+
+export interface ModelRecord {
+  /** The hub URL prefix of the revision: `{hub}/{repo}/resolve/{revision}/`. */
+  prefix: string;
+  hubUrl: string;
+  repo: string;
+  revision: string;
+  dtypes: string[];
+  /** Files of each complete dtype, by URL (shared files appear under every dtype that needs them). */
+  files: Record<string, string[]>;
+  source: 'hub' | 'local';
+  addedAt: number;
+  lastUsed: number;
+}
+
+interface DownloadsSchema extends DBSchema {
+  partials: { key: string; value: PartialRecord };
+  chunks: { key: [string, number]; value: ChunkRecord };
+  models: { key: string; value: ModelRecord };
+}
+
+let dbPromise: Promise<IDBPDatabase<DownloadsSchema>> | null = null;
+
+export function downloadsDb(): Promise<IDBPDatabase<DownloadsSchema>> {
+  dbPromise ??= openDB<DownloadsSchema>(DOWNLOADS_DB_NAME, 1, {
+    upgrade(db) {
+      db.createObjectStore('partials', { keyPath: 'url' });
+      db.createObjectStore('chunks', { keyPath: ['url', 'index'] });
+      db.createObjectStore('models', { keyPath: 'prefix' });
+    },
+  });
+  return dbPromise;
+}
+
+const chunkRange = (url: string) => IDBKeyRange.bound([url, 0], [url, Infinity]);
+
+export const journal = {
+  async get(url: string): Promise<PartialRecord | undefined> {
+    return (await downloadsDb()).get('partials', url);
+  },
+
+  async all(): Promise<PartialRecord[]> {
+    return (await downloadsDb()).getAll('partials');
+  },
+
+  async begin(record: PartialRecord): Promise<void> {
+    const db = await downloadsDb();
+    const tx = db.transaction(['partials', 'chunks'], 'readwrite');
+    await tx.objectStore('chunks').delete(chunkRange(record.url));
+    await tx.objectStore('partials').put(record);
+    await tx.done;
+  },
+
+  /** Stores a chunk and the new byte count and hash state in one transaction: both or neither survive a crash. */
+  async append(record: PartialRecord, data: Blob): Promise<PartialRecord> {
+    const db = await downloadsDb();
+    const next = {
+      ...record,
+      received: record.received + data.size,
+      chunks: record.chunks + 1,
+      updatedAt: Date.now(),
+    };
+    const tx = db.transaction(['partials', 'chunks'], 'readwrite');
+    await tx.objectStore('chunks').put({ url: record.url, index: record.chunks, data });
+    await tx.objectStore('partials').put(next);
+    await tx.done;
+    return next;
+  },
+
+  async blobs(url: string): Promise<Blob[]> {
+    const chunks = await (await downloadsDb()).getAll('chunks', chunkRange(url));
+    return chunks.sort((a, b) => a.index - b.index).map((c) => c.data);
+  },
+
+  async discard(url: string): Promise<void> {
+    const db = await downloadsDb();
+    const tx = db.transaction(['partials', 'chunks'], 'readwrite');
+    await tx.objectStore('chunks').delete(chunkRange(url));
+    await tx.objectStore('partials').delete(url);
+    await tx.done;
+  },
+
+  async discardByPrefix(prefix: string): Promise<number> {
+    const urls = (await journal.all()).map((p) => p.url).filter((u) => u.startsWith(prefix));
+    for (const url of urls) await journal.discard(url);
+    return urls.length;
+  },
+};
+
+export const modelIndex = {
+  async all(): Promise<ModelRecord[]> {
+    return (await downloadsDb()).getAll('models');
+  },
+
+  async get(prefix: string): Promise<ModelRecord | undefined> {
+    return (await downloadsDb()).get('models', prefix);
+  },
+
+  /** Records that a dtype of a model is complete in the store, and that it was just used. */
+  async keep(
+    entry: Omit<ModelRecord, 'dtypes' | 'files' | 'addedAt' | 'lastUsed'>,
+    dtype: string,
+    files: string[],
+  ) {
+    const db = await downloadsDb();
+    const tx = db.transaction('models', 'readwrite');
+    const existing = await tx.store.get(entry.prefix);
+    const now = Date.now();
+    const record: ModelRecord = existing
+      ? { ...existing, lastUsed: now }
+      : { ...entry, dtypes: [], files: {}, addedAt: now, lastUsed: now };
+    record.files = { ...record.files, [dtype]: files };
+    record.dtypes = Object.keys(record.files);
+    await tx.store.put(record);
+    await tx.done;
+    return record;
+  },
+
+  async remove(prefix: string): Promise<void> {
+    await (await downloadsDb()).delete('models', prefix);
+  },
+};
