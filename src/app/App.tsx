@@ -6,6 +6,7 @@ import { Composer } from './components/Composer.tsx';
 import { DownloadProgress } from './components/DownloadProgress.tsx';
 import { ErrorBanner } from './components/ErrorBanner.tsx';
 import { ModelPicker } from './components/ModelPicker.tsx';
+import { ModelsScreen } from './models/ModelsScreen.tsx';
 import { SettingsDialog } from './components/SettingsDialog.tsx';
 import { StatusBar } from './components/StatusBar.tsx';
 import { usePetit } from './hooks/use-petit.ts';
@@ -14,6 +15,7 @@ import { loadSettings, saveSettings, type AppSettings } from './settings.ts';
 export function App({ engine }: { engine: PetitEngine }) {
   const [settings, setSettings] = useState<AppSettings>(loadSettings);
   const [settingsOpen, setSettingsOpen] = useState(false);
+  const [modelsOpen, setModelsOpen] = useState(false);
   const catalog = useMemo(() => buildCatalog(import.meta.env.VITE_PETIT_EXTRA_MODELS), []);
   const petit = usePetit(engine, settings.hubUrl, settings);
 
@@ -58,6 +60,15 @@ export function App({ engine }: { engine: PetitEngine }) {
           <button
             type="button"
             className="button ghost"
+            onClick={() => setModelsOpen(true)}
+            data-testid="open-models"
+            aria-haspopup="dialog"
+          >
+            Models
+          </button>
+          <button
+            type="button"
+            className="button ghost"
             onClick={() => setSettingsOpen(true)}
             data-testid="open-settings"
             aria-haspopup="dialog"
@@ -72,9 +83,9 @@ export function App({ engine }: { engine: PetitEngine }) {
           catalog={catalog}
           selectedId={settings.modelId}
           busy={petit.phase === 'loading'}
-          onLoad={(entry, dtype) => {
+          onLoad={(entry, dtype, device) => {
             updateSettings({ ...settings, modelId: entry.id });
-            void petit.loadModel(entry, dtype);
+            void petit.loadModel(entry, dtype, device);
           }}
         />
         <p className="muted hub-line">
@@ -113,6 +124,7 @@ export function App({ engine }: { engine: PetitEngine }) {
         <StatusBar runtime={petit.runtime} usage={petit.lastUsage} />
       </div>
 
+      <ModelsScreen open={modelsOpen} onClose={() => setModelsOpen(false)} catalog={catalog} />
       <SettingsDialog
         open={settingsOpen}
         settings={settings}

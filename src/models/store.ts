@@ -197,6 +197,26 @@ export class ModelStore {
     return (await this.cache()).match(url);
   }
 
+  /**
+   * A Cache-like view of one model revision for a runtime's cache hook (transformers.js `env.customCache`, and
+   * web-llm's). transformers.js 4.3 looks `tokenizer_config.json` up at `main` whatever revision it loads
+   * (get_tokenizer_files drops the revision): such lookups are answered from the revision being loaded.
+   */
+  cacheFor(model: { hubUrl: string; repo: string; revision: string }): {
+    match(key: string): Promise<Response | undefined>;
+    put(key: string, response: Response): Promise<void>;
+  } {
+    const loaded = modelPrefix(model.hubUrl, model.repo, model.revision);
+    const main = modelPrefix(model.hubUrl, model.repo, 'main');
+    return {
+      match: async (key) =>
+        (await this.match(key)) ??
+        (loaded !== main && key.startsWith(main) ? this.match(loaded + key.slice(main.length)) : undefined),
+      // Runtimes never write: only complete, verified downloads enter the store.
+      put: async () => {},
+    };
+  }
+
   async has(url: string): Promise<boolean> {
     return (await this.match(url)) !== undefined;
   }

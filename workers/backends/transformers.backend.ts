@@ -24,7 +24,8 @@ import { StopSequenceMatcher } from './stop-sequences.ts';
 const END_OF_TURN_TOKENS = ['<|im_end|>', '<|eot_id|>', '<|end|>', '<end_of_turn>', '</s>', '<|endoftext|>'];
 
 /** Routes every file transformers.js asks for to the model store; it never downloads on its own. */
-function configureTransformers(store: ModelStore, hubUrl: string, threads: number): void {
+function configureTransformers(store: ModelStore, model: BackendLoadRequest): void {
+  const { hubUrl, threads } = model;
   env.allowLocalModels = false;
   // "Remote" files are answered from the store; anything the store lacks is a 404, never a network request.
   env.allowRemoteModels = true;
@@ -32,10 +33,7 @@ function configureTransformers(store: ModelStore, hubUrl: string, threads: numbe
   env.useBrowserCache = false;
   env.useWasmCache = false;
   env.useCustomCache = true;
-  env.customCache = {
-    match: async (key: string) => store.match(key),
-    put: async () => {},
-  };
+  env.customCache = store.cacheFor(model);
   env.remoteHost = `${hubUrl.replace(/\/+$/, '')}/`;
   const onnx = env.backends.onnx;
   if (onnx.wasm) {
@@ -119,7 +117,7 @@ export class TransformersBackend implements Backend {
   constructor(private readonly store: ModelStore) {}
 
   async load(request: BackendLoadRequest): Promise<LoadedModel> {
-    configureTransformers(this.store, request.hubUrl, request.threads);
+    configureTransformers(this.store, request);
     const options = { revision: request.revision };
     this.tokenizer = await AutoTokenizer.from_pretrained(request.repo, options);
     this.model = await AutoModelForCausalLM.from_pretrained(request.repo, {
