@@ -1,7 +1,9 @@
 /**
  * Sizes a model will take, estimated from its architecture (config.json numbers) when the catalog has no exact
- * file sizes yet. Calibrated on HuggingFaceTB/SmolLM2-135M-Instruct's published ONNX files: model.onnx 654 MB,
- * model_fp16 327 MB, model_q4 200 MB, model_q4f16 134 MB — the estimates give 651, 326, 197 and 132 MB.
+ * file sizes yet. Calibrated on published ONNX exports: SmolLM2-135M-Instruct's model.onnx 654 MB, model_fp16
+ * 327 MB, model_q4 200 MB, model_q4f16 134 MB (estimates 651, 326, 197, 132 MB; its tied LM head is stored as a
+ * copy), and Qwen2.5-0.5B-Instruct's 1.99 GB / 786 MB / 512 MB for fp32 / q4 / q8 (estimates 1.98 GB, 768 MB,
+ * 494 MB; its tied head shares the embedding) — the forge's exports match the same sizes.
  */
 
 /** The dtypes transformers.js exports publish (`onnx/model{suffix}.onnx`). */
@@ -18,12 +20,13 @@ export const ONNX_FILE_SUFFIX = {
 
 /**
  * Bytes per weight as the published exports store them: the linear layers (MatMul / MatMulNBits with a scale per
- * block of 32) and the embedding table (Gather, left unquantized), and bytes per KV-cache value at run time.
+ * block of 32) and the embedding table (Gather: 8-bit in the q8 export, unquantized in q4), and bytes per KV-cache
+ * value at run time.
  */
 export const DTYPE_BYTES = {
   fp32: { linear: 4, embedding: 4, kv: 4 },
   fp16: { linear: 2, embedding: 2, kv: 2 },
-  q8: { linear: 1, embedding: 4, kv: 4 },
+  q8: { linear: 1, embedding: 1, kv: 4 },
   q4: { linear: 0.5 + 4 / 32, embedding: 4, kv: 4 },
   q4f16: { linear: 0.5 + 2 / 32, embedding: 2, kv: 2 },
 } as const satisfies Record<OnnxDtype, { linear: number; embedding: number; kv: number }>;
@@ -38,6 +41,8 @@ export interface Architecture {
   /** When not hidden / heads (Gemma 2). */
   headDim?: number;
   tiedEmbeddings: boolean;
+  /** The export reuses the embedding for a tied LM head (Qwen2.5) instead of storing a copy (SmolLM2). */
+  sharedTiedHead?: boolean;
 }
 
 /** ONNX Runtime, its WASM heap and the activations of one prompt, on top of the weights and KV cache. */
@@ -54,8 +59,8 @@ export function estimateWeightBytes(paramCount: number, arch: Architecture | nul
   const bytes = DTYPE_BYTES[dtype];
   if (!arch) return Math.round(paramCount * bytes.linear * 1.1);
   const embed = embeddingParams(arch);
-  // A tied lm_head is exported as its own MatMul, so the embedding's weights are stored twice.
-  const linear = paramCount - embed + (arch.tiedEmbeddings ? embed : 0);
+  // A tied lm_head is usually exported as its own MatMul, so the embedding's weights are stored twice.
+  const linear = paramCount - embed + (arch.tiedEmbeddings && !arch.sharedTiedHead ? embed : 0);
   return Math.round(embed * bytes.embedding + linear * bytes.linear);
 }
 
