@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { APP_PORT, APP_URL, E2E_CATALOG, HUB_URL } from './e2e/env.ts';
+import { E2E_WIDGET_ORIGINS } from './e2e/pwa-env.ts';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -21,6 +22,7 @@ export default defineConfig({
     env: {
       VITE_PETIT_HUB_URL: HUB_URL,
       VITE_PETIT_EXTRA_MODELS: JSON.stringify(E2E_CATALOG),
+      VITE_PETIT_WIDGET_ORIGINS: E2E_WIDGET_ORIGINS,
     },
   },
 });

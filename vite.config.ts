@@ -1,23 +1,123 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Connect, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { VitePWA } from 'vite-plugin-pwa';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { ISOLATION_HEADERS, headersForPath } from './src/sw/headers.ts';
+import { parseWidgetOrigins, type WidgetOrigins } from './src/widget/origins.ts';
 
 /** Cross-origin isolation lets ONNX Runtime use several WASM threads (SharedArrayBuffer). */
-export const isolationHeaders = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
+export const isolationHeaders = ISOLATION_HEADERS;
+
+/** Sets the per-path headers (isolation everywhere; /embed and /widget.js may be used by other sites). */
+function petitHeaders(widget: WidgetOrigins): Plugin {
+  const middleware: Connect.NextHandleFunction = (req, res: ServerResponse, next) => {
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    for (const [name, value] of Object.entries(headersForPath(pathname, widget))) res.setHeader(name, value);
+    next();
+  };
+  return {
+    name: 'petit-headers',
+    configureServer: (server) => void server.middlewares.use(middleware),
+    configurePreviewServer: (server) => void server.middlewares.use(middleware),
+  };
+}
+
+/** Shown in the app and changed by every build, so an update is visible. */
+function buildId(): string {
+  const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+  let commit = 'dev';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    // Not a git checkout (e.g. an unpacked tarball): the timestamp still tells builds apart.
+  }
+  return `${version}+${commit}.${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
+}
+
+// The widget allow-list comes from the environment at build time, as the app's other VITE_PETIT_* settings.
+const widget = parseWidgetOrigins(process.env.VITE_PETIT_WIDGET_ORIGINS);
 
 export default defineConfig({
-  plugins: [react()],
-  server: { headers: isolationHeaders },
-  preview: { headers: isolationHeaders },
+  plugins: [
+    react(),
+    petitHeaders(widget),
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'src/sw',
+      filename: 'sw.ts',
+      // The app registers it itself (src/app/pwa) to show the update prompt.
+      injectRegister: false,
+      registerType: 'prompt',
+      manifest: {
+        id: '/',
+        name: 'Petit — small models, on your device',
+        short_name: 'Petit',
+        description: 'Chat with small open language models that run entirely on your device, even offline.',
+        lang: 'en',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        theme_color: '#2f6f5e',
+        background_color: '#f7f5f0',
+        categories: ['productivity', 'utilities'],
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+          { src: '/icons/icon-maskable-192.png', sizes: '192x192', type: 'image/png', purpose: 'maskable' },
+          { src: '/icons/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+          { src: '/icons/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' },
+        ],
+        shortcuts: [
+          {
+            name: 'New chat',
+            short_name: 'New chat',
+            url: '/?new-chat',
+            icons: [{ src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' }],
+          },
+          {
+            name: 'API playground',
+            short_name: 'API',
+            url: '/api.html',
+            icons: [{ src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' }],
+          },
+        ],
+      },
+      // The glob below lists the icons and the manifest already: adding them again would precache them twice.
+      includeManifestIcons: false,
+      injectManifest: {
+        // The app shell, the worker and ONNX Runtime's ~27 MB wasm; never source maps, never widget.js
+        // (other sites load it, never through this worker), never model weights (the model store's).
+        globPatterns: ['**/*.{js,mjs,css,html,svg,png,wasm,webmanifest}'],
+        globIgnores: ['**/*.map', 'widget.js', '.vite/**', 'manifest.webmanifest'],
+        maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+        // A classic worker script: registers wherever service workers exist.
+        rollupFormat: 'iife',
+        // Hashed file names are their own revision.
+        dontCacheBustURLsMatching: /^assets\//,
+      },
+      devOptions: { enabled: false },
+    }),
+  ],
+  define: { __PETIT_BUILD__: JSON.stringify(buildId()) },
   worker: { format: 'es' },
   build: {
     target: 'es2022',
     sourcemap: true,
     // scripts/check-bundle.ts reads it to find what the main thread loads.
     manifest: true,
-    rollupOptions: { input: { main: 'index.html', api: 'api.html' } },
+    rollupOptions: {
+      input: {
+        main: 'index.html',
+        api: 'api.html',
+        embed: 'embed.html',
+        widget: 'src/widget/widget.ts',
+      },
+      output: {
+        // Other sites link to /widget.js: its name never changes.
+        entryFileNames: (chunk) => (chunk.name === 'widget' ? 'widget.js' : 'assets/[name]-[hash].js'),
+      },
+    },
   },
 });

@@ -2,7 +2,7 @@
  * Checks the production build: the main thread must load no inference runtime (ONNX Runtime, transformers.js,
  * web-llm): those belong in the worker. Prints the gzip size of what each page loads before any model.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -38,7 +38,7 @@ function staticClosure(key: string, seen = new Set<string>()): Set<string> {
 }
 
 let failed = false;
-for (const entry of ['index.html', 'api.html']) {
+for (const entry of ['index.html', 'api.html', 'embed.html']) {
   if (!manifest[entry]) continue;
   const files = [...staticClosure(entry)].map((k) => manifest[k].file).filter((f) => f.endsWith('.js'));
   let raw = 0;
@@ -63,3 +63,47 @@ if (failed) {
   process.exit(1);
 }
 console.log('ok: no inference runtime on the main thread');
+
+// The widget other sites load: one self-contained file with a stable name, kept tiny.
+const WIDGET_BUDGET_GZIP = 4 * 1024;
+if (existsSync(join(dist, 'widget.js'))) {
+  const widget = readFileSync(join(dist, 'widget.js'));
+  const widgetGzip = gzipSync(widget, { level: 9 }).length;
+  console.log(
+    `widget.js: ${(widget.length / 1024).toFixed(1)} KiB, ${(widgetGzip / 1024).toFixed(2)} KiB gzip`,
+  );
+  if (/^\s*import[\s{*]|\bimport\(/m.test(widget.toString('utf8'))) {
+    console.error('✗ widget.js imports another file: it must stay one self-contained script.');
+    process.exit(1);
+  }
+  if (widgetGzip > WIDGET_BUDGET_GZIP) {
+    console.error(`✗ widget.js is over its budget of ${WIDGET_BUDGET_GZIP / 1024} KiB gzip.`);
+    process.exit(1);
+  }
+}
+
+// The service worker's precache: each file once, no source maps, no model weights.
+if (existsSync(join(dist, 'sw.js'))) {
+  const urls = [...readFileSync(join(dist, 'sw.js'), 'utf8').matchAll(/"url":"([^"]+)"/g)].map((m) => m[1]);
+  const duplicates = urls.filter((u, i) => urls.indexOf(u) !== i);
+  const forbidden = urls.filter((u) => /\.map$|\.onnx|\/resolve\//.test(u));
+  const bytes = urls.reduce(
+    (sum, u) => sum + (existsSync(join(dist, u)) ? statSync(join(dist, u)).size : 0),
+    0,
+  );
+  console.log(`precache: ${urls.length} files, ${(bytes / 1024 / 1024).toFixed(1)} MiB`);
+  if (
+    !urls.some((u) => u.endsWith('.wasm')) ||
+    !urls.includes('index.html') ||
+    !urls.includes('embed.html')
+  ) {
+    console.error('✗ the precache misses the app shell, the embed page or the ONNX Runtime wasm.');
+    process.exit(1);
+  }
+  if (duplicates.length > 0 || forbidden.length > 0) {
+    console.error(
+      `✗ precache: duplicates ${JSON.stringify(duplicates)}, not to precache ${JSON.stringify(forbidden)}`,
+    );
+    process.exit(1);
+  }
+}

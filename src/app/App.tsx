@@ -10,6 +10,8 @@ import { ModelsScreen } from './models/ModelsScreen.tsx';
 import { SettingsDialog } from './components/SettingsDialog.tsx';
 import { StatusBar } from './components/StatusBar.tsx';
 import { usePetit } from './hooks/use-petit.ts';
+import { InstallButton } from './pwa/InstallButton.tsx';
+import { OfflineNotice } from './pwa/OfflineNotice.tsx';
 import { loadSettings, saveSettings, type AppSettings } from './settings.ts';
 
 export function App({ engine }: { engine: PetitEngine }) {
@@ -52,6 +54,7 @@ export function App({ engine }: { engine: PetitEngine }) {
           </div>
         </div>
         <div className="topbar-actions">
+          <InstallButton />
           {petit.messages.length > 0 && (
             <button type="button" className="button ghost" onClick={petit.clear} data-testid="new-chat">
               New chat
@@ -91,6 +94,7 @@ export function App({ engine }: { engine: PetitEngine }) {
         <p className="muted hub-line">
           Models come from <strong>{hubHost}</strong>. Your messages never leave this device.
         </p>
+        <OfflineNotice />
         {petit.error?.code === 'hub-unreachable' && (
           <p className="warn" data-testid="hub-unreachable">
             The model hub at {hubHost} cannot be reached. Check your connection, or set another hub in

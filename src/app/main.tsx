@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { PetitEngine } from '../engine/petit-engine.ts';
 import { App } from './App.tsx';
+import { PwaControls } from './pwa/PwaControls.tsx';
 import './styles.css';
 
 const engine = new PetitEngine();
@@ -11,5 +12,6 @@ const engine = new PetitEngine();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App engine={engine} />
+    <PwaControls />
   </StrictMode>,
 );

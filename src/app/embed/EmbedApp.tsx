@@ -1,0 +1,285 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { PetitError, toPetitError } from '../../engine/errors.ts';
+import type { PetitEngine } from '../../engine/petit-engine.ts';
+import type { Dtype, RuntimeInfo } from '../../engine/types.ts';
+import { buildCatalog, findByRepo, type CatalogEntry } from '../../models/catalog.ts';
+import type { HostMessage, WidgetEscalation, WidgetRuntime } from '../../widget/protocol.ts';
+import { Composer } from '../components/Composer.tsx';
+import { MarkdownMessage } from '../markdown/index.ts';
+import type { EmbedBridge } from './bridge.ts';
+
+interface Props {
+  engine: PetitEngine;
+  bridge: EmbedBridge;
+  params: URLSearchParams;
+  hubUrl: string;
+  temperature: number;
+  maxTokens: number;
+}
+
+interface EmbedMessageView {
+  id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  status: 'streaming' | 'complete' | 'stopped' | 'error';
+}
+
+const ESCALATIONS: readonly WidgetEscalation[] = ['local-only', 'ask', 'auto'];
+
+/** The catalog entry the `model` attribute names (catalog id or hub repository), or the deployment's first. */
+function resolveEntry(catalog: CatalogEntry[], model: string | null): CatalogEntry | undefined {
+  if (!model) return catalog.find((e) => e.dtypes.length > 0);
+  return (
+    catalog.find((e) => e.id === model) ?? findByRepo(catalog, model) ?? catalog.find((e) => e.repo === model)
+  );
+}
+
+function chooseDtype(entry: CatalogEntry, wanted: string | null): Dtype | undefined {
+  if (wanted && entry.dtypes.includes(wanted as Dtype)) return wanted as Dtype;
+  // 8-bit decodes fastest on WASM (see DESIGN.md), and a widget usually runs there.
+  return entry.dtypes.includes('q8') ? 'q8' : entry.dtypes[0];
+}
+
+export function threadNote(runtime: RuntimeInfo): string {
+  if (runtime.device === 'webgpu') return 'Runs on the GPU (WebGPU).';
+  if (runtime.crossOriginIsolated) return `${runtime.threads} threads (this page is cross-origin isolated).`;
+  return '1 thread: the site embedding this chat is not cross-origin isolated, so answers are slower.';
+}
+
+function newId(): string {
+  return crypto.randomUUID();
+}
+
+export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxTokens }: Props) {
+  const catalog = useMemo(() => buildCatalog(import.meta.env.VITE_PETIT_EXTRA_MODELS), []);
+  const entry = useMemo(() => resolveEntry(catalog, params.get('model')), [catalog, params]);
+  const dtype = entry && chooseDtype(entry, params.get('dtype'));
+  const escalationParam = params.get('escalation');
+  const escalation: WidgetEscalation = ESCALATIONS.includes(escalationParam as WidgetEscalation)
+    ? (escalationParam as WidgetEscalation)
+    : 'local-only';
+  const greeting = params.get('greeting');
+
+  const [phase, setPhase] = useState<'loading' | 'ready' | 'error'>('loading');
+  const [progress, setProgress] = useState('Starting…');
+  const [runtime, setRuntime] = useState<RuntimeInfo | null>(null);
+  const [messages, setMessages] = useState<EmbedMessageView[]>([]);
+  const [generating, setGenerating] = useState(false);
+  const history = useRef<EmbedMessageView[]>([]);
+  const ready = useRef<Promise<void> | null>(null);
+  const turns = useRef<Promise<unknown>>(Promise.resolve());
+  const abort = useRef<AbortController | null>(null);
+
+  useEffect(() => {
+    const theme = params.get('theme');
+    if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme;
+  }, [params]);
+
+  // Load the model once; host prompts that arrive earlier wait for it.
+  useEffect(() => {
+    if (ready.current !== null) return;
+    ready.current = (async () => {
+      if (!entry || !dtype) {
+        throw new PetitError(
+          'model-not-found',
+          `This Petit deployment has no model "${params.get('model') ?? ''}". Use one of its catalog ids.`,
+        );
+      }
+      const info = await engine.load(
+        {
+          id: entry.repo,
+          revision: entry.revision ?? undefined,
+          dtype,
+          device: 'auto',
+          hubUrl: entry.hubUrl ?? hubUrl,
+        },
+        {
+          onProgress: (p) => {
+            if (p.status === 'progress' && p.total > 0)
+              setProgress(`Downloading the model… ${Math.round((100 * p.loaded) / p.total)}%`);
+            else if (p.status === 'compile') setProgress('Preparing the model…');
+          },
+        },
+      );
+      setRuntime(info);
+      setPhase('ready');
+    })();
+    ready.current.catch((e: unknown) => {
+      const error = toPetitError(e);
+      setPhase('error');
+      setProgress(error.message);
+      bridge.post({ petit: 1, type: 'status', phase: 'error', message: error.message });
+    });
+  }, [bridge, dtype, engine, entry, hubUrl, params]);
+
+  useEffect(() => {
+    if (!runtime) return;
+    const info: WidgetRuntime = {
+      model: runtime.model,
+      device: runtime.device,
+      threads: runtime.threads,
+      crossOriginIsolated: runtime.crossOriginIsolated,
+      note: threadNote(runtime),
+    };
+    bridge.post({ petit: 1, type: 'ready', runtime: info });
+  }, [bridge, runtime]);
+
+  const update = useCallback((id: string, patch: (m: EmbedMessageView) => Partial<EmbedMessageView>) => {
+    history.current = history.current.map((m) => (m.id === id ? { ...m, ...patch(m) } : m));
+    setMessages(history.current);
+  }, []);
+
+  /** One turn; turns run one after another. `hostId` marks a prompt the host page sent (its answer goes back). */
+  const send = useCallback(
+    (text: string, hostId?: string) => {
+      const run = async () => {
+        try {
+          await ready.current;
+        } catch (e) {
+          const error = toPetitError(e);
+          if (hostId)
+            bridge.post({ petit: 1, type: 'error', id: hostId, code: error.code, message: error.message });
+          return;
+        }
+        const user: EmbedMessageView = {
+          id: newId(),
+          role: 'user',
+          content: text.trim(),
+          status: 'complete',
+        };
+        const answer: EmbedMessageView = { id: newId(), role: 'assistant', content: '', status: 'streaming' };
+        const prompt = [...history.current, user]
+          .filter((m) => m.status !== 'error' && m.content)
+          .map((m) => ({ role: m.role, content: m.content }));
+        history.current = [...history.current, user, answer];
+        setMessages(history.current);
+        setGenerating(true);
+        const controller = new AbortController();
+        abort.current = controller;
+        let finishReason: string | null = null;
+        let completionTokens = 0;
+        try {
+          const stream = await engine.chat.completions.create({
+            messages: prompt,
+            stream: true,
+            temperature,
+            max_tokens: maxTokens,
+            signal: controller.signal,
+          });
+          for await (const chunk of stream) {
+            const delta = chunk.choices[0]?.delta.content;
+            if (delta) {
+              update(answer.id, (m) => ({ content: m.content + delta }));
+              if (hostId) bridge.post({ petit: 1, type: 'delta', id: hostId, text: delta });
+            }
+            finishReason = chunk.choices[0]?.finish_reason ?? finishReason;
+            if (chunk.usage) completionTokens = chunk.usage.completion_tokens;
+          }
+          update(answer.id, () => ({ status: 'complete' }));
+        } catch (e) {
+          const error = toPetitError(e);
+          const stopped = error.code === 'aborted';
+          update(answer.id, () => ({ status: stopped ? 'stopped' : 'error' }));
+          if (stopped) finishReason = 'stop';
+          else if (hostId) {
+            bridge.post({ petit: 1, type: 'error', id: hostId, code: error.code, message: error.message });
+            return;
+          }
+        } finally {
+          abort.current = null;
+          setGenerating(false);
+        }
+        if (hostId) {
+          const text = history.current.find((m) => m.id === answer.id)?.content ?? '';
+          bridge.post({ petit: 1, type: 'answer', id: hostId, text, finishReason, completionTokens });
+        }
+      };
+      const next = turns.current.then(run, run);
+      turns.current = next;
+      return next;
+    },
+    [bridge, engine, maxTokens, temperature, update],
+  );
+
+  useEffect(
+    () =>
+      bridge.listen((message: HostMessage) => {
+        if (message.type === 'hello') {
+          bridge.post({ petit: 1, type: 'hello', model: entry?.id ?? '', escalation });
+        } else if (message.type === 'open') {
+          document.getElementById('prompt')?.focus();
+        } else if (message.type === 'send') {
+          if (typeof message.text === 'string' && message.text.trim()) void send(message.text, message.id);
+          else
+            bridge.post({
+              petit: 1,
+              type: 'error',
+              id: message.id,
+              code: 'invalid-request',
+              message: 'send: the prompt must be non-empty text.',
+            });
+        }
+      }),
+    [bridge, entry, escalation, send],
+  );
+
+  useEffect(() => {
+    bridge.post({
+      petit: 1,
+      type: 'status',
+      phase,
+      message: phase === 'ready' ? 'ready' : progress,
+    });
+  }, [bridge, phase, progress]);
+
+  return (
+    <div className="embed-app" data-testid="embed-app" data-phase={phase}>
+      <ol className="chat embed-chat" aria-label="Conversation" aria-live="polite">
+        {greeting && (
+          <li className="message assistant" data-testid="embed-greeting">
+            <div className="bubble">
+              <div className="content plain">{greeting}</div>
+            </div>
+          </li>
+        )}
+        {messages.map((m) => (
+          <li
+            key={m.id}
+            className={`message ${m.role}${m.status === 'error' ? ' error' : ''}`}
+            data-testid={`embed-message-${m.role}`}
+            data-status={m.status}
+          >
+            <div className="bubble">
+              {m.role === 'assistant' ? (
+                <MarkdownMessage text={m.content} streaming={m.status === 'streaming'} />
+              ) : (
+                <div className="content plain">{m.content}</div>
+              )}
+            </div>
+          </li>
+        ))}
+      </ol>
+      <div className="embed-composer">
+        <Composer
+          disabled={phase !== 'ready'}
+          disabledReason={phase === 'error' ? 'The model could not be loaded' : progress}
+          generating={generating}
+          onSend={(text) => void send(text)}
+          onStop={() => abort.current?.abort()}
+        />
+        <p className="embed-status muted" data-testid="embed-status">
+          {phase === 'ready' && runtime ? (
+            <>
+              <span data-testid="embed-threads">{threadNote(runtime)}</span>{' '}
+              {escalation === 'local-only'
+                ? 'Answers are made on this device.'
+                : 'Answers are made on this device; remote models are not available in the widget yet.'}
+            </>
+          ) : (
+            <span className={phase === 'error' ? 'error-text' : undefined}>{progress}</span>
+          )}
+        </p>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,31 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { PetitEngine } from '../../engine/petit-engine.ts';
+import { parseWidgetOrigins } from '../../widget/origins.ts';
+import { registerServiceWorker } from '../pwa/register.ts';
+import { loadSettings } from '../settings.ts';
+import { EmbedBridge } from './bridge.ts';
+import { EmbedApp } from './EmbedApp.tsx';
+import '../styles.css';
+import './embed.css';
+
+// Listening starts before React mounts: the widget says hello as soon as the iframe has loaded.
+const bridge = new EmbedBridge(parseWidgetOrigins(import.meta.env.VITE_PETIT_WIDGET_ORIGINS));
+bridge.start();
+
+const settings = loadSettings();
+const engine = new PetitEngine({ hubUrl: settings.hubUrl });
+registerServiceWorker();
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <EmbedApp
+      engine={engine}
+      bridge={bridge}
+      params={new URLSearchParams(location.search)}
+      hubUrl={settings.hubUrl}
+      temperature={settings.temperature}
+      maxTokens={settings.maxTokens}
+    />
+  </StrictMode>,
+);

@@ -1,0 +1,47 @@
+import { useEffect } from 'react';
+import { useOnline } from './use-online.ts';
+import { useServiceWorker } from './use-service-worker.ts';
+import './pwa.css';
+
+/**
+ * The app's PWA corner: the "Update available — Reload" prompt (a new version never replaces an open page on
+ * its own) and a note once the app works offline. The offline notice and the Install button sit in the app
+ * itself (OfflineNotice, InstallButton).
+ */
+export function PwaControls() {
+  const online = useOnline();
+  const sw = useServiceWorker();
+
+  useEffect(() => {
+    document.documentElement.dataset.build = __PETIT_BUILD__;
+    document.documentElement.dataset.online = String(online);
+  }, [online]);
+
+  const { offlineReady, dismissOfflineReady } = sw;
+  useEffect(() => {
+    if (!offlineReady) return;
+    const timer = setTimeout(dismissOfflineReady, 6000);
+    return () => clearTimeout(timer);
+  }, [offlineReady, dismissOfflineReady]);
+
+  return (
+    <div className="pwa-dock" aria-live="polite">
+      {sw.needRefresh && (
+        <div className="pwa-toast" role="alert" data-testid="update-prompt">
+          <span>Update available — a new version of Petit is ready.</span>
+          <button type="button" className="button primary" onClick={sw.update} data-testid="update-reload">
+            Reload
+          </button>
+          <button type="button" className="button ghost" onClick={sw.dismissUpdate}>
+            Later
+          </button>
+        </div>
+      )}
+      {sw.offlineReady && (
+        <div className="pwa-toast" role="status" data-testid="offline-ready">
+          <span>Petit now works offline.</span>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,74 @@
+/// <reference lib="webworker" />
+/**
+ * Petit's service worker (vite-plugin-pwa, injectManifest): precaches the app shell and ONNX Runtime's wasm so
+ * the app starts and runs offline, serves /embed and the app's routes from the precache, and re-adds the
+ * isolation headers to what it serves. Model weights are never precached: the model store keeps them in
+ * `petit-models-v1`, which this worker never deletes. A new version waits until the page asks it to take over
+ * (the "Update available — Reload" prompt), never swapping under an open page on its own.
+ */
+import {
+  addPlugins,
+  createHandlerBoundToURL,
+  precacheAndRoute,
+  type PrecacheEntry,
+} from 'workbox-precaching';
+import { cacheNames, setCacheNameDetails } from 'workbox-core';
+import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { parseWidgetOrigins } from '../widget/origins.ts';
+import { staleCaches } from './cache-cleanup.ts';
+import { headersForPath } from './headers.ts';
+
+declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | PrecacheEntry)[] };
+
+/** Bump when the precache layout changes: activate deletes the older versions' caches. */
+const CACHE_VERSION = 'v1';
+setCacheNameDetails({ prefix: 'petit', suffix: CACHE_VERSION, precache: 'precache', runtime: 'runtime' });
+
+const widgetOrigins = parseWidgetOrigins(import.meta.env.VITE_PETIT_WIDGET_ORIGINS);
+
+function withHeaders(response: Response, pathname: string): Response {
+  if (response.type === 'opaque' || response.type === 'opaqueredirect') return response;
+  const headers = new Headers(response.headers);
+  for (const [name, value] of Object.entries(headersForPath(pathname, widgetOrigins)))
+    headers.set(name, value);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+addPlugins([
+  {
+    // Everything served from the precache gets the headers the server would have sent (Cache Storage may hold
+    // a response saved from a server that sent none, and a navigation fallback is served under another URL).
+    handlerWillRespond: async ({ request, response }) => withHeaders(response, new URL(request.url).pathname),
+  },
+]);
+
+precacheAndRoute(self.__WB_MANIFEST, { cleanURLs: true });
+
+// Navigations the precache does not know: /embed/… gets the embed page, every other route the app shell.
+const embedHandler = createHandlerBoundToURL('/embed.html');
+registerRoute(
+  new NavigationRoute(async (options) => withHeaders(await embedHandler(options), '/embed'), {
+    allowlist: [/^\/embed(?:\/|$)/],
+  }),
+);
+const appHandler = createHandlerBoundToURL('/index.html');
+registerRoute(
+  new NavigationRoute(async (options) => withHeaders(await appHandler(options), '/'), {
+    // Files with an extension are real resources (api.html, widget.js…), not app routes.
+    denylist: [/\/[^/?]+\.[^/?]+$/, /^\/embed(?:\/|$)/],
+  }),
+);
+
+self.addEventListener('message', (event) => {
+  if ((event.data as { type?: string } | null)?.type === 'SKIP_WAITING') void self.skipWaiting();
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    (async () => {
+      const stale = staleCaches(await caches.keys(), [cacheNames.precache, cacheNames.runtime]);
+      await Promise.all(stale.map((name) => caches.delete(name)));
+      await self.clients.claim();
+    })(),
+  );
+});
