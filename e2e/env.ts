@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Fixed addresses of the end-to-end setup: the app is built knowing the hub's URL. */
 export const APP_PORT = 4173;
 export const HUB_PORT = 8790;
@@ -11,6 +13,65 @@ export const BAD_CONFIG_MODEL = 'petit-broken/bad-config';
 export const HALF_ONNX_MODEL = 'petit-broken/half-onnx';
 export const MISSING_MODEL = 'petit-broken/does-not-exist';
 
+/**
+ * Models for the model manager's tests (e2e/models.spec.ts): copies of the tiny model whose generation_config.json
+ * has bytes fixed here, so the e2e catalog can pin its size and SHA-256 before the models are forged — one pin
+ * right, one wrong (to see the catalog's hash refuse a file).
+ */
+export const PINNED_MODEL = 'petit-test/tiny-pinned';
+/** The tiny model with its size in the catalog (parameters and shape), so a quota check needs no request at all. */
+export const SIZED_MODEL = 'petit-test/tiny-sized';
+export const BAD_PIN_MODEL = 'petit-test/tiny-bad-pin';
+export const PINNED_REVISION = '0123456789abcdef0123456789abcdef01234567';
+export const PINNED_GENERATION_CONFIG =
+  '{\n  "bos_token_id": 1,\n  "eos_token_id": 2,\n  "pad_token_id": 2\n}\n';
+const pinnedConfig = {
+  size: Buffer.byteLength(PINNED_GENERATION_CONFIG),
+  sha256: createHash('sha256').update(PINNED_GENERATION_CONFIG).digest('hex'),
+};
+/** The exact SmolLM2-135M shape in q4 (random weights; the forge's own test makes the same one) for load timing. */
+export const TIMING_MODEL = 'petit/smollm2-135m';
+/** A second hub serving the same folder, standing in for a corporate mirror set in Settings. */
+export const MIRROR_PORT = Number(process.env.PETIT_E2E_MIRROR_PORT ?? 8795);
+export const MIRROR_URL = `http://127.0.0.1:${MIRROR_PORT}`;
+
+export const MODEL_MANAGER_CATALOG = [
+  {
+    id: 'smollm2-135m-timing',
+    label: 'SmolLM2-135M shape, q4 (timing)',
+    repo: TIMING_MODEL,
+    dtypes: ['q4'],
+    contextLength: 8192,
+  },
+  {
+    id: 'tiny-sized',
+    label: 'Tiny, size in the catalog (test)',
+    repo: SIZED_MODEL,
+    dtypes: ['fp32', 'q8'],
+    contextLength: 512,
+    paramCount: 156_480,
+    architecture: { vocabSize: 1024, hiddenSize: 64, layers: 2, heads: 4, kvHeads: 2, tiedEmbeddings: true },
+  },
+  {
+    id: 'tiny-pinned',
+    label: 'Tiny, pinned (test)',
+    repo: PINNED_MODEL,
+    revision: PINNED_REVISION,
+    dtypes: ['q8'],
+    contextLength: 512,
+    files: { 'generation_config.json': pinnedConfig },
+  },
+  {
+    id: 'tiny-bad-pin',
+    label: 'Broken: pinned hash differs',
+    repo: BAD_PIN_MODEL,
+    revision: PINNED_REVISION,
+    dtypes: ['q8'],
+    contextLength: 512,
+    files: { 'generation_config.json': { ...pinnedConfig, sha256: '0'.repeat(64) } },
+  },
+];
+
 export const E2E_CATALOG = [
   {
     id: 'tiny-llama',
@@ -23,4 +84,5 @@ export const E2E_CATALOG = [
   { id: 'bad-config', label: 'Broken: bad config', repo: BAD_CONFIG_MODEL, dtypes: ['fp32'] },
   { id: 'half-onnx', label: 'Broken: ONNX cut in half', repo: HALF_ONNX_MODEL, dtypes: ['fp32'] },
   { id: 'missing', label: 'Broken: not on the hub', repo: MISSING_MODEL, dtypes: ['fp32'] },
+  ...MODEL_MANAGER_CATALOG,
 ];

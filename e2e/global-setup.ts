@@ -12,11 +12,23 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forgeCached } from '../tools/forge/cache.ts';
 import { startHub } from '../tools/hub/hub-server.ts';
-import { BAD_CONFIG_MODEL, HALF_ONNX_MODEL, HUB_PORT, STORIES_MODEL, TINY_MODEL } from './env.ts';
+import {
+  BAD_CONFIG_MODEL,
+  BAD_PIN_MODEL,
+  HALF_ONNX_MODEL,
+  HUB_PORT,
+  PINNED_GENERATION_CONFIG,
+  PINNED_MODEL,
+  SIZED_MODEL,
+  TIMING_MODEL,
+  STORIES_MODEL,
+  TINY_MODEL,
+} from './env.ts';
 import { storiesSource } from './stories.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-export const HUB_ROOT = join(repoRoot, '.cache', 'e2e-hub');
+// Overridable so that two runs on one machine do not rebuild each other's hub folder.
+export const HUB_ROOT = process.env.PETIT_E2E_HUB_ROOT ?? join(repoRoot, '.cache', 'e2e-hub');
 
 /** Forges the test models, lays out a hub folder with good and broken repos, and serves it. */
 export default async function globalSetup(): Promise<() => Promise<void>> {
@@ -47,6 +59,17 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const bytes = readFileSync(onnx);
   writeFileSync(onnx, bytes.subarray(0, Math.floor(statSync(onnx).size / 2)));
   copyFileSync(join(tiny.dir, 'config.json'), join(halfOnnx, 'config.json'));
+
+  if (!existsSync(join(HUB_ROOT, TIMING_MODEL))) {
+    // Same options as tools/forge/smollm2.test.ts, so the forge cache makes it once for both.
+    const smollm = await forgeCached({ preset: 'smollm2-135m', dtypes: ['q4'], seed: 1 });
+    cpSync(smollm.dir, join(HUB_ROOT, TIMING_MODEL), { recursive: true });
+  }
+  cpSync(tiny.dir, join(HUB_ROOT, SIZED_MODEL), { recursive: true });
+  for (const repo of [PINNED_MODEL, BAD_PIN_MODEL]) {
+    cpSync(tiny.dir, join(HUB_ROOT, repo), { recursive: true });
+    writeFileSync(join(HUB_ROOT, repo, 'generation_config.json'), PINNED_GENERATION_CONFIG);
+  }
 
   const hub = await startHub({ root: HUB_ROOT, port: HUB_PORT });
   process.env.PETIT_E2E_HAS_STORIES = existsSync(join(HUB_ROOT, STORIES_MODEL)) ? '1' : '';
