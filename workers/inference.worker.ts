@@ -236,7 +236,8 @@ async function fetchModelFiles(
 
 /** Removes what the backend could not read, so a retry downloads it afresh instead of failing again. */
 async function discardModel(request: WorkerLoadRequest): Promise<void> {
-  await store.deleteByPrefix(hubFileUrl(request.hubUrl, request.repo, request.revision, ''));
+  // Its index record goes too, so the Models screen does not list a model whose files are gone.
+  await store.deleteModel(modelPrefix(request.hubUrl, request.repo, request.revision));
 }
 
 function describeLoadFailure(error: unknown, request: WorkerLoadRequest): PetitError {
