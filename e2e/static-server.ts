@@ -35,7 +35,13 @@ export interface StaticServer {
  */
 export async function startStaticServer(
   port: number,
-  content: { pages?: Record<string, Page>; root?: string; widgetOrigins?: string },
+  content: {
+    pages?: Record<string, Page>;
+    root?: string;
+    widgetOrigins?: string;
+    /** Leave out the embed page's frame-ancestors (a host that forgot it), to test the message checks alone. */
+    omitFrameAncestors?: boolean;
+  },
 ): Promise<StaticServer> {
   let root = content.root;
   const widget = parseWidgetOrigins(content.widgetOrigins);
@@ -60,12 +66,14 @@ export async function startStaticServer(
       }
       file = join(root, 'index.html');
     }
+    const headers = headersForPath(pathname, widget);
+    if (content.omitFrameAncestors) delete headers['Content-Security-Policy'];
     res.writeHead(200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'content-length': statSync(file).size,
       // Like a production host: the browser revalidates, so a new sw.js is seen at the next update check.
       'cache-control': 'no-cache',
-      ...headersForPath(pathname, widget),
+      ...headers,
     });
     createReadStream(file).pipe(res);
   };
