@@ -374,6 +374,36 @@ test.describe('the model manager', () => {
   });
 });
 
+test.describe('a model dropped on the Models screen', () => {
+  test.beforeEach(resetHub);
+
+  test('loose files dropped together become a model that loads from the store', async ({ page }) => {
+    await page.goto('/');
+    await page.getByTestId('open-models').click();
+    const files = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_quantized.onnx'].map(
+      (path) => ({
+        name: path.split('/').pop()!,
+        base64: readFileSync(join(TINY_DIR, path)).toString('base64'),
+      }),
+    );
+    const dataTransfer = await page.evaluateHandle((list) => {
+      const data = new DataTransfer();
+      for (const { name, base64 } of list) {
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        data.items.add(new File([bytes], name));
+      }
+      return data;
+    }, files);
+    await page.getByTestId('drop-zone').dispatchEvent('dragover', { dataTransfer });
+    await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer });
+    await expect(page.getByTestId('import-status')).toContainText(/Added dropped-model \(8-bit/);
+    await page.getByTestId('close-models').click();
+    await loadFromPicker(page, 'local:dropped-model', 'q8');
+    await expectReady(page);
+    expect((await hubRequests()).total).toBe(0);
+  });
+});
+
 test.describe('a hub mirror set in Settings', () => {
   let mirror: Hub;
   test.use({

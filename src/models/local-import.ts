@@ -60,8 +60,21 @@ async function readDirectory(entry: FileSystemDirectoryEntry, base: string, out:
   }
 }
 
-/** Files of a folder dropped on the page. */
+/**
+ * Files of a folder dropped on the page. Loose files dropped together (no folder) work too: weight files named
+ * `model*.onnx*` are put under `onnx/`, where transformers.js looks for them.
+ */
 export async function filesFromDrop(data: DataTransfer): Promise<{ folder: string; files: LocalFile[] }> {
+  const dropped = [...data.items].some((item) => item.webkitGetAsEntry?.()?.isDirectory);
+  if (!dropped) {
+    return {
+      folder: 'dropped-model',
+      files: [...data.files].map((file) => ({
+        path: /^model.*\.onnx/.test(file.name) ? `onnx/${file.name}` : file.name,
+        file,
+      })),
+    };
+  }
   const entries = [...data.items]
     .map((item) => item.webkitGetAsEntry?.())
     .filter((e): e is FileSystemEntry => !!e);
