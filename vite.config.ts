@@ -100,7 +100,8 @@ export default defineConfig({
       devOptions: { enabled: false },
     }),
   ],
-  define: { __PETIT_BUILD__: JSON.stringify(buildId()) },
+  // PETIT_BUILD_ID names a build explicitly (the update test deploys one).
+  define: { __PETIT_BUILD__: JSON.stringify(process.env.PETIT_BUILD_ID || buildId()) },
   worker: { format: 'es' },
   build: {
     target: 'es2022',

@@ -8,6 +8,12 @@ export interface ServiceWorkerCallbacks {
 }
 
 const HOUR = 60 * 60 * 1000;
+let reloading = false;
+function reloadOnce(): void {
+  if (reloading) return;
+  reloading = true;
+  window.location.reload();
+}
 let updater: ((reload?: boolean) => Promise<void>) | null = null;
 const listeners = new Set<ServiceWorkerCallbacks>();
 
@@ -22,6 +28,7 @@ export function registerServiceWorker(callbacks: ServiceWorkerCallbacks = {}): v
       immediate: true,
       onNeedRefresh: () => listeners.forEach((l) => l.onNeedRefresh?.()),
       onOfflineReady: () => listeners.forEach((l) => l.onOfflineReady?.()),
+      onNeedReload: reloadOnce,
       onRegisteredSW: (_url, registration) => {
         if (!registration) return;
         const check = () => void registration.update().catch(() => {});
@@ -37,8 +44,13 @@ export function registerServiceWorker(callbacks: ServiceWorkerCallbacks = {}): v
 }
 
 /** Lets the waiting version take over; the page reloads into it once it controls the page. */
-export function applyUpdate(): Promise<void> {
-  return updater?.(true) ?? Promise.resolve();
+export async function applyUpdate(): Promise<void> {
+  // workbox-window reloads only when the page was controlled at registration; a page opened on the first
+  // visit (uncontrolled then) must reload itself when the new version takes over.
+  navigator.serviceWorker.addEventListener('controllerchange', reloadOnce, { once: true });
+  const registration = await navigator.serviceWorker.getRegistration();
+  if (!registration?.waiting) return reloadOnce(); // Another tab already switched versions.
+  await updater?.(true);
 }
 
 export function unsubscribeServiceWorker(callbacks: ServiceWorkerCallbacks): void {
