@@ -15,10 +15,12 @@ export default defineConfig({
   reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
   use: { baseURL: APP_URL, trace: 'off' },
   webServer: {
-    command: `vite build --outDir dist-e2e --emptyOutDir --logLevel warn && vite preview --outDir dist-e2e --port ${APP_PORT} --strictPort --host 127.0.0.1`,
+    // One build folder per port: two runs on one machine must not overwrite each other's build.
+    command: `vite build --outDir dist-e2e-${APP_PORT} --emptyOutDir --logLevel warn && vite preview --outDir dist-e2e-${APP_PORT} --port ${APP_PORT} --strictPort --host 127.0.0.1`,
     url: APP_URL,
     timeout: 180_000,
-    reuseExistingServer: !process.env.CI,
+    // Never reuse a server someone else started: it may serve another build.
+    reuseExistingServer: false,
     env: {
       VITE_PETIT_HUB_URL: HUB_URL,
       VITE_PETIT_EXTRA_MODELS: JSON.stringify(E2E_CATALOG),

@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
 
 /** Fixed addresses of the end-to-end setup: the app is built knowing the hub's URL. */
-export const APP_PORT = 4173;
-export const HUB_PORT = 8790;
+// Overridable so that two runs on one machine (two developers, or a bench beside the tests) do not meet.
+export const APP_PORT = Number(process.env.PETIT_E2E_APP_PORT ?? 4173);
+export const HUB_PORT = Number(process.env.PETIT_E2E_HUB_PORT ?? 8790);
 export const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 export const HUB_URL = `http://127.0.0.1:${HUB_PORT}`;
 
 /** Models the e2e hub serves (forged in global-setup) and the catalog entries the e2e build lists. */
 export const TINY_MODEL = 'petit-test/tiny-llama';
+/** The exact SmolLM2-135M shape (random weights, q4): realistic size and speed; shared with the forge's unit test. */
+export const SMOLLM_SHAPED_MODEL = 'petit/smollm2-135m';
 export const STORIES_MODEL = 'petit-test/stories260K';
 export const BAD_CONFIG_MODEL = 'petit-broken/bad-config';
 export const HALF_ONNX_MODEL = 'petit-broken/half-onnx';
@@ -79,6 +82,13 @@ export const E2E_CATALOG = [
     repo: TINY_MODEL,
     dtypes: ['fp32', 'q8'],
     contextLength: 512,
+  },
+  {
+    id: 'smollm2-135m-shape',
+    label: 'SmolLM2-135M shape (random)',
+    repo: SMOLLM_SHAPED_MODEL,
+    dtypes: ['q4'],
+    contextLength: 8192,
   },
   { id: 'stories260k', label: 'Stories 260K', repo: STORIES_MODEL, dtypes: ['fp32'], contextLength: 512 },
   { id: 'bad-config', label: 'Broken: bad config', repo: BAD_CONFIG_MODEL, dtypes: ['fp32'] },

@@ -77,7 +77,11 @@ test.describe('bad input ends in a typed error, a readable message and a usable 
     await expect(page.getByTestId('status-device')).toHaveText('WASM');
     await page.getByTestId('prompt').fill('the quick brown fox jumps over the lazy dog '.repeat(600));
     await page.getByTestId('prompt').press('Enter');
-    await expectError(page, 'context-length-exceeded', /reads at most 2048.*Shorten/);
+    await expectError(
+      page,
+      'context-length-exceeded',
+      /too long for this model.*2,048-token context.*Shorten/,
+    );
     await page.getByTestId('prompt').fill('A short question.');
     await page.getByTestId('prompt').press('Enter');
     await expect(page.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'complete');

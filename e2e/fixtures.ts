@@ -136,3 +136,36 @@ export interface HubRequestLog {
 export async function hubRequests(): Promise<HubRequestLog> {
   return (await hubControl('requests')) as HubRequestLog;
 }
+
+export interface SavedMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+  status: string;
+  usage?: { prompt_tokens: number };
+}
+
+/** The messages of the most recently updated conversation, as saved in IndexedDB (the raw text, not the HTML). */
+export async function savedMessages(page: Page): Promise<SavedMessage[]> {
+  return page.evaluate(
+    () =>
+      new Promise<SavedMessage[]>((resolve, reject) => {
+        const open = indexedDB.open('petit');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const tx = db.transaction(['conversations', 'messages'], 'readonly');
+          const byUpdated = tx.objectStore('conversations').index('byUpdatedAt').openCursor(null, 'prev');
+          byUpdated.onsuccess = () => {
+            const newest = byUpdated.result?.value as { id: string } | undefined;
+            if (!newest) return resolve([]);
+            const range = IDBKeyRange.bound([newest.id, -Infinity], [newest.id, Infinity]);
+            const all = tx.objectStore('messages').index('byConversation').getAll(range);
+            all.onsuccess = () => {
+              db.close();
+              resolve(all.result as SavedMessage[]);
+            };
+          };
+        };
+      }),
+  );
+}

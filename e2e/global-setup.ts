@@ -43,6 +43,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   });
   cpSync(tiny.dir, join(HUB_ROOT, TINY_MODEL), { recursive: true });
 
+  // Same options as tools/forge/smollm2.test.ts, so the forge cache makes it once for both.
+  const smollm = await forgeCached({ preset: 'smollm2-135m', dtypes: ['q4'], seed: 1 });
+  cpSync(smollm.dir, join(HUB_ROOT, smollm.modelId), { recursive: true });
+
   const source = storiesSource();
   if (source) {
     const stories = await forgeCached({ source, dtypes: ['fp32'], modelId: STORIES_MODEL });

@@ -338,8 +338,15 @@ const api = {
     onDelta: (delta: string, logprobs: TokenLogprob[] | null) => void,
   ): Promise<GenerationOutcome> {
     if (!backend) throw new PetitError('not-loaded', 'No model is loaded. Load a model first.');
+    // Deltas travel on the callback's own port, the result on the worker's: wait until every delta has been
+    // handled on the page, or the result could overtake the last words of the answer.
+    const delivered: Promise<unknown>[] = [];
     try {
-      return await backend.generate(params, onDelta);
+      const outcome = await backend.generate(params, (delta, logprobs) => {
+        delivered.push(Promise.resolve(onDelta(delta, logprobs)));
+      });
+      await Promise.all(delivered);
+      return outcome;
     } catch (error) {
       throw toPetitError(error);
     }
@@ -358,6 +365,20 @@ const api = {
 
   runtimeInfo(): RuntimeInfo | null {
     return runtime;
+  },
+
+  /** Answers as soon as the worker's event loop is free: the engine's watchdog for hangs. */
+  ping(): true {
+    return true;
+  },
+
+  /** Diagnostics for recovery tests (PetitEngine.simulateWorkerFailure). */
+  simulateFailure(kind: 'error' | 'hang' | 'exit'): void {
+    setTimeout(() => {
+      if (kind === 'exit') self.close();
+      else if (kind === 'hang') for (;;);
+      else throw new Error('Simulated crash of the inference worker');
+    }, 0);
   },
 };
 

@@ -3,12 +3,14 @@ import type { PetitEngine } from '../engine/petit-engine.ts';
 import { buildCatalog } from '../models/catalog.ts';
 import { ChatView } from './components/ChatView.tsx';
 import { Composer } from './components/Composer.tsx';
+import { ConversationList } from './components/ConversationList.tsx';
 import { DownloadProgress } from './components/DownloadProgress.tsx';
 import { ErrorBanner } from './components/ErrorBanner.tsx';
 import { ModelPicker } from './components/ModelPicker.tsx';
 import { ModelsScreen } from './models/ModelsScreen.tsx';
 import { SettingsDialog } from './components/SettingsDialog.tsx';
 import { StatusBar } from './components/StatusBar.tsx';
+import { useConversations } from './hooks/use-conversations.ts';
 import { usePetit } from './hooks/use-petit.ts';
 import { InstallButton } from './pwa/InstallButton.tsx';
 import { OfflineNotice } from './pwa/OfflineNotice.tsx';
@@ -19,7 +21,9 @@ export function App({ engine }: { engine: PetitEngine }) {
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [modelsOpen, setModelsOpen] = useState(false);
   const catalog = useMemo(() => buildCatalog(import.meta.env.VITE_PETIT_EXTRA_MODELS), []);
-  const petit = usePetit(engine, settings.hubUrl, settings);
+  const [sidebarOpen, setSidebarOpen] = useState(false);
+  const conversations = useConversations();
+  const petit = usePetit(engine, settings.hubUrl, settings, conversations);
 
   useEffect(() => {
     const root = document.documentElement;
@@ -44,100 +48,121 @@ export function App({ engine }: { engine: PetitEngine }) {
   })();
 
   return (
-    <div className="app">
-      <header className="topbar">
-        <div className="brand">
-          <span className="logo" aria-hidden="true" />
-          <div>
-            <h1>Petit</h1>
-            <p className="tagline">Small models, on your device</p>
+    <div className={`shell ${sidebarOpen ? 'sidebar-open' : ''}`}>
+      <ConversationList conversations={conversations} onPicked={() => setSidebarOpen(false)} />
+      <div className="sidebar-scrim" onClick={() => setSidebarOpen(false)} aria-hidden="true" />
+      <div className="app">
+        <header className="topbar">
+          <button
+            type="button"
+            className="icon-button menu-button"
+            aria-label="Conversations"
+            aria-expanded={sidebarOpen}
+            onClick={() => setSidebarOpen((v) => !v)}
+          >
+            ☰
+          </button>
+          <div className="brand">
+            <span className="logo" aria-hidden="true" />
+            <div>
+              <h1>Petit</h1>
+              <p className="tagline">Small models, on your device</p>
+            </div>
           </div>
-        </div>
-        <div className="topbar-actions">
-          <InstallButton />
-          {petit.messages.length > 0 && (
-            <button type="button" className="button ghost" onClick={petit.clear} data-testid="new-chat">
-              New chat
+          <div className="topbar-actions">
+            <InstallButton />
+            <button
+              type="button"
+              className="button ghost"
+              onClick={() => setModelsOpen(true)}
+              data-testid="open-models"
+              aria-haspopup="dialog"
+            >
+              Models
             </button>
-          )}
-          <button
-            type="button"
-            className="button ghost"
-            onClick={() => setModelsOpen(true)}
-            data-testid="open-models"
-            aria-haspopup="dialog"
-          >
-            Models
-          </button>
-          <button
-            type="button"
-            className="button ghost"
-            onClick={() => setSettingsOpen(true)}
-            data-testid="open-settings"
-            aria-haspopup="dialog"
-          >
-            Settings
-          </button>
-        </div>
-      </header>
+            <button
+              type="button"
+              className="button ghost"
+              onClick={() => setSettingsOpen(true)}
+              data-testid="open-settings"
+              aria-haspopup="dialog"
+            >
+              Settings
+            </button>
+          </div>
+        </header>
 
-      <section className="model-bar">
-        <ModelPicker
-          catalog={catalog}
-          selectedId={settings.modelId}
-          busy={petit.phase === 'loading'}
-          onLoad={(entry, dtype, device) => {
-            updateSettings({ ...settings, modelId: entry.id });
-            void petit.loadModel(entry, dtype, device);
+        <section className="model-bar">
+          <ModelPicker
+            catalog={catalog}
+            selectedId={settings.modelId}
+            busy={petit.phase === 'loading'}
+            onLoad={(entry, dtype, device) => {
+              updateSettings({ ...settings, modelId: entry.id });
+              void petit.loadModel(entry, dtype, device);
+            }}
+          />
+          <p className="muted hub-line">
+            Models come from <strong>{hubHost}</strong>. Your messages never leave this device.
+          </p>
+          <OfflineNotice />
+          {petit.error?.code === 'hub-unreachable' && (
+            <p className="warn" data-testid="hub-unreachable">
+              The model hub at {hubHost} cannot be reached. Check your connection, or set another hub in
+              Settings.
+            </p>
+          )}
+        </section>
+
+        {petit.download && <DownloadProgress download={petit.download} onCancel={petit.cancelLoad} />}
+        {petit.error && <ErrorBanner error={petit.error} onDismiss={petit.dismissError} />}
+        {conversations.storageError && (
+          <div className="error-banner" role="alert">
+            <p>{conversations.storageError}</p>
+          </div>
+        )}
+        {petit.notice && (
+          <div className="notice" role="status" data-testid="context-notice">
+            <p>{petit.notice}</p>
+            <button type="button" className="button ghost" onClick={petit.dismissNotice} aria-label="Dismiss">
+              ×
+            </button>
+          </div>
+        )}
+
+        <main className="chat-area">
+          <ChatView
+            messages={conversations.messages}
+            emptyHint={
+              ready
+                ? `${petit.runtime?.model ?? 'The model'} is ready. Ask it anything — it runs entirely on this device.`
+                : 'Pick a model above and press Load. It downloads once, then works offline.'
+            }
+          />
+        </main>
+
+        <div className="composer-wrap">
+          <Composer
+            disabled={!ready}
+            disabledReason={disabledReason}
+            generating={petit.generating}
+            onSend={(text) => void petit.send(text)}
+            onStop={petit.stop}
+          />
+          <StatusBar runtime={petit.runtime} usage={petit.lastUsage} />
+        </div>
+
+        <ModelsScreen open={modelsOpen} onClose={() => setModelsOpen(false)} catalog={catalog} />
+        <SettingsDialog
+          open={settingsOpen}
+          settings={settings}
+          onClose={() => setSettingsOpen(false)}
+          onSave={(next) => {
+            updateSettings(next);
+            setSettingsOpen(false);
           }}
         />
-        <p className="muted hub-line">
-          Models come from <strong>{hubHost}</strong>. Your messages never leave this device.
-        </p>
-        <OfflineNotice />
-        {petit.error?.code === 'hub-unreachable' && (
-          <p className="warn" data-testid="hub-unreachable">
-            The model hub at {hubHost} cannot be reached. Check your connection, or set another hub in
-            Settings.
-          </p>
-        )}
-      </section>
-
-      {petit.download && <DownloadProgress download={petit.download} onCancel={petit.cancelLoad} />}
-      {petit.error && <ErrorBanner error={petit.error} onDismiss={petit.dismissError} />}
-
-      <main className="chat-area">
-        <ChatView
-          messages={petit.messages}
-          emptyHint={
-            ready
-              ? `${petit.runtime?.model ?? 'The model'} is ready. Ask it anything — it runs entirely on this device.`
-              : 'Pick a model above and press Load. It downloads once, then works offline.'
-          }
-        />
-      </main>
-
-      <div className="composer-wrap">
-        <Composer
-          disabled={!ready}
-          disabledReason={disabledReason}
-          generating={petit.generating}
-          onSend={(text) => void petit.send(text)}
-          onStop={petit.stop}
-        />
-        <StatusBar runtime={petit.runtime} usage={petit.lastUsage} />
       </div>
-
-      <ModelsScreen open={modelsOpen} onClose={() => setModelsOpen(false)} catalog={catalog} />
-      <SettingsDialog
-        open={settingsOpen}
-        settings={settings}
-        onClose={() => setSettingsOpen(false)}
-        onSave={(next) => {
-          updateSettings(next);
-          setSettingsOpen(false);
-        }}
-      />
     </div>
   );
 }

@@ -27,6 +27,13 @@ import {
 } from './types.ts';
 import { validateRequest, type GenerationParams } from './validate.ts';
 
+/** What the engine tells the app about its worker's health. */
+export type EngineEvent =
+  | { type: 'crashed'; error: PetitError }
+  | { type: 'recovering'; model: string }
+  | { type: 'recovered'; runtime: RuntimeInfo }
+  | { type: 'recovery-failed'; error: PetitError };
+
 export interface PetitEngineOptions {
   /** Base URL of the model hub; defaults to Hugging Face. */
   hubUrl?: string;
@@ -34,6 +41,13 @@ export interface PetitEngineOptions {
   createWorker?: () => Worker;
   /** Resolves short catalog ids (e.g. `smollm2-135m-instruct`) to a full spec. */
   resolveModel?: (id: string) => ModelSpec | undefined;
+  /**
+   * A generation whose worker answers no ping for this long is taken as hung: the worker is replaced and the
+   * model reloaded. Default 30 s (a long prefill on a slow device must not count as a hang).
+   */
+  hangTimeoutMs?: number;
+  /** The same watch while a model loads, where compiling a large model legitimately blocks the worker. Default 5 min. */
+  loadHangTimeoutMs?: number;
 }
 
 const REPO_ID = /^[\w.-]+\/[\w.-]+$/;
@@ -76,7 +90,11 @@ export class PetitEngine {
   private runtime: RuntimeInfo | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly crashListeners = new Set<(error: PetitError) => void>();
+  private readonly listeners = new Set<(event: EngineEvent) => void>();
   private readonly options: PetitEngineOptions;
+  /** The last successful load, replayed after a crash so the app recovers by itself. */
+  private lastLoad: WorkerLoadRequest | null = null;
+  private recovery: Promise<void> | null = null;
 
   readonly chat = {
     completions: {
@@ -109,7 +127,7 @@ export class PetitEngine {
       this.onWorkerCrash(
         new PetitError(
           'worker-crashed',
-          `The inference worker stopped (${event.message || 'unknown error'}). It restarts on the next request.`,
+          `The model's worker stopped (${event.message || 'unknown error'}). Petit restarted it; your conversation is kept.`,
         ),
       );
     });
@@ -118,9 +136,40 @@ export class PetitEngine {
     return this.remote;
   }
 
+  /** Listens to crash and recovery events; returns the function that stops listening. */
+  subscribe(listener: (event: EngineEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
   private onWorkerCrash(error: PetitError): void {
+    if (!this.worker) return;
     this.discardWorker();
     for (const listener of this.crashListeners) listener(error);
+    this.emit({ type: 'crashed', error });
+    this.recover();
+  }
+
+  /** Starts a fresh worker and reloads the last model from the store (no download: its files are stored). */
+  private recover(): void {
+    const request = this.lastLoad;
+    if (!request || this.recovery) return;
+    this.emit({ type: 'recovering', model: request.repo });
+    this.recovery = this.enqueue(async () => {
+      try {
+        this.runtime = await this.loadOnce(request, undefined, undefined);
+        this.emit({ type: 'recovered', runtime: this.runtime });
+      } catch (error) {
+        this.lastLoad = null;
+        this.emit({ type: 'recovery-failed', error: toPetitError(error) });
+      } finally {
+        this.recovery = null;
+      }
+    });
   }
 
   private discardWorker(): void {
@@ -185,21 +234,21 @@ export class PetitEngine {
         dtype,
         device,
       };
+      this.lastLoad = null;
       try {
         this.runtime = await this.loadOnce(request, onProgress, signal);
+        this.lastLoad = request;
       } catch (error) {
         if (!isPetitError(error, 'webgpu-unavailable') || wanted !== 'auto') throw error;
         // A failed WebGPU start leaves ONNX Runtime unusable in that worker: start afresh on WASM.
         this.discardWorker();
-        this.runtime = await this.loadOnce(
-          {
-            ...request,
-            device: 'wasm',
-            fallbackReason: `WebGPU failed (${error.message}); running on WASM instead.`,
-          },
-          onProgress,
-          signal,
-        );
+        const fallback: WorkerLoadRequest = {
+          ...request,
+          device: 'wasm',
+          fallbackReason: `WebGPU failed (${error.message}); running on WASM instead.`,
+        };
+        this.runtime = await this.loadOnce(fallback, onProgress, signal);
+        this.lastLoad = fallback;
       }
       return this.runtime;
     });
@@ -223,6 +272,7 @@ export class PetitEngine {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+    const stopWatchdog = this.watchdog(api, this.options.loadHangTimeoutMs ?? 300_000);
     try {
       return await Promise.race([this.guard(api.load(request, progress)), aborted]);
     } catch (error) {
@@ -231,11 +281,13 @@ export class PetitEngine {
       this.discardWorker();
       throw error;
     } finally {
+      stopWatchdog();
       if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
   }
 
   async unload(): Promise<void> {
+    this.lastLoad = null;
     await this.enqueue(async () => {
       if (this.remote) await this.guard(this.remote.unload());
       this.runtime = null;
@@ -253,7 +305,16 @@ export class PetitEngine {
 
   /** Ends the worker for good (the next call starts a new one). */
   terminate(): void {
+    this.lastLoad = null;
     this.discardWorker();
+  }
+
+  /**
+   * Diagnostics: makes the worker fail the way real workers do — an uncaught error, a hang, or dying silently —
+   * so the app's recovery can be checked. Never called by Petit itself.
+   */
+  async simulateWorkerFailure(kind: 'error' | 'hang' | 'exit'): Promise<void> {
+    if (this.remote) await this.remote.simulateFailure(kind);
   }
 
   private async create(
@@ -262,6 +323,8 @@ export class PetitEngine {
     const params = validateRequest(request);
     const signal = request.signal;
     if (signal?.aborted) throw abortError();
+    // After a crash the engine reloads the model by itself; a request made meanwhile waits for it.
+    if (this.recovery) await this.recovery;
     if (!this.runtime)
       throw new PetitError('not-loaded', 'No model is loaded. Load a model before asking it.');
     const id = completionId();
@@ -322,6 +385,40 @@ export class PetitEngine {
     };
   }
 
+  /** Pings the worker while it generates; one that stops answering is hung and gets replaced. */
+  private watchdog(
+    api: Remote<InferenceWorkerApi>,
+    limit = this.options.hangTimeoutMs ?? 30_000,
+  ): () => void {
+    let lastAnswer = performance.now();
+    let waiting = false;
+    const timer = setInterval(
+      () => {
+        if (performance.now() - lastAnswer > limit) {
+          clearInterval(timer);
+          this.onWorkerCrash(
+            new PetitError(
+              'worker-crashed',
+              `The model stopped responding for ${Math.round(limit / 1000)} s. Petit restarted it.`,
+            ),
+          );
+          return;
+        }
+        if (waiting) return;
+        waiting = true;
+        api.ping().then(
+          () => {
+            waiting = false;
+            lastAnswer = performance.now();
+          },
+          () => {},
+        );
+      },
+      Math.min(1000, limit / 4),
+    );
+    return () => clearInterval(timer);
+  }
+
   private run(
     params: GenerationParams,
     signal: AbortSignal | undefined,
@@ -334,6 +431,7 @@ export class PetitEngine {
       let firstDeltaAt = 0;
       const onAbort = () => void api.interrupt();
       signal?.addEventListener('abort', onAbort, { once: true });
+      const stopWatchdog = this.watchdog(api);
       try {
         const outcome = await this.guard(
           api.generate(
@@ -347,7 +445,14 @@ export class PetitEngine {
         if (signal?.aborted && outcome.finishReason !== 'abort') outcome.finishReason = 'abort';
         const ttft = firstDeltaAt ? firstDeltaAt - started : outcome.timings.timeToFirstTokenMs;
         return { outcome, usage: buildUsage(outcome, ttft) };
+      } catch (error) {
+        // A runtime failure mid-answer (a wasm trap, a lost GPU device) can leave ONNX Runtime unusable.
+        if (isPetitError(error, 'backend-error') || isPetitError(error, 'out-of-memory')) {
+          this.onWorkerCrash(toPetitError(error));
+        }
+        throw error;
       } finally {
+        stopWatchdog();
         signal?.removeEventListener('abort', onAbort);
       }
     });

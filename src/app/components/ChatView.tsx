@@ -1,9 +1,21 @@
 import { useEffect, useRef } from 'react';
-import type { ViewMessage } from '../hooks/use-petit.ts';
+import type { StoredMessage } from '../../storage/index.ts';
+import { MarkdownMessage } from '../markdown/index.ts';
 
 interface Props {
-  messages: ViewMessage[];
+  messages: StoredMessage[];
   emptyHint: string;
+}
+
+function statusLabel(m: StoredMessage): string | null {
+  if (m.status === 'interrupted') {
+    if (m.error?.code === 'aborted') return 'Stopped';
+    if (m.error) return `Interrupted: ${m.error.message}`;
+    return 'Interrupted — the page closed before this answer finished';
+  }
+  if (m.status === 'error')
+    return m.role === 'assistant' ? `Failed: ${m.error?.message ?? 'unknown error'}` : null;
+  return null;
 }
 
 export function ChatView({ messages, emptyHint }: Props) {
@@ -21,35 +33,45 @@ export function ChatView({ messages, emptyHint }: Props) {
     );
   }
   return (
-    <ol className="chat" aria-label="Conversation" aria-live="polite">
-      {messages.map((m) => (
-        <li
-          key={m.id}
-          className={`message ${m.role} ${m.status}`}
-          data-testid={`message-${m.role}`}
-          data-status={m.status}
-          data-prompt-tokens={m.usage?.prompt_tokens}
-        >
-          <div className="bubble">
-            <div className="content">{m.content}</div>
-            {m.status === 'streaming' && m.content.length === 0 && (
-              <span className="typing" aria-label="Thinking" />
-            )}
-          </div>
-          {m.role === 'assistant' && m.status !== 'streaming' && (
-            <div className="message-meta">
-              <span className="badge">On this device</span>
-              {m.status === 'stopped' && <span>Stopped</span>}
-              {m.status === 'error' && <span>Failed</span>}
-              {m.usage && (
-                <span>
-                  {m.usage.completion_tokens} tokens · {m.usage.extra.decode_tokens_per_s.toFixed(1)} tokens/s
-                </span>
+    <ol className="chat" aria-label="Conversation">
+      {messages.map((m) => {
+        const label = statusLabel(m);
+        return (
+          <li
+            key={m.id}
+            className={`message ${m.role} ${m.status}`}
+            data-testid={`message-${m.role}`}
+            data-status={m.error?.code === 'aborted' ? 'stopped' : m.status}
+            data-prompt-tokens={m.usage?.prompt_tokens}
+          >
+            <div className="bubble">
+              {m.role === 'assistant' ? (
+                <MarkdownMessage className="content" text={m.content} streaming={m.status === 'streaming'} />
+              ) : (
+                <div className="content plain">{m.content}</div>
+              )}
+              {m.status === 'streaming' && m.content.length === 0 && (
+                <span className="typing" aria-label="Thinking" />
               )}
             </div>
-          )}
-        </li>
-      ))}
+            {m.role === 'assistant' && m.status !== 'streaming' && (
+              <div className="message-meta">
+                <span className="badge" data-testid="answer-source">
+                  {m.source === 'remote' ? 'Remote model' : 'On this device'}
+                </span>
+                {label && <span className={m.status === 'error' ? 'error-text' : undefined}>{label}</span>}
+                {m.usage && (
+                  <span>
+                    {m.usage.completion_tokens} tokens · {m.usage.extra.decode_tokens_per_s.toFixed(1)}{' '}
+                    tokens/s
+                  </span>
+                )}
+              </div>
+            )}
+            {m.role === 'user' && label && <div className="message-meta">{label}</div>}
+          </li>
+        );
+      })}
       <div ref={end} />
     </ol>
   );

@@ -1,19 +1,13 @@
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { fitToContext } from '../../engine/context-window.ts';
 import { isPetitError, toPetitError, type PetitErrorCode } from '../../engine/errors.ts';
 import type { PetitEngine } from '../../engine/petit-engine.ts';
-import type { CompletionUsage } from '../../engine/protocol.ts';
+import type { ChatMessage, CompletionUsage } from '../../engine/protocol.ts';
 import type { Device, Dtype, LoadProgress, RuntimeInfo } from '../../engine/types.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
 import { ModelStore, modelPrefix } from '../../models/store.ts';
-
-export interface ViewMessage {
-  id: string;
-  role: 'user' | 'assistant';
-  content: string;
-  status: 'complete' | 'streaming' | 'stopped' | 'error';
-  usage?: CompletionUsage;
-  finishReason?: string;
-}
+import type { StoredMessage } from '../../storage/index.ts';
+import type { ConversationsApi } from './use-conversations.ts';
 
 export interface ShownError {
   code: PetitErrorCode;
@@ -29,34 +23,64 @@ export interface DownloadView {
   stage: 'download' | 'compile';
 }
 
-export type LoadPhase = 'idle' | 'loading' | 'ready' | 'error';
-
-function newId(): string {
-  return crypto.randomUUID();
+export interface GenerationSettings {
+  temperature: number;
+  maxTokens: number;
 }
+
+export type LoadPhase = 'idle' | 'loading' | 'ready' | 'error';
 
 function asShown(error: unknown): ShownError {
   const e = toPetitError(error);
   return { code: e.code, message: e.message };
 }
 
-/** The chat's state machine: which model is loaded, the conversation, the running generation. */
-export interface GenerationSettings {
-  temperature: number;
-  maxTokens: number;
+/** What the model reads: answered turns only; failed exchanges stay on screen but out of the prompt. */
+function promptHistory(messages: StoredMessage[]): ChatMessage[] {
+  return messages
+    .filter((m) => m.status !== 'error' && m.status !== 'streaming' && m.content.length > 0)
+    .map((m) => ({ role: m.role, content: m.content }));
 }
 
-export function usePetit(engine: PetitEngine, hubUrl: string, generation: GenerationSettings) {
+/** The chat's state machine: which model is loaded and the running generation, saved as it streams. */
+export function usePetit(
+  engine: PetitEngine,
+  hubUrl: string,
+  generation: GenerationSettings,
+  conversations: ConversationsApi,
+) {
   const [phase, setPhase] = useState<LoadPhase>('idle');
   const [download, setDownload] = useState<DownloadView | null>(null);
   const [runtime, setRuntime] = useState<RuntimeInfo | null>(null);
-  const [messages, setMessages] = useState<ViewMessage[]>([]);
   const [error, setError] = useState<ShownError | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const [generating, setGenerating] = useState(false);
   const [lastUsage, setLastUsage] = useState<CompletionUsage | null>(null);
   const loadAbort = useRef<AbortController | null>(null);
   const generationAbort = useRef<AbortController | null>(null);
   const loadingModel = useRef<string | null>(null);
+  const { messages, setMessages } = conversations;
+
+  // The engine replaces a crashed or hung worker and reloads the model by itself; the UI says what happens.
+  useEffect(
+    () =>
+      engine.subscribe((event) => {
+        if (event.type === 'crashed') {
+          setRuntime(null);
+          setPhase('loading');
+          setNotice(`${event.error.message} Reloading the model…`);
+        } else if (event.type === 'recovered') {
+          setRuntime(event.runtime);
+          setPhase('ready');
+          setNotice('The model was restarted after a crash and is ready again. Your conversation is intact.');
+        } else if (event.type === 'recovery-failed') {
+          setPhase('error');
+          setNotice(null);
+          setError(asShown(event.error));
+        }
+      }),
+    [engine],
+  );
 
   const onProgress = useCallback((event: LoadProgress) => {
     if (event.status === 'progress') {
@@ -133,8 +157,9 @@ export function usePetit(engine: PetitEngine, hubUrl: string, generation: Genera
   const send = useCallback(
     async (text: string) => {
       const content = text.trim();
+      const info = engine.runtimeInfo();
       if (!content || generating) return;
-      if (!engine.runtimeInfo()) {
+      if (!info) {
         setError({
           code: 'not-loaded',
           message: 'Choose a model and wait until it is ready before sending a message.',
@@ -142,95 +167,146 @@ export function usePetit(engine: PetitEngine, hubUrl: string, generation: Genera
         return;
       }
       setError(null);
-      const user: ViewMessage = { id: newId(), role: 'user', content, status: 'complete' };
-      const answerId = newId();
-      const history = [...messages, user];
-      setMessages([...history, { id: answerId, role: 'assistant', content: '', status: 'streaming' }]);
+      setNotice(null);
+      setGenerating(true);
       const controller = new AbortController();
       generationAbort.current = controller;
-      setGenerating(true);
-      const update = (patch: Partial<ViewMessage> | ((m: ViewMessage) => Partial<ViewMessage>)) =>
+      const store = conversations.storage?.conversations;
+      const conversationId = await conversations.ensureConversation(content, info.model);
+      const now = Date.now();
+      const user: StoredMessage =
+        store && conversationId
+          ? await store.appendMessage(conversationId, { role: 'user', content, source: 'on-device' })
+          : {
+              id: crypto.randomUUID(),
+              role: 'user',
+              content,
+              createdAt: now,
+              status: 'complete',
+              source: 'on-device',
+            };
+      const writer =
+        store && conversationId
+          ? await store.startStreaming(conversationId, {
+              role: 'assistant',
+              source: 'on-device',
+              modelId: info.model,
+            })
+          : null;
+      const answerId = writer?.messageId ?? crypto.randomUUID();
+      const history = [...promptHistory(messages), { role: 'user' as const, content }];
+      setMessages((all) => [
+        ...all,
+        user,
+        {
+          id: answerId,
+          role: 'assistant',
+          content: '',
+          createdAt: now,
+          status: 'streaming',
+          source: 'on-device',
+          modelId: info.model,
+        },
+      ]);
+      const update = (patch: Partial<StoredMessage> | ((m: StoredMessage) => Partial<StoredMessage>)) =>
         setMessages((all) =>
           all.map((m) =>
             m.id === answerId ? { ...m, ...(typeof patch === 'function' ? patch(m) : patch) } : m,
           ),
         );
+
       // Tokens can arrive faster than the screen refreshes: render at most once per frame.
       let pending = '';
       let frame = 0;
       const flush = () => {
         frame = 0;
-        const text = pending;
+        const chunk = pending;
         pending = '';
-        if (text) update((m) => ({ content: m.content + text }));
+        if (chunk) update((m) => ({ content: m.content + chunk }));
+      };
+      const showPending = () => {
+        cancelAnimationFrame(frame);
+        flush();
       };
       try {
+        const fitted = await fitToContext({
+          messages: history,
+          countTokens: (m) => engine.countTokens(m),
+          contextLength: info.contextLength,
+          reservedTokens: Math.min(generation.maxTokens, Math.floor(info.contextLength / 4)),
+        });
+        if (fitted.notice) setNotice(fitted.notice.text);
         const stream = await engine.chat.completions.create({
-          messages: history
-            .filter((m) => m.content.length > 0 && m.status !== 'error')
-            .map((m) => ({ role: m.role, content: m.content })),
+          messages: fitted.messages,
           stream: true,
           temperature: generation.temperature,
           max_tokens: generation.maxTokens,
           signal: controller.signal,
         });
+        let usage: CompletionUsage | undefined;
         for await (const chunk of stream) {
           const delta = chunk.choices[0]?.delta.content;
           if (delta) {
+            writer?.append(delta);
             pending += delta;
             frame ||= requestAnimationFrame(flush);
           }
-          if (chunk.usage) {
-            setLastUsage(chunk.usage);
-            update({ usage: chunk.usage, finishReason: chunk.choices[0]?.finish_reason ?? undefined });
-          }
+          if (chunk.usage) usage = chunk.usage;
         }
-        update({ status: 'complete' });
+        if (usage) setLastUsage(usage);
+        showPending();
+        update({ status: 'complete', usage });
+        await writer?.finish({ status: 'complete', usage });
       } catch (e) {
-        if (isPetitError(e, 'aborted')) {
-          update({ status: 'stopped' });
+        showPending();
+        const failure = toPetitError(e);
+        if (failure.code === 'aborted' || failure.code === 'worker-crashed') {
+          // Cut short, by the user or by a crash: what was written is kept and stays in the conversation.
+          const cut =
+            failure.code === 'aborted'
+              ? { code: 'aborted', message: 'Stopped' }
+              : { code: failure.code, message: failure.message };
+          update({ status: 'interrupted', error: cut });
+          await writer?.finish({ status: 'interrupted', error: cut });
         } else {
+          const shown = asShown(e);
+          setError(shown);
           // The failed exchange stays on screen but is left out of what the model reads next time.
           setMessages((all) =>
-            all.map((m) => (m.id === answerId || m.id === user.id ? { ...m, status: 'error' } : m)),
+            all.map((m) =>
+              m.id === answerId || m.id === user.id ? { ...m, status: 'error', error: shown } : m,
+            ),
           );
-          setError(asShown(e));
-          if (isPetitError(e, 'worker-crashed')) {
-            setRuntime(null);
-            setPhase('idle');
-          }
+          await writer?.finish({ status: 'error', error: shown });
+          if (store && conversationId)
+            await store.updateMessage(conversationId, user.id, { status: 'error' });
         }
       } finally {
-        cancelAnimationFrame(frame);
-        flush();
         generationAbort.current = null;
         setGenerating(false);
+        void conversations.touchList();
       }
     },
-    [engine, generating, messages, generation.temperature, generation.maxTokens],
+    [engine, generating, messages, setMessages, conversations, generation.temperature, generation.maxTokens],
   );
 
   const stop = useCallback(() => generationAbort.current?.abort(), []);
-  const clear = useCallback(() => {
-    generationAbort.current?.abort();
-    setMessages([]);
-    setLastUsage(null);
-  }, []);
   const dismissError = useCallback(() => setError(null), []);
+  const dismissNotice = useCallback(() => setNotice(null), []);
 
   return {
     phase,
     download,
     runtime,
-    messages,
     error,
+    notice,
     generating,
     lastUsage,
     loadModel,
     cancelLoad,
     send,
     stop,
-    clear,
     dismissError,
+    dismissNotice,
   };
 }
