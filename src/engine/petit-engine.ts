@@ -25,7 +25,7 @@ import {
   type ModelSpec,
   type RuntimeInfo,
 } from './types.ts';
-import { validateRequest, type GenerationParams } from './validate.ts';
+import { validateLoad, validateRequest, type GenerationParams } from './validate.ts';
 
 /** What the engine tells the app about its worker's health. */
 export type EngineEvent =
@@ -78,6 +78,30 @@ function buildUsage(outcome: GenerationOutcome, timeToFirstTokenMs: number): Com
       total_ms: timings.totalMs,
     },
   };
+}
+
+/** Reads `signal` and `stream` once, as validated values: a getter or a look-alike signal is an invalid request. */
+function readControls(request: ChatCompletionRequest): { signal: AbortSignal | undefined; stream: boolean } {
+  let signal: unknown;
+  let stream: unknown;
+  try {
+    ({ signal, stream } = request);
+  } catch (error) {
+    throw new PetitError(
+      'invalid-request',
+      'The request could not be read. Pass a plain object of plain values.',
+      {
+        details: { field: 'request' },
+        cause: error,
+      },
+    );
+  }
+  if (signal !== undefined && signal !== null && !(signal instanceof AbortSignal)) {
+    throw new PetitError('invalid-request', '`signal` must be an AbortSignal (from an AbortController).', {
+      details: { field: 'signal' },
+    });
+  }
+  return { signal: signal ?? undefined, stream: stream === true };
 }
 
 /**
@@ -203,21 +227,37 @@ export class PetitEngine {
   }
 
   resolveSpec(model: string | ModelSpec): ModelSpec {
-    const spec = typeof model === 'string' ? (this.options.resolveModel?.(model) ?? { id: model }) : model;
-    if (typeof spec?.id !== 'string' || !REPO_ID.test(spec.id)) {
+    let spec: ModelSpec | null = null;
+    let id: unknown;
+    try {
+      const found: unknown =
+        typeof model === 'string' ? (this.options.resolveModel?.(model) ?? { id: model }) : model;
+      if (typeof found === 'object' && found !== null) {
+        // One plain copy, read once: a getter may answer differently (or throw) the second time.
+        spec = { ...(found as ModelSpec) };
+        id = spec.id;
+      }
+    } catch {
+      spec = null;
+    }
+    if (!spec || typeof id !== 'string' || !REPO_ID.test(id)) {
+      const shown = typeof model === 'string' ? model : typeof id === 'string' ? id : String(typeof model);
       throw new PetitError(
         'unknown-model',
-        `"${typeof model === 'string' ? model : String(spec?.id)}" is not a model Petit knows. Use a catalog id or a hub repository id such as "HuggingFaceTB/SmolLM2-135M-Instruct".`,
+        `"${shown.slice(0, 80)}" is not a model Petit knows. Use a catalog id or a hub repository id such as "HuggingFaceTB/SmolLM2-135M-Instruct".`,
       );
     }
     return spec;
   }
 
   /** Downloads (or reads from storage) and loads a model; resolves once it is ready to answer. */
-  load(model: string | ModelSpec, { onProgress, signal }: LoadOptions = {}): Promise<RuntimeInfo> {
+  load(model: string | ModelSpec, options?: LoadOptions): Promise<RuntimeInfo> {
     let spec: ModelSpec;
+    let onProgress: LoadOptions['onProgress'];
+    let signal: AbortSignal | undefined;
     try {
-      spec = this.resolveSpec(model);
+      // Untrusted callers: read the spec once, check what reaches the worker, and fail as a rejection.
+      ({ spec, onProgress, signal } = validateLoad(this.resolveSpec(model), options));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -321,7 +361,7 @@ export class PetitEngine {
     request: ChatCompletionRequest,
   ): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>> {
     const params = validateRequest(request);
-    const signal = request.signal;
+    const { signal, stream } = readControls(request);
     if (signal?.aborted) throw abortError();
     // After a crash the engine reloads the model by itself; a request made meanwhile waits for it.
     if (this.recovery) await this.recovery;
@@ -331,7 +371,7 @@ export class PetitEngine {
     const created = Math.floor(Date.now() / 1000);
     const model = this.runtime.model;
 
-    if (request.stream) {
+    if (stream) {
       const queue = new AsyncQueue<ChatCompletionChunk>(() => void this.remote?.interrupt());
       const chunk = (
         delta: ChatCompletionChunk['choices'][0]['delta'],

@@ -1,5 +1,6 @@
 import { PetitError } from './errors.ts';
 import type { ChatMessage, ChatRole } from './protocol.ts';
+import { DEVICES, DTYPES, type LoadOptions, type ModelSpec } from './types.ts';
 
 /** A request after validation: what the worker receives (no signal, no stream flag, defaults applied). */
 export interface GenerationParams {
@@ -43,8 +44,24 @@ export function toWellFormed(text: string): string {
   return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
-/** Checks an OpenAI-style request from untrusted callers and returns the normalised generation parameters. */
+/**
+ * Checks an OpenAI-style request from untrusted callers and returns the normalised generation parameters.
+ * Anything the request itself throws while being read (a getter, a Proxy trap) is an invalid request too.
+ */
 export function validateRequest(request: unknown): GenerationParams {
+  try {
+    return readRequest(request);
+  } catch (error) {
+    if (error instanceof PetitError) throw error;
+    throw new PetitError(
+      'invalid-request',
+      `The request could not be read (${error instanceof Error ? error.message : String(error)}). Pass a plain object of plain values.`,
+      { details: { field: 'request' }, cause: error },
+    );
+  }
+}
+
+function readRequest(request: unknown): GenerationParams {
   if (typeof request !== 'object' || request === null || Array.isArray(request)) {
     throw invalid('The request must be an object with a `messages` array.', 'request');
   }
@@ -58,7 +75,8 @@ export function validateRequest(request: unknown): GenerationParams {
       'messages',
     );
   }
-  const messages = r.messages.map((m: unknown, i): ChatMessage => {
+  // Array.from visits holes of sparse arrays (map skips them and would pass the holes on).
+  const messages = Array.from(r.messages as unknown[], (m: unknown, i): ChatMessage => {
     if (typeof m !== 'object' || m === null) throw invalid(`messages[${i}] must be an object.`, 'messages');
     const { role, content } = m as Record<string, unknown>;
     if (typeof role !== 'string' || !ROLES.includes(role as ChatRole)) {
@@ -120,4 +138,63 @@ export function validateRequest(request: unknown): GenerationParams {
     throw invalid('`logprobs` must be true or false.', 'logprobs');
   }
   return { messages, maxTokens, temperature, topP, stop, seed, logprobs: r.logprobs === true };
+}
+
+const REVISION = /^[\w.-]{1,128}$/;
+
+/**
+ * Checks the parts of a load spec that reach the worker and the hub (dtype, device, revision, hub URL) and the
+ * load options; the repository id itself is checked by the engine's resolver. Returns plain copies.
+ */
+export function validateLoad(
+  spec: ModelSpec,
+  options: unknown,
+): { spec: ModelSpec; onProgress: LoadOptions['onProgress']; signal: AbortSignal | undefined } {
+  try {
+    const { id, revision, dtype, device, hubUrl } = spec;
+    if (revision !== undefined && (typeof revision !== 'string' || !REVISION.test(revision))) {
+      throw invalid(
+        `\`revision\` must be a branch name or commit hash; got ${describe(revision)}.`,
+        'revision',
+      );
+    }
+    if (dtype !== undefined && !DTYPES.includes(dtype)) {
+      throw invalid(`\`dtype\` must be one of ${DTYPES.join(', ')}; got ${describe(dtype)}.`, 'dtype');
+    }
+    if (device !== undefined && device !== 'auto' && !DEVICES.includes(device)) {
+      throw invalid(`\`device\` must be auto, ${DEVICES.join(' or ')}; got ${describe(device)}.`, 'device');
+    }
+    if (hubUrl !== undefined) {
+      let url: URL | null = null;
+      try {
+        url = typeof hubUrl === 'string' ? new URL(hubUrl) : null;
+      } catch {
+        url = null;
+      }
+      if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+        throw invalid(`\`hubUrl\` must be an http(s) address; got ${describe(hubUrl)}.`, 'hubUrl');
+      }
+    }
+    if (options !== undefined && options !== null && typeof options !== 'object') {
+      throw invalid('The load options must be an object { onProgress, signal }.', 'options');
+    }
+    const { onProgress, signal } = (options ?? {}) as Record<string, unknown>;
+    if (onProgress !== undefined && typeof onProgress !== 'function') {
+      throw invalid('`onProgress` must be a function.', 'onProgress');
+    }
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw invalid('`signal` must be an AbortSignal (from an AbortController).', 'signal');
+    }
+    return {
+      spec: { id, revision, dtype, device, hubUrl },
+      onProgress: onProgress as LoadOptions['onProgress'],
+      signal,
+    };
+  } catch (error) {
+    if (error instanceof PetitError) throw error;
+    throw new PetitError('invalid-request', 'The load request could not be read. Pass plain values.', {
+      details: { field: 'request' },
+      cause: error,
+    });
+  }
 }
