@@ -16,12 +16,40 @@ import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import { PetitError } from '../../src/engine/errors.ts';
 import type { FinishReason, TokenLogprob } from '../../src/engine/protocol.ts';
 import type { GenerationParams } from '../../src/engine/validate.ts';
-import type { ModelStore } from '../../src/models/store.ts';
+import { MODEL_CACHE_NAME, type ModelStore } from '../../src/models/store.ts';
 import type { Backend, BackendLoadRequest, GenerationOutcome, LoadedModel, TextSink } from './backend.ts';
+import { rewriteQ4ToQ8 } from './q4-to-q8.ts';
 import { StopSequenceMatcher } from './stop-sequences.ts';
 
 /** Chat models end a turn with their own marker, often not the config's eos_token_id. */
 const END_OF_TURN_TOKENS = ['<|im_end|>', '<|eot_id|>', '<|end|>', '<end_of_turn>', '</s>', '<|endoftext|>'];
+
+/** Part of the stored rewrite's key: bump it when rewriteQ4ToQ8's output changes. */
+const Q8_REWRITE_KEY = 'petit-rewrite=q8-v1';
+const Q4_ONNX = /\/onnx\/model_q4\.onnx$/;
+
+/**
+ * On WASM, a q4 model file is read as its q8 rewrite (see q4-to-q8.ts: about 5× faster decoding, measured in
+ * BENCHMARKS.md). The rewrite is made on the first load and kept in the model store next to the original (same
+ * URL plus a query), so later loads read it directly and deleting the model deletes it too.
+ */
+function q4AsQ8(match: (key: string) => Promise<Response | undefined>) {
+  return async (key: string): Promise<Response | undefined> => {
+    if (!Q4_ONNX.test(key)) return match(key);
+    const cache = await caches.open(MODEL_CACHE_NAME);
+    const derivedKey = `${key}?${Q8_REWRITE_KEY}`;
+    const stored = await cache.match(derivedKey);
+    if (stored) return stored;
+    const original = await match(key);
+    if (!original) return undefined;
+    const bytes = new Uint8Array(await original.arrayBuffer());
+    const { model } = rewriteQ4ToQ8(bytes);
+    const out = model ?? bytes;
+    const headers = { 'content-type': 'application/octet-stream', 'content-length': String(out.byteLength) };
+    if (model) await cache.put(derivedKey, new Response(model, { headers }));
+    return new Response(out, { headers });
+  };
+}
 
 /** Routes every file transformers.js asks for to the model store; it never downloads on its own. */
 function configureTransformers(store: ModelStore, model: BackendLoadRequest): void {
@@ -33,7 +61,9 @@ function configureTransformers(store: ModelStore, model: BackendLoadRequest): vo
   env.useBrowserCache = false;
   env.useWasmCache = false;
   env.useCustomCache = true;
-  env.customCache = store.cacheFor(model);
+  const cache = store.cacheFor(model);
+  env.customCache =
+    model.device === 'wasm' ? { match: q4AsQ8((key) => cache.match(key)), put: cache.put } : cache;
   env.remoteHost = `${hubUrl.replace(/\/+$/, '')}/`;
   const onnx = env.backends.onnx;
   if (onnx.wasm) {
@@ -202,7 +232,12 @@ export class TransformersBackend implements Backend {
     const logprobs: TokenLogprob[] | null = recorder ? [] : null;
     let pendingLogprobs: TokenLogprob[] = [];
     const stops = new StopSequenceMatcher(params.stop);
-    let decodedLength = 0;
+    // Incremental detokenization: only the tokens since the last emitted text are decoded (as text-generation-
+    // inference does), not the whole reply per token, which cost up to 2 ms a token at 2048 tokens.
+    let prefixOffset = 0;
+    let readOffset = 0;
+    const decode = (ids: number[]) =>
+      ids.length ? tokenizer.decode(ids, { skip_special_tokens: true }) : '';
     let firstTokenAt = 0;
     let finishReason: FinishReason = 'length';
     let hitEndOfTurn = false;
@@ -223,12 +258,13 @@ export class TransformersBackend implements Backend {
         }
       }
       if (stops.stopped) return;
-      const text = tokenizer.decode(generated, { skip_special_tokens: true });
+      const before = decode(generated.slice(prefixOffset, readOffset));
+      const after = decode(generated.slice(prefixOffset));
       // Hold back an incomplete UTF-8 sequence until the next token completes it.
-      const stable = text.endsWith('\uFFFD') ? text.slice(0, -1) : text;
-      if (stable.length <= decodedLength) return;
-      const delta = stops.push(stable.slice(decodedLength));
-      decodedLength = stable.length;
+      if (after.length <= before.length || after.endsWith('\uFFFD')) return;
+      const delta = stops.push(after.slice(before.length));
+      prefixOffset = readOffset;
+      readOffset = generated.length;
       if (stops.stopped) {
         finishReason = 'stop';
         stopFlag.stop = true;
