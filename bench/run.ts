@@ -2,7 +2,8 @@
  * `npm run bench`: Petit against its peers on the same forged weights, in one run on this machine.
  *   npm run bench                  the full bench (≈15 min): SmolLM2-135M q4/q8/fp32, 360M q4, Qwen2.5-0.5B q4
  *   npm run bench -- --quick       every path once on a tiny model (CI); exits non-zero when a path breaks
- *   npm run bench -- --runs 3 --only 135m --skip wllama --no-build --label "after X"
+ *   npm run bench -- --runs 3 --only "135m q4" --skip wllama --contexts none --tokens 32 --no-build --label "after X"
+ * (any of --only, --runs, --tokens, --contexts makes a partial run: BENCHMARKS.md is then left alone)
  * Writes bench/results/<date>.json (quick: bench/results/tmp/) and, for full runs, the results section of
  * BENCHMARKS.md.
  */
@@ -49,6 +50,8 @@ const { values: args } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     'no-webgpu': { type: 'boolean', default: false },
     label: { type: 'string', default: '' },
+    contexts: { type: 'string' },
+    tokens: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -63,6 +66,9 @@ const SETTINGS = QUICK
   ? { runs: 1, promptTokens: 64, newTokens: 16, contexts: [] as number[], contextNewTokens: 0 }
   : { runs: 5, promptTokens: 128, newTokens: 128, contexts: [128, 512, 1024, 2048], contextNewTokens: 32 };
 if (args.runs) SETTINGS.runs = Math.max(1, Number(args.runs));
+if (args.tokens) SETTINGS.newTokens = Math.max(2, Number(args.tokens));
+if (args.contexts !== undefined)
+  SETTINGS.contexts = args.contexts === 'none' ? [] : args.contexts.split(',').map(Number);
 const CASES: ModelCase[] = QUICK
   ? [{ preset: 'tiny-llama', dtype: 'q8' }]
   : [
@@ -86,14 +92,6 @@ const started = Date.now();
 const progress = new Progress(0);
 const hubRoot = join(BENCH_CACHE, 'hub');
 
-function npx(argv: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn('npx', argv, {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
 function build(): void {
   progress.step('building the app and the bench pages (vite build → bench/.dist)');
   const result = spawnSync(
@@ -106,17 +104,23 @@ function build(): void {
 }
 
 async function startPreview(): Promise<ChildProcess> {
-  const child = npx([
-    'vite',
-    'preview',
-    '--config',
-    'bench/vite.config.ts',
-    '--port',
-    String(APP_PORT),
-    '--strictPort',
-    '--host',
-    '127.0.0.1',
-  ]);
+  // vite itself, not through npx: killing npx would leave vite serving.
+  const child = spawn(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'node_modules/vite/bin/vite.js'),
+      'preview',
+      '--config',
+      'bench/vite.config.ts',
+      '--port',
+      String(APP_PORT),
+      '--strictPort',
+      '--host',
+      '127.0.0.1',
+    ],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  process.once('exit', () => child.kill());
   let output = '';
   child.stdout?.on('data', (d) => (output += String(d)));
   child.stderr?.on('data', (d) => (output += String(d)));
@@ -283,6 +287,7 @@ const DIRECT: BrowserRuntime = {
           repo: m.repo,
           dtype: m.dtype,
           threads: THREADS,
+          rewriteQ4: m.dtype === 'q4',
         }),
         LOAD_TIMEOUT,
         `transformers.js loading ${caseName(m)}`,
@@ -561,7 +566,7 @@ async function main(): Promise<number> {
     1 +
     SETTINGS.runs * (1 + browserRuntimes.length) +
     browserRuntimes.length +
-    SETTINGS.contexts.length * (1 + browserRuntimes.filter((r) => r.runtime !== 'wllama').length);
+    SETTINGS.contexts.length * (1 + browserRuntimes.filter((r) => r.runtime === 'petit').length);
   progress.addTotal(cases.length * perCase + (args['no-build'] ? 0 : 1) + (args['no-webgpu'] ? 0 : 1));
 
   mkdirSync(hubRoot, { recursive: true });
@@ -609,7 +614,8 @@ async function main(): Promise<number> {
       const runners = [
         ...(skip.has('native') ? [] : [native.runner]),
         ...browserRuntimes.map((spec) =>
-          browserRunner(spec, model, native.prompt, spec.runtime === 'wllama' ? [] : native.contextPrompts),
+          // Context scaling for Petit (and native): the peers' scaling would add minutes and little news.
+          browserRunner(spec, model, native.prompt, spec.runtime === 'petit' ? native.contextPrompts : []),
         ),
       ];
       try {
@@ -648,7 +654,7 @@ async function main(): Promise<number> {
   const markdown = renderMarkdown(report);
   console.log(`\n${markdown}`);
   console.log(`results: ${out} (${report.durationS} s)`);
-  if (!QUICK && !args.only && !args.runs) {
+  if (!QUICK && !args.only && !args.runs && !args.tokens && args.contexts === undefined) {
     const path = join(REPO_ROOT, 'BENCHMARKS.md');
     writeFileSync(path, updateBenchmarksMd(existsSync(path) ? readFileSync(path, 'utf8') : '', markdown));
     console.log('BENCHMARKS.md updated');
@@ -677,6 +683,8 @@ async function main(): Promise<number> {
   }
   return 0;
 }
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 main().then(
   (code) => process.exit(code),

@@ -7,7 +7,7 @@ export type Runtime = (typeof RUNTIMES)[number];
 
 export const RUNTIME_LABEL: Record<Runtime, string> = {
   petit: 'Petit (page → engine → worker → transformers.js, WASM)',
-  direct: 'transformers.js direct (own worker, WASM)',
+  direct: 'transformers.js direct (own worker, WASM; q4 files read as the same q8 rewrite Petit makes)',
   native: 'onnxruntime-node (native)',
   wllama: 'wllama (llama.cpp WASM, GGUF)',
 };

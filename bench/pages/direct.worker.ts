@@ -16,6 +16,7 @@ import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import ortPlainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import ortPlainMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
+import { rewriteQ4ToQ8 } from '../../workers/backends/q4-to-q8.ts';
 import type { ChatMessage } from '../lib/prompts.ts';
 import type { DirectWorkerReply, DirectWorkerRequest, PageGeneration } from './page-api.ts';
 
@@ -45,6 +46,7 @@ async function load({
   dtype,
   threads,
   wasm = 'asyncify',
+  rewriteQ4 = false,
 }: {
   hubUrl: string;
   repo: string;
@@ -52,11 +54,24 @@ async function load({
   threads: number;
   /** Which ORT build: the asyncify one Petit ships (WebGPU-capable) or the plain CPU-only one. */
   wasm?: 'asyncify' | 'plain';
+  /** Read model_q4.onnx as the q8 rewrite Petit makes on WASM, so both run the same graph. */
+  rewriteQ4?: boolean;
 }) {
   env.allowLocalModels = false;
   env.allowRemoteModels = true;
   env.remoteHost = `${hubUrl}/`;
   env.useBrowserCache = true;
+  if (rewriteQ4) {
+    // transformers.js keeps what this returns in its browser cache: the rewrite is made on the first load only.
+    env.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+      const response = await fetch(input, init);
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (!/\/onnx\/model_q4\.onnx$/.test(url) || !response.ok) return response;
+      const { model } = rewriteQ4ToQ8(new Uint8Array(await response.arrayBuffer()));
+      if (!model) throw new Error('the q4 model has nothing to rewrite');
+      return new Response(model, { headers: { 'content-length': String(model.byteLength) } });
+    };
+  }
   const onnx = env.backends.onnx;
   if (onnx.wasm) {
     onnx.wasm.wasmPaths = {

@@ -20,6 +20,8 @@ export interface DirectBench {
     threads: number;
     /** Which ORT build: the asyncify one Petit ships (WebGPU-capable) or the plain CPU-only one. */
     wasm?: 'asyncify' | 'plain';
+    /** Read model_q4.onnx as the q8 rewrite Petit makes on WASM (same graph as Petit). */
+    rewriteQ4?: boolean;
   }): Promise<{ loadMs: number }>;
   generate(request: { messages: ChatMessage[]; maxTokens: number }): Promise<PageGeneration>;
 }
