@@ -15,6 +15,13 @@ import { usePetit } from './hooks/use-petit.ts';
 import { InstallButton } from './pwa/InstallButton.tsx';
 import { OfflineNotice } from './pwa/OfflineNotice.tsx';
 import { loadSettings, saveSettings, type AppSettings } from './settings.ts';
+import { ConsentDialog } from './escalation/ConsentDialog.tsx';
+import { EscalationNotice } from './escalation/EscalationNotice.tsx';
+import { ModeSwitch } from './escalation/ModeSwitch.tsx';
+import { ProviderPanel } from './escalation/ProviderPanel.tsx';
+import { SavingsPanel } from './escalation/SavingsPanel.tsx';
+import { useEscalation } from './escalation/use-escalation.ts';
+import './escalation/escalation.css';
 
 export function App({ engine }: { engine: PetitEngine }) {
   const [settings, setSettings] = useState<AppSettings>(loadSettings);
@@ -23,7 +30,10 @@ export function App({ engine }: { engine: PetitEngine }) {
   const catalog = useMemo(() => buildCatalog(import.meta.env.VITE_PETIT_EXTRA_MODELS), []);
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const conversations = useConversations();
-  const petit = usePetit(engine, settings.hubUrl, settings, conversations);
+  const escalation = useEscalation(conversations, settings.maxTokens);
+  const [providerOpen, setProviderOpen] = useState(false);
+  const [savingsOpen, setSavingsOpen] = useState(false);
+  const petit = usePetit(engine, settings.hubUrl, settings, conversations, escalation.afterLocalAnswer);
 
   useEffect(() => {
     const root = document.documentElement;
@@ -70,6 +80,25 @@ export function App({ engine }: { engine: PetitEngine }) {
             </div>
           </div>
           <div className="topbar-actions">
+            <ModeSwitch escalation={escalation} />
+            <button
+              type="button"
+              className="button ghost"
+              onClick={() => setProviderOpen(true)}
+              data-testid="open-provider"
+              aria-haspopup="dialog"
+            >
+              Remote model
+            </button>
+            <button
+              type="button"
+              className="button ghost"
+              onClick={() => setSavingsOpen(true)}
+              data-testid="open-savings"
+              aria-haspopup="dialog"
+            >
+              Savings
+            </button>
             <InstallButton />
             <button
               type="button"
@@ -103,7 +132,10 @@ export function App({ engine }: { engine: PetitEngine }) {
             }}
           />
           <p className="muted hub-line">
-            Models come from <strong>{hubHost}</strong>. Your messages never leave this device.
+            Models come from <strong>{hubHost}</strong>.{' '}
+            {escalation.config.mode === 'local-only'
+              ? 'Your messages never leave this device.'
+              : 'Your messages leave this device only as the mode above allows.'}
           </p>
           <OfflineNotice />
           {petit.error?.code === 'hub-unreachable' && (
@@ -121,6 +153,7 @@ export function App({ engine }: { engine: PetitEngine }) {
             <p>{conversations.storageError}</p>
           </div>
         )}
+        <EscalationNotice escalation={escalation} />
         {petit.notice && (
           <div className="notice" role="status" data-testid="context-notice">
             <p>{petit.notice}</p>
@@ -133,6 +166,11 @@ export function App({ engine }: { engine: PetitEngine }) {
         <main className="chat-area">
           <ChatView
             messages={conversations.messages}
+            onAskRemote={
+              escalation.config.mode === 'local-only' || escalation.busy || petit.generating
+                ? undefined
+                : (id) => void escalation.askLargeModel(id)
+            }
             emptyHint={
               ready
                 ? `${petit.runtime?.model ?? 'The model'} is ready. Ask it anything — it runs entirely on this device.`
@@ -152,6 +190,9 @@ export function App({ engine }: { engine: PetitEngine }) {
           <StatusBar runtime={petit.runtime} usage={petit.lastUsage} />
         </div>
 
+        <ConsentDialog escalation={escalation} />
+        <ProviderPanel open={providerOpen} onClose={() => setProviderOpen(false)} escalation={escalation} />
+        <SavingsPanel open={savingsOpen} onClose={() => setSavingsOpen(false)} escalation={escalation} />
         <ModelsScreen open={modelsOpen} onClose={() => setModelsOpen(false)} catalog={catalog} />
         <SettingsDialog
           open={settingsOpen}

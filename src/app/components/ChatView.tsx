@@ -5,6 +5,8 @@ import { MarkdownMessage } from '../markdown/index.ts';
 interface Props {
   messages: StoredMessage[];
   emptyHint: string;
+  /** "Not good enough — ask the large model" on an answer from this device (absent in "On this device only"). */
+  onAskRemote?: (answerId: string) => void;
 }
 
 function statusLabel(m: StoredMessage): string | null {
@@ -18,7 +20,7 @@ function statusLabel(m: StoredMessage): string | null {
   return null;
 }
 
-export function ChatView({ messages, emptyHint }: Props) {
+export function ChatView({ messages, emptyHint, onAskRemote }: Props) {
   const end = useRef<HTMLDivElement>(null);
   const last = messages.at(-1);
   useEffect(() => {
@@ -56,10 +58,27 @@ export function ChatView({ messages, emptyHint }: Props) {
             </div>
             {m.role === 'assistant' && m.status !== 'streaming' && (
               <div className="message-meta">
-                <span className="badge" data-testid="answer-source">
-                  {m.source === 'remote' ? 'Remote model' : 'On this device'}
+                <span className="badge" data-testid="answer-source" data-source={m.source}>
+                  {m.source === 'remote'
+                    ? `Remote model${m.modelId ? ` (${m.modelId})` : ''}`
+                    : 'On this device'}
                 </span>
                 {label && <span className={m.status === 'error' ? 'error-text' : undefined}>{label}</span>}
+                {m.source === 'remote' && m.status === 'interrupted' && (
+                  <span className="badge" data-testid="answer-incomplete">
+                    Incomplete
+                  </span>
+                )}
+                {onAskRemote && m.source === 'on-device' && m.status === 'complete' && (
+                  <button
+                    type="button"
+                    className="button ghost ask-remote"
+                    data-testid="ask-remote"
+                    onClick={() => onAskRemote(m.id)}
+                  >
+                    Not good enough — ask the large model
+                  </button>
+                )}
                 {m.usage && (
                   <span>
                     {m.usage.completion_tokens} tokens · {m.usage.extra.decode_tokens_per_s.toFixed(1)}{' '}

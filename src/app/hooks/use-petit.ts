@@ -8,6 +8,7 @@ import type { CatalogEntry } from '../../models/catalog.ts';
 import { ModelStore, modelPrefix } from '../../models/store.ts';
 import type { StoredMessage } from '../../storage/index.ts';
 import type { ConversationsApi } from './use-conversations.ts';
+import { confidenceFrom, type LocalAnswer } from '../escalation/use-escalation.ts';
 
 export interface ShownError {
   code: PetitErrorCode;
@@ -48,6 +49,8 @@ export function usePetit(
   hubUrl: string,
   generation: GenerationSettings,
   conversations: ConversationsApi,
+  /** Runs after each complete local answer (the escalation router; it may offer or send a remote answer). */
+  afterAnswer?: (answer: LocalAnswer) => Promise<void>,
 ) {
   const [phase, setPhase] = useState<LoadPhase>('idle');
   const [download, setDownload] = useState<DownloadView | null>(null);
@@ -242,8 +245,11 @@ export function usePetit(
           temperature: generation.temperature,
           max_tokens: generation.maxTokens,
           signal: controller.signal,
+          // The router's confidence signal: mean log-probability of the answer's tokens.
+          ...(afterAnswer ? { logprobs: true } : {}),
         });
         let usage: CompletionUsage | undefined;
+        const logprobs: number[] = [];
         for await (const chunk of stream) {
           const delta = chunk.choices[0]?.delta.content;
           if (delta) {
@@ -252,11 +258,24 @@ export function usePetit(
             frame ||= requestAnimationFrame(flush);
           }
           if (chunk.usage) usage = chunk.usage;
+          for (const t of chunk.choices[0]?.logprobs?.content ?? []) logprobs.push(t.logprob);
         }
         if (usage) setLastUsage(usage);
         showPending();
         update({ status: 'complete', usage });
         await writer?.finish({ status: 'complete', usage });
+        if (afterAnswer) {
+          // Routing and any remote answer happen after this turn, without holding the composer.
+          const answered = {
+            conversationId,
+            history: fitted.messages,
+            usage,
+            confidence: confidenceFrom(logprobs),
+            modelId: info.model,
+            contextLength: info.contextLength,
+          };
+          queueMicrotask(() => void afterAnswer(answered));
+        }
       } catch (e) {
         showPending();
         const failure = toPetitError(e);
@@ -287,7 +306,16 @@ export function usePetit(
         void conversations.touchList();
       }
     },
-    [engine, generating, messages, setMessages, conversations, generation.temperature, generation.maxTokens],
+    [
+      engine,
+      generating,
+      messages,
+      setMessages,
+      conversations,
+      generation.temperature,
+      generation.maxTokens,
+      afterAnswer,
+    ],
   );
 
   const stop = useCallback(() => generationAbort.current?.abort(), []);

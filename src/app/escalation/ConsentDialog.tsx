@@ -1,0 +1,109 @@
+import { useEffect, useRef } from 'react';
+import type { EscalationApi } from './use-escalation.ts';
+
+const usd = (n: number) => (n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`);
+
+/** Shows exactly what would leave the device, and asks. Closing the dialog any other way counts as Cancel. */
+export function ConsentDialog({ escalation }: { escalation: EscalationApi }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const pending = escalation.pending;
+
+  useEffect(() => {
+    const d = dialog.current;
+    if (!d) return;
+    if (pending && !d.open) d.showModal();
+    else if (!pending && d.open) d.close();
+  }, [pending]);
+
+  const p = pending?.preview;
+  return (
+    <dialog
+      ref={dialog}
+      className="dialog consent-dialog"
+      data-testid="consent-dialog"
+      aria-labelledby="consent-title"
+      onCancel={(e) => {
+        e.preventDefault();
+        pending?.answer('cancel');
+      }}
+    >
+      {pending && p && (
+        <div>
+          <h2 id="consent-title">Send this to a larger model?</h2>
+          {pending.reasons.length > 0 && (
+            <ul className="consent-reasons" data-testid="consent-reasons">
+              {pending.reasons.map((r) => (
+                <li key={r.rule}>{r.explanation}</li>
+              ))}
+            </ul>
+          )}
+          <dl className="consent-destination">
+            <dt>Destination</dt>
+            <dd>
+              {p.destination.providerLabel} at{' '}
+              <strong data-testid="consent-host">{p.destination.host}</strong>
+              {p.destination.onThisComputer ? ' (on this computer)' : ''}
+            </dd>
+            <dt>Model</dt>
+            <dd data-testid="consent-model">{p.destination.model}</dd>
+            <dt>Estimated cost</dt>
+            <dd data-testid="consent-cost">
+              about {p.estimate.inputTokens} tokens in
+              {p.estimate.costUsd
+                ? `, ${usd(p.estimate.costUsd.input)} for the input, at most ${usd(p.estimate.costUsd.upTo)} with a ${p.estimate.maxOutputTokens}-token answer`
+                : ', price unknown for this model'}{' '}
+              (prices of {p.estimate.priceDate}
+              {p.estimate.priceIsEstimate ? ', estimated' : ''})
+            </dd>
+          </dl>
+          {p.redactions.length > 0 && (
+            <p className="muted" data-testid="consent-redactions">
+              Replaced before sending (restored in the answer on this device):{' '}
+              {p.redactions.map((r) => `${r.placeholder} (${r.kind})`).join(', ')}
+            </p>
+          )}
+          <h3>Messages as they will be sent</h3>
+          <ol className="consent-messages" data-testid="consent-messages">
+            {p.messages.map((m, i) => (
+              <li key={i}>
+                <strong>{m.role}:</strong> <span className="consent-text">{m.content}</span>
+              </li>
+            ))}
+          </ol>
+          <details>
+            <summary>Exact request body</summary>
+            <pre className="consent-payload" data-testid="consent-payload">
+              {p.bodyText}
+            </pre>
+          </details>
+          <div className="dialog-actions">
+            <button
+              type="button"
+              className="button ghost"
+              onClick={() => pending.answer('cancel')}
+              data-testid="consent-cancel"
+            >
+              Cancel
+            </button>
+            <button
+              type="button"
+              className="button ghost"
+              onClick={() => pending.answer('conversation')}
+              data-testid="consent-send-conversation"
+            >
+              Send for this conversation
+            </button>
+            <button
+              type="button"
+              className="button"
+              onClick={() => pending.answer('once')}
+              data-testid="consent-send"
+            >
+              Send
+            </button>
+          </div>
+        </div>
+      )}
+    </dialog>
+  );
+}

@@ -1,0 +1,84 @@
+/**
+ * The escalation choices the app keeps in localStorage: mode, provider (never its key: keys live only in
+ * IndexedDB secrets), redaction, standing consents and the savings ledger. Separate from the app settings so a
+ * settings export or reset never touches consents.
+ */
+import {
+  DEFAULT_ESCALATION_MODE,
+  isEscalationMode,
+  isProviderId,
+  type ConsentSnapshot,
+  type EscalationMode,
+  type LedgerEntry,
+  type ProviderId,
+} from '../../escalation/index.ts';
+
+export interface ProviderConfig {
+  presetId: ProviderId;
+  model: string;
+  /** Overrides the preset's base URL (a proxy or any OpenAI-compatible server). */
+  baseUrl?: string;
+  urlParams?: Record<string, string>;
+}
+
+export interface EscalationConfig {
+  mode: EscalationMode;
+  /** null until the user picks a provider: nothing can be sent before. */
+  provider: ProviderConfig | null;
+  redact: boolean;
+  consent: ConsentSnapshot;
+}
+
+const CONFIG_KEY = 'petit.escalation.v1';
+const SAVINGS_KEY = 'petit.savings.v1';
+/** The ledger keeps the most recent answers only; the totals are for the chart, not accounting. */
+const MAX_ENTRIES = 5000;
+
+export const DEFAULT_ESCALATION_CONFIG: EscalationConfig = {
+  mode: DEFAULT_ESCALATION_MODE,
+  provider: null,
+  redact: true,
+  consent: { auto: [], conversations: {} },
+};
+
+export function loadEscalationConfig(): EscalationConfig {
+  try {
+    const saved = JSON.parse(localStorage.getItem(CONFIG_KEY) ?? '{}') as Partial<EscalationConfig>;
+    return {
+      mode: isEscalationMode(saved.mode) ? saved.mode : DEFAULT_ESCALATION_MODE,
+      provider:
+        saved.provider && isProviderId(saved.provider.presetId) && typeof saved.provider.model === 'string'
+          ? saved.provider
+          : null,
+      redact: saved.redact !== false,
+      consent: {
+        auto: Array.isArray(saved.consent?.auto) ? saved.consent.auto : [],
+        conversations: saved.consent?.conversations ?? {},
+      },
+    };
+  } catch {
+    return { ...DEFAULT_ESCALATION_CONFIG };
+  }
+}
+
+export function saveEscalationConfig(config: EscalationConfig): void {
+  localStorage.setItem(CONFIG_KEY, JSON.stringify(config));
+}
+
+export function loadSavings(): LedgerEntry[] {
+  try {
+    const saved = JSON.parse(localStorage.getItem(SAVINGS_KEY) ?? '[]') as unknown;
+    return Array.isArray(saved) ? (saved as LedgerEntry[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+export function saveSavings(entries: readonly LedgerEntry[]): void {
+  localStorage.setItem(SAVINGS_KEY, JSON.stringify(entries.slice(-MAX_ENTRIES)));
+}
+
+/** The secrets-store name of a provider's key: per provider and host, so a key goes only where it was typed for. */
+export function keyName(presetId: ProviderId, host: string): string {
+  return `provider:${presetId}@${host}`;
+}

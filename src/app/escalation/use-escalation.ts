@@ -1,0 +1,420 @@
+/**
+ * The app's escalation state: mode, provider, consents, per-conversation redactors, the savings ledger, and the
+ * remote send path. Nothing here runs a request in "On this device only": `decideDispatch` says 'local' and
+ * `streamRemote` would refuse anyway.
+ */
+import { useCallback, useMemo, useRef, useState } from 'react';
+import { toPetitError } from '../../engine/errors.ts';
+import type { ChatMessage, CompletionUsage } from '../../engine/protocol.ts';
+import {
+  ConsentLedger,
+  DEFAULT_PRICE_TABLE,
+  PROVIDER_PRESETS,
+  Redactor,
+  buildConsentPreview,
+  createRemoteClient,
+  decideDispatch,
+  estimateMessagesTokens,
+  estimateTokens,
+  findPrice,
+  route,
+  streamRemote,
+  type ConsentPreview,
+  type EscalationMode,
+  type LedgerEntry,
+  type LocalConfidence,
+  type ModelPrice,
+  type RemoteClient,
+  type RouterReason,
+} from '../../escalation/index.ts';
+import type { StoredMessage } from '../../storage/index.ts';
+import type { ConversationsApi } from '../hooks/use-conversations.ts';
+import {
+  keyName,
+  loadEscalationConfig,
+  loadSavings,
+  saveEscalationConfig,
+  saveSavings,
+  type EscalationConfig,
+  type ProviderConfig,
+} from './escalation-config.ts';
+
+export type ConsentChoice = 'once' | 'conversation' | 'cancel';
+
+export interface PendingConsent {
+  preview: ConsentPreview;
+  reasons: RouterReason[];
+  userAsked: boolean;
+  answer: (choice: ConsentChoice) => void;
+}
+
+export interface LocalAnswer {
+  conversationId: string | null;
+  /** The messages the local model answered (ending with the user's message). */
+  history: ChatMessage[];
+  usage?: CompletionUsage;
+  confidence?: LocalConfidence;
+  modelId: string;
+  contextLength: number;
+}
+
+export interface EscalationNote {
+  kind: 'suggest' | 'error' | 'info';
+  text: string;
+  reasons?: RouterReason[];
+}
+
+/** Mean log-probability of the generated tokens: the router's confidence signal. */
+export function confidenceFrom(logprobs: readonly number[]): LocalConfidence | undefined {
+  if (logprobs.length === 0) return undefined;
+  return { meanLogprob: logprobs.reduce((s, x) => s + x, 0) / logprobs.length };
+}
+
+function providerHost(provider: ProviderConfig): string | null {
+  try {
+    return createRemoteClient({ ...provider }).endpoint.host;
+  } catch {
+    return null;
+  }
+}
+
+export function useEscalation(conversations: ConversationsApi, maxTokens: number) {
+  const [config, setConfig] = useState<EscalationConfig>(loadEscalationConfig);
+  const [savings, setSavings] = useState<LedgerEntry[]>(loadSavings);
+  const [pending, setPending] = useState<PendingConsent | null>(null);
+  const [note, setNote] = useState<EscalationNote | null>(null);
+  const [busy, setBusy] = useState(false);
+  const ledger = useRef(new ConsentLedger(config.consent));
+  const redactors = useRef(new Map<string, Redactor>());
+  const configRef = useRef(config);
+  const { setMessages } = conversations;
+
+  const update = useCallback((patch: Partial<EscalationConfig>) => {
+    const next = { ...configRef.current, ...patch, consent: ledger.current.snapshot() };
+    configRef.current = next;
+    setConfig(next);
+    saveEscalationConfig(next);
+  }, []);
+
+  const record = useCallback((entry: LedgerEntry) => {
+    setSavings((all) => {
+      const next = [...all, entry];
+      saveSavings(next);
+      return next;
+    });
+  }, []);
+
+  const host = useMemo(() => (config.provider ? providerHost(config.provider) : null), [config.provider]);
+
+  const setMode = useCallback((mode: EscalationMode) => update({ mode }), [update]);
+  const setProvider = useCallback(
+    (provider: ProviderConfig | null) => {
+      setNote(null);
+      update({ provider });
+    },
+    [update],
+  );
+  const setRedact = useCallback((redact: boolean) => update({ redact }), [update]);
+  const setAutoOptIn = useCallback(
+    (on: boolean) => {
+      const provider = configRef.current.provider;
+      if (!provider || !host) return;
+      if (on) ledger.current.optInAuto(provider.presetId, host);
+      else ledger.current.revokeAuto(provider.presetId, host);
+      update({});
+    },
+    [host, update],
+  );
+  // The ledger's snapshot is copied into config on every change, so render reads state, not the ref.
+  const autoOptedIn = Boolean(
+    config.provider && host && config.consent.auto.includes(`${config.provider.presetId}@${host}`),
+  );
+
+  const secrets = conversations.storage?.secrets;
+  const saveKey = useCallback(
+    async (key: string) => {
+      const provider = configRef.current.provider;
+      if (!secrets || !provider || !host) return;
+      await secrets.set(keyName(provider.presetId, host), key);
+    },
+    [secrets, host],
+  );
+  const forgetKey = useCallback(async () => {
+    const provider = configRef.current.provider;
+    if (!secrets || !provider || !host) return;
+    await secrets.forget(keyName(provider.presetId, host));
+  }, [secrets, host]);
+  const hasKey = useCallback(async () => {
+    const provider = configRef.current.provider;
+    if (!secrets || !provider || !host) return false;
+    return secrets.has(keyName(provider.presetId, host));
+  }, [secrets, host]);
+
+  /** The price the savings meter uses: the chosen remote model's, or the first dated entry. */
+  const price: ModelPrice = useMemo(
+    () =>
+      (config.provider && findPrice(DEFAULT_PRICE_TABLE, config.provider.presetId, config.provider.model)) ||
+      DEFAULT_PRICE_TABLE[0],
+    [config.provider],
+  );
+
+  const clientWithKey = useCallback(async (): Promise<RemoteClient | null> => {
+    const provider = configRef.current.provider;
+    if (!provider || !host) return null;
+    const apiKey =
+      PROVIDER_PRESETS[provider.presetId].auth.kind === 'none'
+        ? undefined
+        : await secrets?.get(keyName(provider.presetId, host));
+    return createRemoteClient({ ...provider, apiKey });
+  }, [host, secrets]);
+
+  const redactorFor = (conversationId: string) => {
+    let r = redactors.current.get(conversationId);
+    if (!r) redactors.current.set(conversationId, (r = new Redactor()));
+    return r;
+  };
+
+  /** Streams the consented preview into a new remote answer, saved as it streams; failures keep the conversation. */
+  const runRemote = useCallback(
+    async (preview: ConsentPreview, client: RemoteClient, conversationId: string, redactor: Redactor) => {
+      const store = conversations.storage?.conversations;
+      const modelId = `${preview.destination.providerLabel} · ${preview.destination.model}`;
+      const writer = store
+        ? await store.startStreaming(conversationId, { role: 'assistant', source: 'remote', modelId })
+        : null;
+      const answerId = writer?.messageId ?? crypto.randomUUID();
+      const patch = (p: Partial<StoredMessage> | ((m: StoredMessage) => Partial<StoredMessage>)) =>
+        setMessages((all) =>
+          all.map((m) => (m.id === answerId ? { ...m, ...(typeof p === 'function' ? p(m) : p) } : m)),
+        );
+      setMessages((all) => [
+        ...all,
+        {
+          id: answerId,
+          role: 'assistant',
+          content: '',
+          createdAt: Date.now(),
+          status: 'streaming',
+          source: 'remote',
+          modelId,
+        },
+      ]);
+      setBusy(true);
+      const started = Date.now();
+      let text = '';
+      try {
+        let usage: CompletionUsage | undefined;
+        const stream = streamRemote({
+          preview,
+          client,
+          ledger: ledger.current,
+          mode: configRef.current.mode,
+          redactor: configRef.current.redact ? redactor : undefined,
+        });
+        for await (const chunk of stream) {
+          const delta = chunk.choices[0]?.delta.content;
+          if (delta) {
+            text += delta;
+            writer?.append(delta);
+            patch((m) => ({ content: m.content + delta }));
+          }
+          if (chunk.usage) usage = chunk.usage;
+        }
+        const finalUsage: CompletionUsage = usage ?? {
+          prompt_tokens: preview.estimate.inputTokens,
+          completion_tokens: estimateTokens(text),
+          total_tokens: preview.estimate.inputTokens + estimateTokens(text),
+          extra: {
+            time_to_first_token_ms: 0,
+            prefill_tokens_per_s: 0,
+            decode_tokens_per_s: 0,
+            total_ms: Date.now() - started,
+          },
+        };
+        patch({ status: 'complete', usage: finalUsage });
+        await writer?.finish({ status: 'complete', usage: finalUsage });
+        record({
+          tokensIn: finalUsage.prompt_tokens,
+          tokensOut: finalUsage.completion_tokens,
+          source: 'remote',
+          model: preview.destination.model,
+          at: Date.now(),
+        });
+      } catch (e) {
+        const failure = toPetitError(e);
+        const partial = typeof failure.details.partialText === 'string' ? failure.details.partialText : text;
+        const shown = { code: failure.code, message: failure.message };
+        if (partial) {
+          // A partial remote answer is kept, marked incomplete.
+          patch({ status: 'interrupted', content: partial, error: shown });
+          await writer?.finish({ status: 'interrupted', content: partial, error: shown });
+        } else {
+          patch({ status: 'error', error: shown });
+          await writer?.finish({ status: 'error', error: shown });
+        }
+        setNote({ kind: 'error', text: `${failure.message} The local answer above is kept.` });
+      } finally {
+        setBusy(false);
+        void conversations.touchList();
+      }
+    },
+    [conversations, setMessages, record],
+  );
+
+  /**
+   * Decides, for a conversation ending with a user message, whether to go remote: the router's verdict (or the
+   * user's button), the mode and the consents. Asks through the dialog when needed.
+   */
+  const escalate = useCallback(
+    async (input: {
+      conversationId: string | null;
+      history: ChatMessage[];
+      reasons: RouterReason[];
+      routerEscalates: boolean;
+      userAsked: boolean;
+    }) => {
+      const cfg = configRef.current;
+      const decisionBase = {
+        mode: cfg.mode,
+        routerVerdict: { escalate: input.routerEscalates },
+        userAskedForRemote: input.userAsked,
+      };
+      if (cfg.mode === 'local-only') {
+        if (input.routerEscalates)
+          setNote({
+            kind: 'info',
+            text: decideDispatch({
+              ...decisionBase,
+              consentState: { autoOptIn: false },
+              conversationConsent: false,
+            }).explanation,
+            reasons: input.reasons,
+          });
+        return;
+      }
+      if (!input.routerEscalates && !input.userAsked) return;
+      if (!cfg.provider || !host || !input.conversationId) {
+        setNote({
+          kind: 'suggest',
+          text: 'A larger model may answer this better. Choose a remote model under "Remote model" first.',
+          reasons: input.reasons,
+        });
+        return;
+      }
+      const conversationId = input.conversationId;
+      const decision = decideDispatch({
+        ...decisionBase,
+        ...ledger.current.dispatchState(conversationId, cfg.provider.presetId, host),
+      });
+      if (decision.action === 'local') return;
+      const client = await clientWithKey();
+      if (!client) return;
+      const redactor = redactorFor(conversationId);
+      let preview: ConsentPreview;
+      try {
+        preview = buildConsentPreview({
+          client,
+          conversationId,
+          messages: input.history,
+          redactor,
+          redact: cfg.redact,
+          stream: true,
+          maxTokens,
+        });
+      } catch (e) {
+        setNote({ kind: 'error', text: toPetitError(e).message });
+        return;
+      }
+      if (decision.action === 'ask-consent') {
+        const choice = await new Promise<ConsentChoice>((resolve) =>
+          setPending({ preview, reasons: input.reasons, userAsked: input.userAsked, answer: resolve }),
+        );
+        setPending(null);
+        if (choice === 'cancel') {
+          setNote({ kind: 'info', text: 'Nothing was sent. The answer from this device is kept.' });
+          return;
+        }
+        ledger.current.grant(choice, preview);
+        if (choice === 'conversation') update({});
+      }
+      setNote(null);
+      await runRemote(preview, client, conversationId, redactor);
+    },
+    [host, clientWithKey, maxTokens, runRemote, update],
+  );
+
+  /** Called after each local answer: records it and asks the router whether a larger model is needed. */
+  const afterLocalAnswer = useCallback(
+    async (a: LocalAnswer) => {
+      if (a.usage)
+        record({
+          tokensIn: a.usage.prompt_tokens,
+          tokensOut: a.usage.completion_tokens,
+          source: 'on-device',
+          model: a.modelId,
+          at: Date.now(),
+          durationMs: a.usage.extra.total_ms,
+        });
+      const decision = route({
+        messages: a.history,
+        localModels: [{ id: a.modelId, parameters: 0, contextLength: a.contextLength, goodFor: [] }],
+        confidence: a.confidence,
+      });
+      await escalate({
+        conversationId: a.conversationId,
+        history: a.history,
+        reasons: decision.reasons.filter((r) => r.weight > 0),
+        routerEscalates: decision.escalate,
+        userAsked: false,
+      });
+    },
+    [record, escalate],
+  );
+
+  /** "Not good enough — ask the large model" on a local answer. */
+  const askLargeModel = useCallback(
+    async (answerId: string) => {
+      const all = conversations.messages;
+      const at = all.findIndex((m) => m.id === answerId);
+      if (at < 0) return;
+      const history = all
+        .slice(0, at)
+        .filter((m) => m.status !== 'error' && m.status !== 'streaming' && m.content.length > 0)
+        .map((m) => ({ role: m.role, content: m.content }));
+      if (history.at(-1)?.role !== 'user') return;
+      const decision = route({ messages: history, localModels: [], userAskedForRemote: true });
+      await escalate({
+        conversationId: conversations.currentId,
+        history,
+        reasons: decision.reasons.filter((r) => r.rule === 'user-asked'),
+        routerEscalates: decision.escalate,
+        userAsked: true,
+      });
+    },
+    [conversations.messages, conversations.currentId, escalate],
+  );
+
+  return {
+    config,
+    host,
+    setMode,
+    setProvider,
+    setRedact,
+    setAutoOptIn,
+    autoOptedIn,
+    saveKey,
+    forgetKey,
+    hasKey,
+    savings,
+    price,
+    pending,
+    note,
+    dismissNote: () => setNote(null),
+    busy,
+    afterLocalAnswer,
+    askLargeModel,
+    estimateMessagesTokens,
+  };
+}
+
+export type EscalationApi = ReturnType<typeof useEscalation>;
