@@ -5,12 +5,14 @@ import { PetitError, abortError, isPetitError, toPetitError } from '../src/engin
 import type { TokenLogprob } from '../src/engine/protocol.ts';
 import {
   DTYPE_FILE_SUFFIX,
+  type BackendPreference,
   type Device,
   type Dtype,
   type LoadProgress,
   type RuntimeInfo,
 } from '../src/engine/types.ts';
 import type { GenerationParams } from '../src/engine/validate.ts';
+import { probeCapabilities as probeDeviceCapabilities } from '../src/models/capabilities.ts';
 import { buildCatalog, findByRepo } from '../src/models/catalog.ts';
 import {
   ensureRoom,
@@ -34,6 +36,8 @@ export interface WorkerLoadRequest {
   device: Device;
   /** Why the engine is not on its preferred device (set after a WebGPU failure). */
   fallbackReason?: string;
+  /** `auto` or absent: web-llm for a catalog model with an MLC build on a capable GPU, else transformers.js. */
+  backend?: BackendPreference;
 }
 
 export interface WorkerCapabilities {
@@ -109,6 +113,76 @@ async function readConfig(url: string): Promise<Record<string, unknown>> {
     );
   }
   return c;
+}
+
+/**
+ * Runs the model with web-llm when the selection says so (see BackendPreference). A failure of an automatic
+ * choice falls back to transformers.js and says why; a failure of an explicit choice is the caller's error. web-llm
+ * fails before ONNX Runtime ever starts in this worker, so ORT is not poisoned by it (DESIGN.md); a lost device
+ * mid-answer is a `backend-error`, on which the engine replaces the worker.
+ */
+async function loadWithWebLlm(
+  request: WorkerLoadRequest,
+  tracker: ProgressTracker,
+  signal: AbortSignal,
+  started: number,
+): Promise<{ runtime?: RuntimeInfo; fallbackReason?: string }> {
+  const preference = request.backend ?? 'auto';
+  if (preference === 'transformers' || request.device === 'wasm') return {};
+  const caps = await probeDeviceCapabilities();
+  const entry = findByRepo(catalog, request.repo);
+  const { pickMlcBuild, startWebLlm, MLC_DTYPE } = await import('./backends/webllm-runtime.ts');
+  const pick = pickMlcBuild(entry, caps);
+  if (!pick) {
+    if (preference !== 'webllm') return {};
+    throw new PetitError(
+      'backend-unavailable',
+      entry?.mlc.length
+        ? 'web-llm cannot run this model here: it needs a WebGPU adapter (and shader-f16 for 16-bit builds) with enough memory. Choose automatic in Settings → Runtime.'
+        : 'This model has no web-llm (MLC) build. Choose automatic or transformers.js in Settings → Runtime.',
+    );
+  }
+  const { build } = pick;
+  tracker.send({ status: 'initiate', files: [] });
+  try {
+    const next = await startWebLlm(store, build, request.hubUrl, {
+      signal,
+      onFile: (file) => tracker.send({ status: 'download', file }),
+      onProgress: (file, loaded, total) => tracker.progress(file, loaded, total),
+      onDone: (file, fromCache) => tracker.send({ status: 'done', file, fromCache }),
+      onCompile: () => tracker.send({ status: 'compile', device: 'webgpu' }),
+    });
+    loadController = null;
+    backend = next;
+    runtime = {
+      model: request.repo,
+      revision: request.revision,
+      backend: 'webllm',
+      device: 'webgpu',
+      dtype: MLC_DTYPE[build.quantization],
+      threads: 0,
+      crossOriginIsolated: caps.crossOriginIsolated,
+      contextLength: build.contextWindow,
+      loadMs: performance.now() - started,
+      mlcModelId: build.modelId,
+      ...(request.fallbackReason ? { fallbackReason: request.fallbackReason } : {}),
+    };
+    tracker.send({ status: 'ready', runtime });
+    return { runtime };
+  } catch (error) {
+    if (signal.aborted) {
+      loadController = null;
+      throw abortError('Loading the model was cancelled.');
+    }
+    if (preference === 'webllm') {
+      loadController = null;
+      throw error;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      fallbackReason: `web-llm could not run ${build.modelId} (${message.slice(0, 160)}); running transformers.js instead.`,
+    };
+  }
 }
 
 async function createBackend(): Promise<Backend> {
@@ -285,6 +359,9 @@ const api = {
     loadController = new AbortController();
     const { signal } = loadController;
     const tracker = new ProgressTracker(request.repo, onProgress);
+    const viaWebLlm = await loadWithWebLlm(request, tracker, signal, started);
+    if (viaWebLlm.runtime) return viaWebLlm.runtime;
+    if (viaWebLlm.fallbackReason) request = { ...request, fallbackReason: viaWebLlm.fallbackReason };
     try {
       await fetchModelFiles(request, tracker, signal);
     } finally {

@@ -273,6 +273,7 @@ export class PetitEngine {
         hubUrl: spec.hubUrl ?? this.hubUrl,
         dtype,
         device,
+        ...(spec.backend ? { backend: spec.backend } : {}),
       };
       this.lastLoad = null;
       try {

@@ -16,6 +16,8 @@ export const DTYPE_FILE_SUFFIX: Record<Dtype, string> = {
 
 export const BACKENDS = ['transformers', 'webllm'] as const;
 export type BackendName = (typeof BACKENDS)[number];
+/** `auto`: web-llm for a catalog model with an MLC build on a capable GPU, else transformers.js. */
+export type BackendPreference = BackendName | 'auto';
 
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
 
@@ -30,6 +32,8 @@ export interface ModelSpec {
   device?: Device | 'auto';
   /** Base URL of the model hub (Hugging Face or a mirror with the same URL scheme). */
   hubUrl?: string;
+  /** Which runtime to use; `auto` (the default) picks web-llm where it applies. */
+  backend?: BackendPreference;
 }
 
 export interface FileProgress {
@@ -75,6 +79,8 @@ export interface RuntimeInfo {
   loadMs: number;
   /** Set when the preferred device could not be used, in plain words. */
   fallbackReason?: string;
+  /** web-llm's model id when `backend` is `webllm` (`dtype` is then the nearest ONNX equivalent). */
+  mlcModelId?: string;
 }
 
 export interface LoadOptions {

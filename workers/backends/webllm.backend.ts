@@ -1,0 +1,265 @@
+import type {
+  AppConfig,
+  ChatCompletionChunk,
+  ChatCompletionRequestStreaming,
+  InitProgressReport,
+} from '@mlc-ai/web-llm';
+import { PetitError, isPetitError } from '../../src/engine/errors.ts';
+import type { FinishReason, TokenLogprob } from '../../src/engine/protocol.ts';
+import type { GenerationParams } from '../../src/engine/validate.ts';
+import type { Backend, BackendLoadRequest, GenerationOutcome, LoadedModel, TextSink } from './backend.ts';
+
+/**
+ * web-llm's in-thread MLCEngine inside our own inference worker (DESIGN.md convention 3): one protocol, ours.
+ * Only `import type` reaches web-llm at module level; the library itself is imported lazily on the first load,
+ * so neither the page nor a worker that never runs web-llm downloads it.
+ */
+
+/** The part of web-llm's `MLCEngineInterface` Petit uses (its documented surface, so tests can follow it). */
+export interface WebLlmEngine {
+  setInitProgressCallback(callback: (report: InitProgressReport) => void): void;
+  reload(modelId: string): Promise<void>;
+  chat: {
+    completions: {
+      create(request: ChatCompletionRequestStreaming): Promise<AsyncIterable<ChatCompletionChunk>>;
+    };
+  };
+  interruptGenerate(): void | Promise<void>;
+  unload(): Promise<void>;
+}
+
+/** Which MLC build to run and where its files live. */
+export interface WebLlmTarget {
+  /** web-llm's `model_id`. */
+  modelId: string;
+  /** Base URL of the weight shards and configs, `{hub}/{repo}/resolve/{revision}/`. */
+  modelUrl: string;
+  /** The compiled model library (`.wasm`). */
+  modelLibUrl: string;
+  contextWindow: number;
+  /** `shader-f16` for f16 builds. */
+  requiredFeatures: string[];
+}
+
+export interface WebLlmBackendOptions {
+  target: WebLlmTarget;
+  /** web-llm's init reports (downloads are reported by `fetch` below; this covers loading onto the GPU). */
+  onProgress?: (report: InitProgressReport) => void;
+  /**
+   * The Cache web-llm should use for a scope (`webllm/config`, `webllm/model`, `webllm/wasm`), or null for its own.
+   * web-llm reads artifacts with `cache.match` and downloads them with `cache.add` (lib/cache_util), so answering
+   * here routes every model file through the model store: downloads, integrity, quota and deletion as for ONNX.
+   */
+  openCache?: (scope: string) => Cache | null;
+  /** Makes the engine; the default is web-llm's `MLCEngine` (tests pass a fake with the same behaviour). */
+  createEngine?: (appConfig: AppConfig) => Promise<WebLlmEngine>;
+}
+
+async function createMlcEngine(appConfig: AppConfig): Promise<WebLlmEngine> {
+  const { MLCEngine } = await import('@mlc-ai/web-llm');
+  return new MLCEngine({ appConfig });
+}
+
+/** Names of web-llm's error classes (lib/error.ts) that mean WebGPU cannot run this build here. */
+const NO_GPU_ERRORS = new Set([
+  'WebGPUNotAvailableError',
+  'WebGPUNotFoundError',
+  'ShaderF16SupportError',
+  'FeatureSupportError',
+]);
+
+/** Turns what web-llm throws into a PetitError whose code says what to do; `details.backend` marks its origin. */
+export function toWebLlmError(error: unknown, stage: 'load' | 'generate'): PetitError {
+  if (isPetitError(error)) return error;
+  const name = error instanceof Error ? error.name : '';
+  const message = error instanceof Error ? error.message : String(error);
+  const details = { backend: 'webllm', device: 'webgpu', stage, name };
+  if (NO_GPU_ERRORS.has(name)) {
+    return new PetitError('webgpu-unavailable', `web-llm cannot run here: ${message}`, {
+      cause: error,
+      details,
+    });
+  }
+  if (name === 'DeviceLostError' || /device (was )?lost/i.test(message)) {
+    return new PetitError(
+      stage === 'load' ? 'out-of-memory' : 'backend-error',
+      `The GPU device was lost ${stage === 'load' ? 'while loading' : 'while answering'} (usually out of GPU memory). Choose a smaller model or close other GPU-heavy tabs, then try again.`,
+      { cause: error, details },
+    );
+  }
+  if (/out of memory|OOM|allocation failed|failed to allocate/i.test(message)) {
+    return new PetitError(
+      'out-of-memory',
+      'The GPU ran out of memory for this model. Choose a smaller model or quantization.',
+      { cause: error, details },
+    );
+  }
+  if (
+    stage === 'load' &&
+    (name === 'MissingModelWasmError' ||
+      name === 'MissingModelError' ||
+      /wasm|LinkError|CompileError|instantiate|model_lib|library/i.test(message))
+  ) {
+    return new PetitError(
+      'backend-unavailable',
+      `The web-llm model library could not be loaded (${message.slice(0, 200)}). Petit can run this model with transformers.js instead.`,
+      { cause: error, details },
+    );
+  }
+  return new PetitError('backend-error', `web-llm failed: ${message.slice(0, 300)}`, {
+    cause: error,
+    details,
+  });
+}
+
+/** JSON mode is a web-llm extra: the request may ask for it when the engine's validator passes it through. */
+export type WebLlmParams = GenerationParams & { responseFormat?: 'json_object' | 'text' };
+
+function finishReason(reason: string | null | undefined): FinishReason {
+  if (reason === 'length') return 'length';
+  if (reason === 'abort') return 'abort';
+  return 'stop';
+}
+
+/** A conservative token estimate: web-llm keeps its tokenizer private (about 3 characters per token). */
+function estimateTokens(messages: GenerationParams['messages']): number {
+  return messages.reduce((sum, m) => sum + Math.ceil(m.content.length / 3) + 8, 0);
+}
+
+export class WebLlmBackend implements Backend {
+  readonly name = 'webllm' as const;
+  private engine: WebLlmEngine | null = null;
+  private interrupted = false;
+
+  constructor(private readonly options: WebLlmBackendOptions) {}
+
+  async load(_request: BackendLoadRequest): Promise<LoadedModel> {
+    const { target } = this.options;
+    const appConfig: AppConfig = {
+      model_list: [
+        {
+          model: target.modelUrl,
+          model_id: target.modelId,
+          model_lib: target.modelLibUrl,
+          required_features: target.requiredFeatures,
+          overrides: { context_window_size: target.contextWindow },
+        },
+      ],
+    };
+    const storage = (globalThis as { caches?: CacheStorage }).caches;
+    const open = storage?.open;
+    const { openCache } = this.options;
+    try {
+      const engine = await (this.options.createEngine ?? createMlcEngine)(appConfig);
+      this.engine = engine;
+      engine.setInitProgressCallback((report) => this.options.onProgress?.(report));
+      // web-llm opens its caches inside reload(); only its own scopes are redirected, and only meanwhile.
+      if (openCache) {
+        const hooked = (scope: string) => openCache(scope) ?? open!.call(storage, scope);
+        if (storage) storage.open = (scope) => Promise.resolve(hooked(scope));
+        else (globalThis as { caches?: unknown }).caches = { open: async (s: string) => hooked(s) };
+      }
+      await engine.reload(target.modelId);
+    } catch (error) {
+      throw toWebLlmError(error, 'load');
+    } finally {
+      if (openCache) {
+        if (storage) storage.open = open!;
+        else delete (globalThis as { caches?: unknown }).caches;
+      }
+    }
+    return { contextLength: target.contextWindow };
+  }
+
+  async countTokens(params: Pick<GenerationParams, 'messages'>): Promise<number> {
+    return estimateTokens(params.messages);
+  }
+
+  async generate(params: WebLlmParams, sink: TextSink): Promise<GenerationOutcome> {
+    const engine = this.engine;
+    if (!engine) throw new PetitError('not-loaded', 'No model is loaded. Load a model first.');
+    this.interrupted = false;
+    const started = performance.now();
+    let firstAt = 0;
+    let text = '';
+    let chunks = 0;
+    let reason: FinishReason = 'stop';
+    let usage: ChatCompletionChunk['usage'] | undefined;
+    const allLogprobs: TokenLogprob[] = [];
+    const request: ChatCompletionRequestStreaming = {
+      messages: params.messages.map((m) => ({
+        role: m.role,
+        content: m.content,
+      })) as ChatCompletionRequestStreaming['messages'],
+      stream: true,
+      stream_options: { include_usage: true },
+      temperature: params.temperature,
+      top_p: params.topP,
+      ...(params.maxTokens !== null ? { max_tokens: params.maxTokens } : {}),
+      ...(params.stop.length > 0 ? { stop: params.stop } : {}),
+      ...(params.seed !== null ? { seed: params.seed } : {}),
+      ...(params.logprobs ? { logprobs: true, top_logprobs: 1 } : {}),
+      ...(params.responseFormat === 'json_object'
+        ? { response_format: { type: 'json_object' as const } }
+        : {}),
+    };
+    try {
+      const stream = await engine.chat.completions.create(request);
+      for await (const chunk of stream) {
+        if (chunk.usage) usage = chunk.usage;
+        const choice = chunk.choices[0];
+        if (!choice) continue;
+        const delta = choice.delta.content ?? '';
+        const logprobs =
+          choice.logprobs?.content?.map((l) => ({ token: l.token, logprob: l.logprob })) ?? null;
+        if (logprobs) allLogprobs.push(...logprobs);
+        if (delta || logprobs?.length) {
+          if (firstAt === 0) firstAt = performance.now();
+          chunks += 1;
+          text += delta;
+          sink(delta, params.logprobs ? logprobs : null);
+        }
+        if (choice.finish_reason) reason = finishReason(choice.finish_reason);
+      }
+    } catch (error) {
+      throw toWebLlmError(error, 'generate');
+    }
+    if (this.interrupted) reason = 'abort';
+    const totalMs = performance.now() - started;
+    const promptTokens = usage?.prompt_tokens ?? estimateTokens(params.messages);
+    const completionTokens = usage?.completion_tokens ?? chunks;
+    const extra = usage?.extra;
+    const timeToFirstTokenMs = extra
+      ? extra.time_to_first_token_s * 1000
+      : firstAt
+        ? firstAt - started
+        : totalMs;
+    const prefillMs =
+      extra && extra.prefill_tokens_per_s > 0
+        ? (promptTokens / extra.prefill_tokens_per_s) * 1000
+        : timeToFirstTokenMs;
+    const decodeMs =
+      extra && extra.decode_tokens_per_s > 0
+        ? (completionTokens / extra.decode_tokens_per_s) * 1000
+        : Math.max(0, totalMs - timeToFirstTokenMs);
+    return {
+      text,
+      finishReason: reason,
+      promptTokens,
+      completionTokens,
+      timings: { timeToFirstTokenMs, prefillMs, decodeMs, totalMs },
+      logprobs: params.logprobs ? allLogprobs : null,
+    };
+  }
+
+  interrupt(): void {
+    this.interrupted = true;
+    void Promise.resolve(this.engine?.interruptGenerate()).catch(() => {});
+  }
+
+  async unload(): Promise<void> {
+    const engine = this.engine;
+    this.engine = null;
+    await engine?.unload();
+  }
+}
