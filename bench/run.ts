@@ -64,7 +64,7 @@ const HUB_URL = `http://127.0.0.1:${HUB_PORT}`;
 const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 const SETTINGS = QUICK
   ? { runs: 1, promptTokens: 64, newTokens: 16, contexts: [] as number[], contextNewTokens: 0 }
-  : { runs: 5, promptTokens: 128, newTokens: 128, contexts: [128, 512, 1024, 2048], contextNewTokens: 32 };
+  : { runs: 5, promptTokens: 128, newTokens: 128, contexts: [128, 512, 1024, 2048], contextNewTokens: 16 };
 if (args.runs) SETTINGS.runs = Math.max(1, Number(args.runs));
 if (args.tokens) SETTINGS.newTokens = Math.max(2, Number(args.tokens));
 if (args.contexts !== undefined)
@@ -559,6 +559,21 @@ async function webgpuCheck(
 
 // ---- main ----
 
+const PARTIAL = Boolean(args.only || args.runs || args.tokens || args.contexts !== undefined);
+let resultsPath = '';
+
+/** Writes the report (after every model too, so a stopped run keeps what it measured). */
+function save(report: BenchReport): void {
+  report.durationS = Math.round((Date.now() - started) / 1000);
+  if (!resultsPath) {
+    const stamp = report.date.replace(/[:]/g, '-').replace(/\..*/, '');
+    const name = `${QUICK ? 'quick-' : PARTIAL ? 'partial-' : ''}${stamp}.json`;
+    resultsPath = args.out ?? join(REPO_ROOT, 'bench', 'results', QUICK ? 'tmp' : '', name);
+    mkdirSync(join(resultsPath, '..'), { recursive: true });
+  }
+  writeFileSync(resultsPath, `${JSON.stringify(report, null, 2)}\n`);
+}
+
 async function main(): Promise<number> {
   const machine = describeMachine(chromiumPath());
   const browserRuntimes = [PETIT, DIRECT, WLLAMA].filter((r) => !skip.has(r.runtime));
@@ -589,6 +604,7 @@ async function main(): Promise<number> {
       newTokens: SETTINGS.newTokens,
       threads: THREADS,
       contexts: SETTINGS.contexts,
+      contextNewTokens: SETTINGS.contextNewTokens,
     },
     cases: [],
   };
@@ -629,6 +645,7 @@ async function main(): Promise<number> {
         if (skip.has('native')) await native.runner.close().catch(() => {});
       }
       caseResult.results.push(...runners.map((r) => finishResult(r.result)));
+      save(report);
     }
     if (!args['no-webgpu'] && webgpuTarget) {
       const target = webgpuTarget;
@@ -643,18 +660,12 @@ async function main(): Promise<number> {
     progress.finish();
   }
   machine.loadAverage.end = loadavg()[0]!;
-  report.durationS = Math.round((Date.now() - started) / 1000);
 
-  const stamp = report.date.replace(/[:]/g, '-').replace(/\..*/, '');
-  const out =
-    args.out ??
-    join(REPO_ROOT, 'bench', 'results', QUICK ? 'tmp' : '', `${QUICK ? 'quick-' : ''}${stamp}.json`);
-  mkdirSync(join(out, '..'), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  save(report);
   const markdown = renderMarkdown(report);
   console.log(`\n${markdown}`);
-  console.log(`results: ${out} (${report.durationS} s)`);
-  if (!QUICK && !args.only && !args.runs && !args.tokens && args.contexts === undefined) {
+  console.log(`results: ${resultsPath} (${report.durationS} s)`);
+  if (!QUICK && !PARTIAL) {
     const path = join(REPO_ROOT, 'BENCHMARKS.md');
     writeFileSync(path, updateBenchmarksMd(existsSync(path) ? readFileSync(path, 'utf8') : '', markdown));
     console.log('BENCHMARKS.md updated');

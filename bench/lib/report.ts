@@ -91,7 +91,7 @@ export function renderMarkdown(report: BenchReport): string {
   if (s.contexts.length) {
     lines.push(
       '',
-      `**Decode tokens/s as the context grows** (one run of 32 tokens after a prompt of N tokens)`,
+      `**Decode tokens/s as the context grows** (one run of ${s.contextNewTokens ?? 32} tokens after a prompt of N tokens)`,
       '',
     );
     lines.push(

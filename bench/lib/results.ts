@@ -64,7 +64,14 @@ export interface BenchReport {
   label: string;
   durationS: number;
   machine: Machine;
-  settings: { runs: number; promptTokens: number; newTokens: number; threads: number; contexts: number[] };
+  settings: {
+    runs: number;
+    promptTokens: number;
+    newTokens: number;
+    threads: number;
+    contexts: number[];
+    contextNewTokens?: number;
+  };
   cases: CaseResult[];
   webgpu?: { model: string; ok: boolean; note: string; tokensCompared?: number; tokensAgreeing?: number };
 }
