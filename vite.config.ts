@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { ISOLATION_HEADERS, headersForPath } from './src/sw/headers.ts';
 import { parseWidgetOrigins, type WidgetOrigins } from './src/widget/origins.ts';
+import { contentSecurityPolicy } from './src/app/csp-policy.ts';
 
 /** Cross-origin isolation lets ONNX Runtime use several WASM threads (SharedArrayBuffer). */
 export const isolationHeaders = ISOLATION_HEADERS;
@@ -21,6 +22,28 @@ function petitHeaders(widget: WidgetOrigins): Plugin {
     name: 'petit-headers',
     configureServer: (server) => void server.middlewares.use(middleware),
     configurePreviewServer: (server) => void server.middlewares.use(middleware),
+  };
+}
+
+/**
+ * The Content Security Policy (src/app/csp-policy.ts) as the first element of every built page's <head>, so any
+ * static host serves it. Build only: the dev server injects inline scripts (React refresh).
+ */
+function petitCsp(): Plugin {
+  const policy = contentSecurityPolicy({
+    hubUrl: process.env.VITE_PETIT_HUB_URL || 'https://huggingface.co',
+    extraConnect: process.env.VITE_PETIT_CSP_CONNECT,
+  });
+  return {
+    name: 'petit-csp',
+    apply: 'build',
+    transformIndexHtml: () => [
+      {
+        tag: 'meta',
+        attrs: { 'http-equiv': 'Content-Security-Policy', content: policy },
+        injectTo: 'head-prepend',
+      },
+    ],
   };
 }
 
@@ -43,6 +66,7 @@ export default defineConfig({
   plugins: [
     react(),
     petitHeaders(widget),
+    petitCsp(),
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'src/sw',

@@ -301,9 +301,14 @@ export class PetitEngine {
     signal: AbortSignal | undefined,
   ): Promise<RuntimeInfo> {
     const api = this.api();
-    const progress = proxy((event: Parameters<NonNullable<LoadOptions['onProgress']>>[0]) =>
-      onProgress?.(event),
-    );
+    const progress = proxy((event: Parameters<NonNullable<LoadOptions['onProgress']>>[0]) => {
+      // The caller's callback failing must neither stop the load nor surface as an uncaught page error.
+      try {
+        onProgress?.(event);
+      } catch (error) {
+        console.warn('Petit: onProgress threw; the load goes on.', error);
+      }
+    });
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => {
