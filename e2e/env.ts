@@ -6,6 +6,11 @@ export const APP_PORT = Number(process.env.PETIT_E2E_APP_PORT ?? 4173);
 export const HUB_PORT = Number(process.env.PETIT_E2E_HUB_PORT ?? 8790);
 export const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 export const HUB_URL = `http://127.0.0.1:${HUB_PORT}`;
+/** The fake remote model provider (tools/fake-provider) the escalation e2e points the app at in its settings. */
+export const PROVIDER_PORT = Number(process.env.PETIT_E2E_PROVIDER_PORT ?? 8796);
+export const PROVIDER_URL = `http://127.0.0.1:${PROVIDER_PORT}`;
+/** The only key the fake provider accepts besides its default: distinctive, so a leak is easy to find. */
+export const PROVIDER_KEY = 'sk-petit-e2e-7f3a9c1d5b2e8f40';
 
 /** Models the e2e hub serves (forged in global-setup) and the catalog entries the e2e build lists. */
 export const TINY_MODEL = 'petit-test/tiny-llama';

@@ -12,11 +12,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forgeCached } from '../tools/forge/cache.ts';
 import { startHub } from '../tools/hub/hub-server.ts';
+import { startFakeProvider } from '../tools/fake-provider/fake-provider-server.ts';
 import {
   BAD_CONFIG_MODEL,
   BAD_PIN_MODEL,
   HALF_ONNX_MODEL,
   HUB_PORT,
+  PROVIDER_KEY,
+  PROVIDER_PORT,
   PINNED_GENERATION_CONFIG,
   PINNED_MODEL,
   SIZED_MODEL,
@@ -76,8 +79,15 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   }
 
   const hub = await startHub({ root: HUB_ROOT, port: HUB_PORT });
+  // Streams slowly enough (20 ms per 8 characters) for a partial answer to be seen before a drop.
+  const provider = await startFakeProvider({
+    port: PROVIDER_PORT,
+    apiKeys: [PROVIDER_KEY],
+    chunkDelayMs: 20,
+  });
   process.env.PETIT_E2E_HAS_STORIES = existsSync(join(HUB_ROOT, STORIES_MODEL)) ? '1' : '';
   return async () => {
     await hub.close();
+    await provider.close();
   };
 }

@@ -19,6 +19,8 @@ export interface ProviderConfig {
   /** Overrides the preset's base URL (a proxy or any OpenAI-compatible server). */
   baseUrl?: string;
   urlParams?: Record<string, string>;
+  /** Time allowed for headers and between streamed chunks (default 60 s); not in the UI. */
+  timeoutMs?: number;
 }
 
 export interface EscalationConfig {
