@@ -186,7 +186,8 @@ export function validateLoad(
       throw invalid('`signal` must be an AbortSignal (from an AbortController).', 'signal');
     }
     return {
-      spec: { id, revision, dtype, device, hubUrl },
+      // Other fields (e.g. the backend preference) pass on as given: the worker checks its own.
+      spec: { ...spec, id, revision, dtype, device, hubUrl },
       onProgress: onProgress as LoadOptions['onProgress'],
       signal,
     };
