@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { ROUTER_ACCURACY_TEXT } from './router-accuracy.ts';
 import type { EscalationApi } from './use-escalation.ts';
 
 const usd = (n: number) => (n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`);
@@ -36,6 +37,11 @@ export function ConsentDialog({ escalation }: { escalation: EscalationApi }) {
                 <li key={r.rule}>{r.explanation}</li>
               ))}
             </ul>
+          )}
+          {!pending.userAsked && (
+            <p className="muted" data-testid="router-accuracy">
+              {ROUTER_ACCURACY_TEXT}
+            </p>
           )}
           <dl className="consent-destination">
             <dt>Destination</dt>
