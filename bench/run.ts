@@ -532,9 +532,15 @@ async function webgpuCheck(
       );
       return (await petitGenerate(browser.page, prompt.messages, tokens)).text;
     };
-    const wasm = await run('wasm');
     const webgpu = await run('webgpu');
-    const a = builder.encodeText(wasm);
+    // The reference is onnxruntime-node on the same file: Petit's WASM path runs a q4 file as its q8 rewrite,
+    // its WebGPU path runs MatMulNBits itself.
+    const native = await openNative(model.dir, model.onnxFile, model.preset, THREADS);
+    const reference = builder.decode(
+      (await native.generate(prompt.ids, tokens)).ids.filter((id) => !builder.stopIds.has(id)),
+    );
+    await native.release();
+    const a = builder.encodeText(reference);
     const b = builder.encodeText(webgpu);
     let agree = 0;
     while (agree < Math.min(a.length, b.length) && a[agree] === b[agree]) agree++;
@@ -544,7 +550,7 @@ async function webgpuCheck(
       ok: webgpu.length > 0,
       tokensCompared: a.length,
       tokensAgreeing: agree,
-      note: `SwiftShader (CPU) WebGPU: checks that the WebGPU path runs and agrees with WASM; its speed says nothing about GPUs. WASM ${JSON.stringify(wasm.slice(0, 40))} vs WebGPU ${JSON.stringify(webgpu.slice(0, 40))}`,
+      note: `SwiftShader (CPU) WebGPU: checks that Petit's WebGPU path runs and agrees with onnxruntime-node on the same file; its speed says nothing about GPUs. Native ${JSON.stringify(reference.slice(0, 40))} vs WebGPU ${JSON.stringify(webgpu.slice(0, 40))}`,
     };
   } catch (error) {
     return {
@@ -651,7 +657,7 @@ async function main(): Promise<number> {
       const target = webgpuTarget;
       report.webgpu = await webgpuCheck(target.model, target.prompt, builders.get(target.model.preset)!);
       progress.log(
-        `WebGPU check: ${report.webgpu?.ok ? 'ran' : 'FAILED'} (${report.webgpu?.tokensAgreeing ?? 0}/${report.webgpu?.tokensCompared ?? 0} tokens agree with WASM)`,
+        `WebGPU check: ${report.webgpu?.ok ? 'ran' : 'FAILED'} (${report.webgpu?.tokensAgreeing ?? 0}/${report.webgpu?.tokensCompared ?? 0} tokens agree with onnxruntime-node)`,
       );
     }
   } finally {

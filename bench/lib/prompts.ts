@@ -83,11 +83,25 @@ export class PromptBuilder {
 
   /** A prompt of exactly `tokens` tokens once the chat template is applied; `variant` changes the words. */
   build(tokens: number, variant = 0): Prompt {
-    const random = mulberry32(0x5eed + variant * 7919);
+    if (this.template(this.messagesOf([]), true).length > tokens)
+      throw new Error(`The chat template alone is longer than ${tokens} tokens.`);
+    // Deterministic retries with other word draws when a draw cannot land on the exact count.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const next = mulberry32(0x5eed + variant * 7919 + attempt * 104729);
+      const words = this.fit(tokens, () => next() / 2 ** 32);
+      if (!words) continue;
+      const messages = this.messagesOf(words);
+      const ids = this.template(messages, true);
+      if (ids.length === tokens) return { messages, ids, text: this.template(messages, false), variant };
+    }
+    throw new Error(`Could not build a prompt of exactly ${tokens} tokens.`);
+  }
+
+  /** Words whose templated prompt is exactly `tokens` long, or null. */
+  private fit(tokens: number, random: () => number): string[] | null {
     const pool = Array.from({ length: tokens + 64 }, () => WORDS[Math.floor(random() * WORDS.length)]!);
     const count = (n: number) => this.template(this.messagesOf(pool.slice(0, n)), true).length;
-    if (count(0) > tokens) throw new Error(`The chat template alone is longer than ${tokens} tokens.`);
-    // Largest n whose prompt fits, then swap the last word until the count is exact.
+    // Largest n whose prompt fits, then swap the next word until the count is exact.
     let lo = 0;
     let hi = pool.length;
     while (lo < hi) {
@@ -99,15 +113,7 @@ export class PromptBuilder {
       pool[lo] = WORDS[attempt]!;
       if (count(lo + 1) <= tokens) lo++;
     }
-    const messages = this.messagesOf(pool.slice(0, lo));
-    const ids = this.template(messages, true);
-    if (ids.length !== tokens) throw new Error(`Could not build a prompt of exactly ${tokens} tokens.`);
-    return { messages, ids, text: this.template(messages, false), variant };
-  }
-
-  /** Tokens of plain generated text (no template, no special tokens added). */
-  encodeText(text: string): number[] {
-    return this.tokenizer.encode(text, { add_special_tokens: false });
+    return count(lo) === tokens ? pool.slice(0, lo) : null;
   }
 
   /**

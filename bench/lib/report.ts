@@ -114,7 +114,7 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push(
       '',
       `**WebGPU (SwiftShader, correctness only)**: ${w.model}: ${w.ok ? 'ran' : 'FAILED'}; ` +
-        `${w.tokensAgreeing ?? 0} of the first ${w.tokensCompared ?? 0} greedy tokens agree with WASM. ${w.note}`,
+        `${w.tokensAgreeing ?? 0} of the first ${w.tokensCompared ?? 0} greedy tokens agree with onnxruntime-node. ${w.note}`,
     );
   }
   lines.push(
