@@ -116,6 +116,11 @@ export class PromptBuilder {
     return count(lo) === tokens ? pool.slice(0, lo) : null;
   }
 
+  /** Tokens of plain generated text (no template, no special tokens added). */
+  encodeText(text: string): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: false });
+  }
+
   /**
    * Ids of byte-level BPE tokens that are not valid UTF-8 on their own. Random weights emit them; llama.cpp's
    * server code (inside wllama) then fails to JSON-encode the reply, so wllama runs with these banned.
