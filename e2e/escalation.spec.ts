@@ -95,6 +95,50 @@ test.describe('escalation to a remote model (fake provider on 127.0.0.1)', () =>
     await expect(page.getByTestId('ask-remote')).toHaveCount(0);
     await expect(page.getByTestId('consent-dialog')).toBeHidden();
     expect(await providerRequests()).toEqual([]);
+
+    // The savings meter counts both answers, on this device, and draws them.
+    await page.getByTestId('open-savings').click();
+    await expect(page.getByTestId('savings-answers')).toContainText('2 answers on this device');
+    await expect(page.getByTestId('savings-answers')).toContainText('0 by a remote model');
+    await expect(page.getByTestId('savings-money')).toContainText('gpt-4o-mini');
+    await expect(page.getByTestId('savings-chart')).toBeVisible();
+  });
+
+  test('Send automatically when needed: sends without asking once opted in for the provider, asks again once revoked', async ({
+    page,
+  }) => {
+    await presetProvider(page, 'auto');
+    await page.goto('/');
+    await expect(page.getByTestId('escalation-mode')).toHaveValue('auto');
+    await storeKey(page);
+    await page.getByTestId('open-provider').click();
+    await page.getByTestId('provider-auto').check();
+    await page.getByTestId('provider-close').click();
+    await fake('reply', { text: 'Here is a proof.' });
+    await loadFromPicker(page, 'tiny-llama', 'q8');
+
+    await ask(page, HARD_PROMPT);
+    const remote = answers(page).nth(1);
+    await expect(remote).toHaveAttribute('data-status', 'complete', { timeout: 60_000 });
+    await expect(remote.getByTestId('answer-source')).toHaveAttribute('data-source', 'remote');
+    await expect(remote.locator('.content')).toHaveText('Here is a proof.');
+    await expect(page.getByTestId('consent-dialog')).toBeHidden();
+    expect(await providerRequests()).toHaveLength(1);
+
+    // Revoked: the next request that needs a larger model asks first; Cancel sends nothing.
+    await page.getByTestId('open-provider').click();
+    await page.getByTestId('provider-auto').uncheck();
+    await page.getByTestId('provider-close').click();
+    await ask(page, 'Prove that there are infinitely many prime numbers.');
+    await expect(page.getByTestId('consent-dialog')).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId('router-accuracy')).toContainText('test prompts');
+    await page.getByTestId('consent-cancel').click();
+    await expect(answers(page)).toHaveCount(3);
+    expect(await providerRequests()).toHaveLength(1);
+
+    await page.getByTestId('open-savings').click();
+    await expect(page.getByTestId('savings-answers')).toContainText('2 answers on this device');
+    await expect(page.getByTestId('savings-answers')).toContainText('1 by a remote model');
   });
 
   test('Ask me each time: the dialog shows the exact payload, Cancel sends nothing, Send streams a remote answer with placeholders on the wire; the key goes to the provider only', async ({
