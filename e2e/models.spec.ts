@@ -54,8 +54,8 @@ async function expectError(page: Page, code: string, text: RegExp): Promise<void
   await expect(banner).toContainText(text);
 }
 
-async function expectReady(page: Page): Promise<void> {
-  await expect(page.getByTestId('status-device')).toHaveText('WASM', { timeout: 60_000 });
+async function expectReady(page: Page, timeout = 60_000): Promise<void> {
+  await expect(page.getByTestId('status-device')).toHaveText('WASM', { timeout });
 }
 
 /** The download journal in IndexedDB: partial files and their stored chunks. */
@@ -430,10 +430,11 @@ test.describe('time from page load to ready, SmolLM2-135M shape q4, already stor
   test.use({ initialSettings: { temperature: 0, maxTokens: 16 } });
 
   test('median of 5 (measured, not asserted)', async ({ page }) => {
-    test.setTimeout(300_000);
+    // Generous: on a machine shared with other runs one load has taken over a minute.
+    test.setTimeout(1_200_000);
     await page.goto('/');
     await loadFromPicker(page, 'smollm2-135m-timing', 'q4');
-    await expectReady(page);
+    await expectReady(page, 240_000);
     await resetHub();
     const times: number[] = [];
     const workerLoads: number[] = [];
@@ -444,7 +445,7 @@ test.describe('time from page load to ready, SmolLM2-135M shape q4, already stor
         () =>
           document.querySelector('[data-testid=status-device]')?.textContent === 'WASM' && performance.now(),
         null,
-        { polling: 'raf', timeout: 60_000 },
+        { polling: 'raf', timeout: 240_000 },
       );
       times.push(Number(await handle.jsonValue()));
       workerLoads.push(

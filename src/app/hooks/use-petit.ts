@@ -126,7 +126,13 @@ export function usePetit(
             device,
             hubUrl: entry.hubUrl ?? hubUrl,
           },
-          { onProgress, signal: controller.signal },
+          {
+            // Progress posted by a worker just before a cancel can arrive after it: only this load's counts.
+            onProgress: (event) => {
+              if (loadAbort.current === controller) onProgress(event);
+            },
+            signal: controller.signal,
+          },
         );
         if (loadAbort.current !== controller) return;
         setRuntime(info);
