@@ -10,6 +10,7 @@ import { ModelPicker } from './components/ModelPicker.tsx';
 import { ModelsScreen } from './models/ModelsScreen.tsx';
 import { SettingsDialog } from './components/SettingsDialog.tsx';
 import { StatusBar } from './components/StatusBar.tsx';
+import { SecondCopyWarning } from './components/SecondCopyWarning.tsx';
 import { useConversations } from './hooks/use-conversations.ts';
 import { usePetit } from './hooks/use-petit.ts';
 import { InstallButton } from './pwa/InstallButton.tsx';
@@ -138,6 +139,7 @@ export function App({ engine }: { engine: PetitEngine }) {
               : 'Your messages leave this device only as the mode above allows.'}
           </p>
           <OfflineNotice />
+          <SecondCopyWarning engine={engine} />
           {petit.error?.code === 'hub-unreachable' && (
             <p className="warn" data-testid="hub-unreachable">
               The model hub at {hubHost} cannot be reached. Check your connection, or set another hub in

@@ -25,7 +25,17 @@ import {
   type ModelSpec,
   type RuntimeInfo,
 } from './types.ts';
+import {
+  holdModel,
+  largeModelBytes,
+  otherTabsHolding,
+  type HeldModel,
+  type OtherTabs,
+} from './tab-registry.ts';
 import { validateLoad, validateRequest, type GenerationParams } from './validate.ts';
+
+/** Decides whether to load a second copy of a large model another tab holds; see setSecondCopyGuard. */
+export type SecondCopyGuard = (model: { repo: string; dtype: Dtype } & OtherTabs) => Promise<boolean>;
 
 /** What the engine tells the app about its worker's health. */
 export type EngineEvent =
@@ -119,6 +129,11 @@ export class PetitEngine {
   /** The last successful load, replayed after a crash so the app recovers by itself. */
   private lastLoad: WorkerLoadRequest | null = null;
   private recovery: Promise<void> | null = null;
+  /** What this tab tells other tabs it holds (tab-registry.ts), and the bytes the current load reported. */
+  private heldModel: HeldModel | null = null;
+  private releaseHeld: (() => void) | null = null;
+  private loadBytes = 0;
+  private secondCopyGuard: SecondCopyGuard | null = null;
 
   readonly chat = {
     completions: {
@@ -275,7 +290,9 @@ export class PetitEngine {
         device,
         ...(spec.backend ? { backend: spec.backend } : {}),
       };
+      await this.confirmSecondCopy(request.repo, dtype);
       this.lastLoad = null;
+      this.releaseHeldModel();
       try {
         this.runtime = await this.loadOnce(request, onProgress, signal);
         this.lastLoad = request;
@@ -291,6 +308,7 @@ export class PetitEngine {
         this.runtime = await this.loadOnce(fallback, onProgress, signal);
         this.lastLoad = fallback;
       }
+      this.holdLoadedModel(this.runtime);
       return this.runtime;
     });
   }
@@ -303,6 +321,7 @@ export class PetitEngine {
     const api = this.api();
     const progress = proxy((event: Parameters<NonNullable<LoadOptions['onProgress']>>[0]) => {
       // The caller's callback failing must neither stop the load nor surface as an uncaught page error.
+      if (event.total > this.loadBytes) this.loadBytes = event.total;
       try {
         onProgress?.(event);
       } catch (error) {
@@ -332,8 +351,40 @@ export class PetitEngine {
     }
   }
 
+  /**
+   * Asks `guard` before loading a second copy of a large model another tab of this origin already holds
+   * (over 1 GB of files; see tab-registry.ts). Resolving false cancels the load with code `aborted`.
+   */
+  setSecondCopyGuard(guard: SecondCopyGuard | null): void {
+    this.secondCopyGuard = guard;
+  }
+
+  private async confirmSecondCopy(repo: string, dtype: Dtype): Promise<void> {
+    if (!this.secondCopyGuard) return;
+    const others = await otherTabsHolding(repo, dtype, this.heldModel).catch(() => ({ tabs: 0, bytes: 0 }));
+    if (others.tabs === 0 || others.bytes < largeModelBytes()) return;
+    if (!(await this.secondCopyGuard({ repo, dtype, ...others }))) {
+      throw abortError(`Not loaded: ${repo} is already loaded in another tab.`);
+    }
+  }
+
+  private holdLoadedModel(runtime: RuntimeInfo): void {
+    const bytes = this.loadBytes;
+    this.releaseHeldModel();
+    this.heldModel = { repo: runtime.model, dtype: runtime.dtype, bytes };
+    this.releaseHeld = holdModel(this.heldModel);
+  }
+
+  private releaseHeldModel(): void {
+    this.releaseHeld?.();
+    this.releaseHeld = null;
+    this.heldModel = null;
+    this.loadBytes = 0;
+  }
+
   async unload(): Promise<void> {
     this.lastLoad = null;
+    this.releaseHeldModel();
     await this.enqueue(async () => {
       if (this.remote) await this.guard(this.remote.unload());
       this.runtime = null;
@@ -352,6 +403,7 @@ export class PetitEngine {
   /** Ends the worker for good (the next call starts a new one). */
   terminate(): void {
     this.lastLoad = null;
+    this.releaseHeldModel();
     this.discardWorker();
   }
 
