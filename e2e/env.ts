@@ -80,6 +80,30 @@ export const MODEL_MANAGER_CATALOG = [
   },
 ];
 
+/**
+ * web-llm's e2e entry (e2e/webllm.spec.ts): the tiny ONNX model under its own repository plus an MLC build whose
+ * model library the local hub does not have, so web-llm is chosen on WebGPU, fails to load, and transformers.js
+ * takes over.
+ */
+export const MLC_ONNX_MODEL = 'petit-test/tiny-with-mlc';
+export const MLC_BUILD = {
+  modelId: 'Tiny-q0f32-MLC',
+  repo: 'petit-test/Tiny-q0f32-MLC',
+  quantization: 'q0f32',
+  shaderF16: false,
+  vramMB: 16,
+  contextWindow: 512,
+  modelLib: 'Tiny-q0f32_cs1k-webgpu.wasm',
+} as const;
+export const MLC_CATALOG_ENTRY = {
+  id: 'tiny-mlc',
+  label: 'Tiny with a web-llm build (test)',
+  repo: MLC_ONNX_MODEL,
+  dtypes: ['fp32'],
+  contextLength: 512,
+  mlc: [MLC_BUILD],
+};
+
 export const E2E_CATALOG = [
   {
     id: 'tiny-llama',
@@ -100,4 +124,5 @@ export const E2E_CATALOG = [
   { id: 'half-onnx', label: 'Broken: ONNX cut in half', repo: HALF_ONNX_MODEL, dtypes: ['fp32'] },
   { id: 'missing', label: 'Broken: not on the hub', repo: MISSING_MODEL, dtypes: ['fp32'] },
   ...MODEL_MANAGER_CATALOG,
+  MLC_CATALOG_ENTRY,
 ];

@@ -127,9 +127,10 @@ export function App({ engine }: { engine: PetitEngine }) {
             catalog={catalog}
             selectedId={settings.modelId}
             busy={petit.phase === 'loading'}
-            onLoad={(entry, dtype, device) => {
+            runtime={settings.runtime}
+            onLoad={(entry, dtype, device, backend) => {
               updateSettings({ ...settings, modelId: entry.id });
-              void petit.loadModel(entry, dtype, device);
+              void petit.loadModel(entry, dtype, device, backend);
             }}
           />
           <p className="muted hub-line">

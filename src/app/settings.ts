@@ -1,6 +1,33 @@
-import { DEFAULT_HUB_URL } from '../engine/types.ts';
+import { DEFAULT_HUB_URL, type BackendName, type BackendPreference, type Device } from '../engine/types.ts';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
+
+/** The user's override of the runtime the chooser picks (Settings → Runtime). */
+export const RUNTIME_CHOICES = {
+  auto: {
+    label: 'Automatic (fastest that works here)',
+    backend: 'auto',
+    device: 'auto',
+    backends: ['webllm', 'transformers'],
+  },
+  webllm: { label: 'web-llm (MLC, WebGPU)', backend: 'webllm', device: 'webgpu', backends: ['webllm'] },
+  'transformers-webgpu': {
+    label: 'transformers.js on WebGPU',
+    backend: 'transformers',
+    device: 'webgpu',
+    backends: ['transformers'],
+  },
+  wasm: {
+    label: 'transformers.js on WASM (CPU)',
+    backend: 'transformers',
+    device: 'wasm',
+    backends: ['transformers'],
+  },
+} as const satisfies Record<
+  string,
+  { label: string; backend: BackendPreference; device: Device | 'auto'; backends: readonly BackendName[] }
+>;
+export type RuntimeChoice = keyof typeof RUNTIME_CHOICES;
 
 export interface AppSettings {
   hubUrl: string;
@@ -10,6 +37,7 @@ export interface AppSettings {
   temperature: number;
   /** Longest answer in tokens. */
   maxTokens: number;
+  runtime: RuntimeChoice;
 }
 
 const KEY = 'petit.settings.v1';
@@ -20,12 +48,14 @@ export const DEFAULT_SETTINGS: AppSettings = {
   modelId: null,
   temperature: 0.7,
   maxTokens: 1024,
+  runtime: 'auto',
 };
 
 export function loadSettings(): AppSettings {
   try {
     const saved = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<AppSettings>;
-    return { ...DEFAULT_SETTINGS, ...saved };
+    const runtime = saved.runtime && saved.runtime in RUNTIME_CHOICES ? saved.runtime : 'auto';
+    return { ...DEFAULT_SETTINGS, ...saved, runtime };
   } catch {
     return { ...DEFAULT_SETTINGS };
   }

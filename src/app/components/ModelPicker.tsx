@@ -1,10 +1,11 @@
 import { useId, useMemo, useState } from 'react';
-import type { Device, Dtype } from '../../engine/types.ts';
+import type { BackendPreference, Device, Dtype } from '../../engine/types.ts';
 import { requestPersistence } from '../../models/capabilities.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
 import { DTYPE_LABELS, chooseRuntime, type ChoiceResult } from '../../models/chooser.ts';
 import { formatSize } from '../../models/format-size.ts';
 import { useCapabilities, useLocalEntries } from '../models/use-models.ts';
+import { RUNTIME_CHOICES, type RuntimeChoice } from '../settings.ts';
 import '../models/models.css';
 
 interface Props {
@@ -12,7 +13,9 @@ interface Props {
   selectedId: string | null;
   busy: boolean;
   /** `device` is `wasm` when the chooser keeps a model off an existing GPU, else `auto` (WebGPU with fallback). */
-  onLoad: (entry: CatalogEntry, dtype: Dtype, device: Device | 'auto') => void;
+  onLoad: (entry: CatalogEntry, dtype: Dtype, device: Device | 'auto', backend: BackendPreference) => void;
+  /** Settings → Runtime: which backends and device the chooser may pick. */
+  runtime?: RuntimeChoice;
 }
 
 /** One line saying what will run and why, or why it cannot. */
@@ -38,7 +41,7 @@ export function ChoiceLine({ choice, id }: { choice: ChoiceResult | null; id?: s
   );
 }
 
-export function ModelPicker({ catalog, selectedId, busy, onLoad }: Props) {
+export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto' }: Props) {
   const id = useId();
   const caps = useCapabilities();
   const local = useLocalEntries();
@@ -48,36 +51,58 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad }: Props) {
   const [dtype, setDtype] = useState<Dtype | 'auto'>('auto');
   const wanted = dtype !== 'auto' && entry?.dtypes.includes(dtype) ? dtype : undefined;
 
+  const rt = RUNTIME_CHOICES[runtime];
+  const prefs = useMemo(
+    () => ({ backends: rt.backends, ...(rt.device !== 'auto' ? { device: rt.device } : {}) }),
+    [rt],
+  );
   const choices = useMemo(
-    () => new Map(caps ? all.map((e) => [e.id, chooseRuntime(e, caps)] as const) : []),
-    [all, caps],
+    () => new Map(caps ? all.map((e) => [e.id, chooseRuntime(e, caps, prefs)] as const) : []),
+    [all, caps, prefs],
   );
   const choice = useMemo(
     () =>
       caps && entry
         ? wanted
-          ? chooseRuntime(entry, caps, { dtype: wanted })
+          ? chooseRuntime(entry, caps, { ...prefs, backends: ['transformers'], dtype: wanted })
           : choices.get(entry.id)!
         : null,
-    [caps, entry, wanted, choices],
+    [caps, entry, wanted, choices, prefs],
+  );
+  // web-llm's choice still needs an ONNX dtype: transformers.js runs it if web-llm fails to load.
+  const onnxChoice = useMemo(
+    () =>
+      caps && entry && choice?.ok && choice.backend === 'webllm'
+        ? chooseRuntime(entry, caps, { backends: ['transformers'] })
+        : null,
+    [caps, entry, choice],
   );
 
   if (!entry) return <p className="muted">No models are configured.</p>;
-  const runnable = choice?.ok === true && choice.backend === 'transformers';
+  const runnable = choice?.ok === true;
   const auto = choices.get(entry.id);
-  const autoLabel =
-    auto?.ok && auto.backend === 'transformers' ? `Automatic (${DTYPE_LABELS[auto.dtype]})` : 'Automatic';
+  const autoLabel = !auto?.ok
+    ? 'Automatic'
+    : auto.backend === 'transformers'
+      ? `Automatic (${DTYPE_LABELS[auto.dtype]})`
+      : `Automatic (web-llm ${auto.quantization})`;
   return (
     <form
       className="model-picker"
       aria-label="Choose a model"
       onSubmit={(e) => {
         e.preventDefault();
-        if (!choice?.ok || choice.backend !== 'transformers') return;
+        if (!choice?.ok) return;
         // Keeping a model is the moment to ask the browser not to evict it (within the click's user activation).
         void requestPersistence();
-        const device: Device | 'auto' = choice.device === 'wasm' && caps?.webgpu ? 'wasm' : 'auto';
-        onLoad(entry, choice.dtype, device);
+        if (choice.backend === 'webllm') {
+          const dtype = onnxChoice?.ok && onnxChoice.backend === 'transformers' ? onnxChoice.dtype : 'q4';
+          onLoad(entry, dtype, 'auto', rt.backend);
+          return;
+        }
+        const device: Device | 'auto' =
+          rt.device !== 'auto' ? rt.device : choice.device === 'wasm' && caps?.webgpu ? 'wasm' : 'auto';
+        onLoad(entry, choice.dtype, device, rt.backend);
       }}
     >
       <label htmlFor={`${id}-model`} className="visually-hidden">

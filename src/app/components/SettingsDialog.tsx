@@ -1,5 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
-import { checkHubUrl, type AppSettings, type ThemeChoice } from '../settings.ts';
+import {
+  RUNTIME_CHOICES,
+  checkHubUrl,
+  type AppSettings,
+  type RuntimeChoice,
+  type ThemeChoice,
+} from '../settings.ts';
 
 interface Props {
   open: boolean;
@@ -14,6 +20,7 @@ export function SettingsDialog({ open, settings, onSave, onClose }: Props) {
   const [theme, setTheme] = useState<ThemeChoice>(settings.theme);
   const [temperature, setTemperature] = useState(settings.temperature);
   const [maxTokens, setMaxTokens] = useState(settings.maxTokens);
+  const [runtime, setRuntime] = useState<RuntimeChoice>(settings.runtime);
   const problem = checkHubUrl(hubUrl);
 
   useEffect(() => {
@@ -24,6 +31,7 @@ export function SettingsDialog({ open, settings, onSave, onClose }: Props) {
       setTheme(settings.theme);
       setTemperature(settings.temperature);
       setMaxTokens(settings.maxTokens);
+      setRuntime(settings.runtime);
       d.showModal();
     } else if (!open && d.open) d.close();
   }, [open, settings]);
@@ -35,7 +43,7 @@ export function SettingsDialog({ open, settings, onSave, onClose }: Props) {
         onSubmit={(e) => {
           e.preventDefault();
           if (problem) return;
-          onSave({ ...settings, hubUrl: hubUrl.replace(/\/+$/, ''), theme, temperature, maxTokens });
+          onSave({ ...settings, hubUrl: hubUrl.replace(/\/+$/, ''), theme, temperature, maxTokens, runtime });
         }}
       >
         <h2 id="settings-title">Settings</h2>
@@ -51,6 +59,25 @@ export function SettingsDialog({ open, settings, onSave, onClose }: Props) {
           />
           <small id="hub-help" className={problem ? 'error-text' : 'muted'}>
             {problem ?? 'Where models are downloaded from: Hugging Face or a mirror with the same addresses.'}
+          </small>
+        </label>
+        <label className="field">
+          <span>Runtime</span>
+          <select
+            value={runtime}
+            onChange={(e) => setRuntime(e.target.value as RuntimeChoice)}
+            data-testid="runtime-choice"
+            aria-describedby="runtime-help"
+          >
+            {Object.entries(RUNTIME_CHOICES).map(([value, { label }]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+          <small id="runtime-help" className="muted">
+            Automatic uses web-llm for models with an MLC build on a capable GPU, else transformers.js on
+            WebGPU, else WASM. Applies to the next Load.
           </small>
         </label>
         <label className="field">

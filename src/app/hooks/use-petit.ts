@@ -3,7 +3,7 @@ import { fitToContext } from '../../engine/context-window.ts';
 import { isPetitError, toPetitError, type PetitErrorCode } from '../../engine/errors.ts';
 import type { PetitEngine } from '../../engine/petit-engine.ts';
 import type { ChatMessage, CompletionUsage } from '../../engine/protocol.ts';
-import type { Device, Dtype, LoadProgress, RuntimeInfo } from '../../engine/types.ts';
+import type { BackendPreference, Device, Dtype, LoadProgress, RuntimeInfo } from '../../engine/types.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
 import { ModelStore, modelPrefix } from '../../models/store.ts';
 import type { StoredMessage } from '../../storage/index.ts';
@@ -108,7 +108,12 @@ export function usePetit(
   }, []);
 
   const loadModel = useCallback(
-    async (entry: CatalogEntry, dtype: Dtype, device: Device | 'auto' = 'auto') => {
+    async (
+      entry: CatalogEntry,
+      dtype: Dtype,
+      device: Device | 'auto' = 'auto',
+      backend: BackendPreference = 'auto',
+    ) => {
       loadAbort.current?.abort();
       const controller = new AbortController();
       loadAbort.current = controller;
@@ -125,6 +130,7 @@ export function usePetit(
             dtype,
             device,
             hubUrl: entry.hubUrl ?? hubUrl,
+            backend,
           },
           {
             // Progress posted by a worker just before a cancel can arrive after it: only this load's counts.
