@@ -237,6 +237,23 @@ test.describe('escalation to a remote model (fake provider on 127.0.0.1)', () =>
     await expect(page.getByTestId('provider-panel')).toContainText('(none stored)');
   });
 
+  test("the local answer's own token probabilities count: an everyday prompt answered unsurely by the tiny model is offered to the larger one", async ({
+    page,
+  }) => {
+    await presetProvider(page, 'ask');
+    await page.goto('/');
+    await storeKey(page);
+    await loadFromPicker(page, 'tiny-llama', 'q8');
+    // The prompt alone stays local (an everyday greeting); the random-weight model's answer is a guess.
+    await ask(page, 'Hi there! How are you today?');
+    await expect(answers(page).first()).toHaveAttribute('data-status', 'complete', { timeout: 60_000 });
+    const dialog = page.getByTestId('consent-dialog');
+    await expect(dialog).toBeVisible({ timeout: 30_000 });
+    await expect(dialog.getByTestId('consent-reasons')).toContainText('unsure of its answer');
+    await dialog.getByTestId('consent-cancel').click();
+    expect(await providerRequests()).toEqual([]);
+  });
+
   test('each failure (401, 429, 500, timeout, dropped stream) ends with a readable message and the conversation intact', async ({
     page,
   }) => {

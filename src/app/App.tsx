@@ -186,9 +186,9 @@ export function App({ engine }: { engine: PetitEngine }) {
           <Composer
             disabled={!ready}
             disabledReason={disabledReason}
-            generating={petit.generating}
+            generating={petit.generating || escalation.busy}
             onSend={(text) => void petit.send(text)}
-            onStop={petit.stop}
+            onStop={escalation.busy ? escalation.stop : petit.stop}
           />
           <StatusBar runtime={petit.runtime} usage={petit.lastUsage} />
         </div>

@@ -86,6 +86,7 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
   const [busy, setBusy] = useState(false);
   const ledger = useRef(new ConsentLedger(config.consent));
   const redactors = useRef(new Map<string, Redactor>());
+  const remoteAbort = useRef<AbortController | null>(null);
   const configRef = useRef(config);
   const { setMessages } = conversations;
 
@@ -200,6 +201,8 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
         },
       ]);
       setBusy(true);
+      const controller = new AbortController();
+      remoteAbort.current = controller;
       const started = Date.now();
       let text = '';
       try {
@@ -210,6 +213,7 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
           ledger: ledger.current,
           mode: configRef.current.mode,
           redactor: configRef.current.redact ? redactor : undefined,
+          signal: controller.signal,
         });
         for await (const chunk of stream) {
           const delta = chunk.choices[0]?.delta.content;
@@ -243,8 +247,14 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
       } catch (e) {
         const failure = toPetitError(e);
         const partial = typeof failure.details.partialText === 'string' ? failure.details.partialText : text;
-        const shown = { code: failure.code, message: failure.message };
-        if (partial) {
+        const shown =
+          failure.code === 'aborted'
+            ? { code: 'aborted', message: 'Stopped' }
+            : { code: failure.code, message: failure.message };
+        if (failure.code === 'aborted') {
+          patch({ status: 'interrupted', content: partial, error: shown });
+          await writer?.finish({ status: 'interrupted', content: partial, error: shown });
+        } else if (partial) {
           // A partial remote answer is kept, marked incomplete.
           patch({ status: 'interrupted', content: partial, error: shown });
           await writer?.finish({ status: 'interrupted', content: partial, error: shown });
@@ -252,8 +262,10 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
           patch({ status: 'error', error: shown });
           await writer?.finish({ status: 'error', error: shown });
         }
-        setNote({ kind: 'error', text: `${failure.message} The local answer above is kept.` });
+        if (failure.code !== 'aborted')
+          setNote({ kind: 'error', text: `${failure.message} The local answer above is kept.` });
       } finally {
+        remoteAbort.current = null;
         setBusy(false);
         void conversations.touchList();
       }
@@ -359,6 +371,8 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
         messages: a.history,
         localModels: [{ id: a.modelId, parameters: 0, contextLength: a.contextLength, goodFor: [] }],
         confidence: a.confidence,
+        // The answer room the app really asks for (the router's default of 512 overflows small test contexts).
+        answerReserveTokens: maxTokens,
       });
       await escalate({
         conversationId: a.conversationId,
@@ -368,7 +382,7 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
         userAsked: false,
       });
     },
-    [record, escalate],
+    [record, escalate, maxTokens],
   );
 
   /** "Not good enough — ask the large model" on a local answer. */
@@ -410,6 +424,8 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
     pending,
     note,
     dismissNote: () => setNote(null),
+    /** Stops a remote answer; what arrived is kept, marked as stopped. */
+    stop: () => remoteAbort.current?.abort(),
     busy,
     afterLocalAnswer,
     askLargeModel,
