@@ -69,7 +69,8 @@ export function renderMarkdown(report: BenchReport): string {
       } |`,
     );
   }
-  lines.push('', '**Every runtime** (median (min–max) of the runs)', '');
+  lines.push('', ...targets(report), '');
+  lines.push('**Every runtime** (median (min–max) of the runs)', '');
   lines.push(
     '| model | runtime | file | load ms | TTFT ms | prefill tok/s | decode tok/s | peak RSS / PSS (idle) | notes |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -124,6 +125,44 @@ export function renderMarkdown(report: BenchReport): string {
       .join('; ')}.`,
   );
   return lines.join('\n');
+}
+
+const yes = (ok: boolean) => (ok ? 'met' : '**not met**');
+
+/** The issue's targets, judged on this run's medians. */
+function targets(report: BenchReport): string[] {
+  const out = ['**Targets** (on this run)', ''];
+  for (const c of report.cases) {
+    const petit = get(c, 'petit');
+    if (!petit?.decodeTokPerS) continue;
+    const p = petit.decodeTokPerS.median;
+    const parts: string[] = [];
+    const native = get(c, 'native')?.decodeTokPerS?.median;
+    if (native) parts.push(`Petit/native ${(p / native).toFixed(2)} (≥ 0.8: ${yes(p / native >= 0.8)})`);
+    const wllama = get(c, 'wllama')?.decodeTokPerS?.median;
+    if (wllama) parts.push(`Petit/wllama ${(p / wllama).toFixed(2)} (≥ 1: ${yes(p >= wllama)})`);
+    const direct = get(c, 'direct')?.decodeTokPerS?.median;
+    if (direct)
+      parts.push(
+        `overhead vs direct ${((1 - p / direct) * 100).toFixed(1)} % (< 5 %: ${yes(p / direct >= 0.95)})`,
+      );
+    if (c.preset === 'smollm2-135m' && c.dtype === 'q4' && petit.loadMs)
+      parts.push(
+        `cached load ${Math.round(petit.loadMs.median)} ms (< 1500: ${yes(petit.loadMs.median < 1500)})`,
+      );
+    if (petit.peakRssBytes) {
+      const rss = petit.peakRssBytes / petit.fileBytes;
+      const added =
+        petit.peakPssBytes && petit.idlePssBytes
+          ? (petit.peakPssBytes - petit.idlePssBytes) / petit.fileBytes
+          : null;
+      parts.push(
+        `peak RSS ${rss.toFixed(2)}× the file${added !== null ? `, PSS added by the model ${added.toFixed(2)}×` : ''} (< 1.5: ${yes((added ?? rss) < 1.5)})`,
+      );
+    }
+    out.push(`- ${c.preset} ${c.dtype}: ${parts.join('; ')}`);
+  }
+  return out;
 }
 
 /** Puts `section` between the markers (adding them at the end when absent). */
