@@ -70,6 +70,21 @@ test.describe('web-llm on SwiftShader WebGPU', () => {
     expect(mlc.some((url) => url.endsWith(`/${MLC_BUILD.modelLib}`))).toBe(true);
 
     await chat(page);
+
+    // JSON mode is web-llm's: on transformers.js the request is refused with a typed error, not ignored.
+    const code = await page.evaluate(async () => {
+      const petit = (window as unknown as { petit: import('../src/index.ts').PetitEngine }).petit;
+      return petit.chat.completions
+        .create({
+          messages: [{ role: 'user', content: 'A JSON object' }],
+          response_format: { type: 'json_object' },
+        })
+        .then(
+          () => 'answered',
+          (error: { code?: string }) => error.code,
+        );
+    });
+    expect(code).toBe('invalid-request');
   });
 
   test('Settings → Runtime: transformers.js on WebGPU skips web-llm', async ({ page, requests }) => {

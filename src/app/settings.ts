@@ -1,3 +1,4 @@
+import type { ChoicePreferences } from '../models/chooser.ts';
 import { DEFAULT_HUB_URL, type BackendName, type BackendPreference, type Device } from '../engine/types.ts';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
@@ -28,6 +29,12 @@ export const RUNTIME_CHOICES = {
   { label: string; backend: BackendPreference; device: Device | 'auto'; backends: readonly BackendName[] }
 >;
 export type RuntimeChoice = keyof typeof RUNTIME_CHOICES;
+
+/** What the chooser may pick under a runtime override (the picker and the model cards use the same). */
+export function chooserPrefs(runtime: RuntimeChoice): ChoicePreferences {
+  const rt = RUNTIME_CHOICES[runtime];
+  return { backends: rt.backends, ...(rt.device !== 'auto' ? { device: rt.device } : {}) };
+}
 
 export interface AppSettings {
   hubUrl: string;

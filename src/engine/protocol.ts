@@ -21,6 +21,8 @@ export interface ChatCompletionRequestBase {
   seed?: number;
   /** Return the log-probability of each generated token (used by the router as a confidence signal). */
   logprobs?: boolean;
+  /** `json_object` constrains the answer to valid JSON (web-llm backend only; others reject it). */
+  response_format?: { type: 'text' | 'json_object' };
   /** Cancels the request; rejects with a PetitError whose code is `aborted` (and name `AbortError`). */
   signal?: AbortSignal;
 }

@@ -11,6 +11,8 @@ export interface GenerationParams {
   stop: string[];
   seed: number | null;
   logprobs: boolean;
+  /** Set only for `response_format: { type: 'json_object' }`. */
+  responseFormat?: 'json_object';
 }
 
 const ROLES: readonly ChatRole[] = ['system', 'user', 'assistant'];
@@ -137,7 +139,28 @@ function readRequest(request: unknown): GenerationParams {
   if (r.logprobs !== undefined && r.logprobs !== null && typeof r.logprobs !== 'boolean') {
     throw invalid('`logprobs` must be true or false.', 'logprobs');
   }
-  return { messages, maxTokens, temperature, topP, stop, seed, logprobs: r.logprobs === true };
+  const format = (r.response_format as { type?: unknown } | undefined | null)?.type;
+  if (
+    r.response_format !== undefined &&
+    r.response_format !== null &&
+    format !== 'text' &&
+    format !== 'json_object'
+  ) {
+    throw invalid(
+      "`response_format` must be { type: 'text' } or { type: 'json_object' }.",
+      'response_format',
+    );
+  }
+  return {
+    messages,
+    maxTokens,
+    temperature,
+    topP,
+    stop,
+    seed,
+    logprobs: r.logprobs === true,
+    ...(format === 'json_object' ? { responseFormat: 'json_object' as const } : {}),
+  };
 }
 
 const REVISION = /^[\w.-]{1,128}$/;

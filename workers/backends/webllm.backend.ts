@@ -112,8 +112,8 @@ export function toWebLlmError(error: unknown, stage: 'load' | 'generate'): Petit
   });
 }
 
-/** JSON mode is a web-llm extra: the request may ask for it when the engine's validator passes it through. */
-export type WebLlmParams = GenerationParams & { responseFormat?: 'json_object' | 'text' };
+/** JSON mode (`response_format: { type: 'json_object' }`) is a web-llm extra. */
+export type WebLlmParams = GenerationParams;
 
 function finishReason(reason: string | null | undefined): FinishReason {
   if (reason === 'length') return 'length';

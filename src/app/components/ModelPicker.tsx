@@ -5,7 +5,7 @@ import type { CatalogEntry } from '../../models/catalog.ts';
 import { DTYPE_LABELS, chooseRuntime, type ChoiceResult } from '../../models/chooser.ts';
 import { formatSize } from '../../models/format-size.ts';
 import { useCapabilities, useLocalEntries } from '../models/use-models.ts';
-import { RUNTIME_CHOICES, type RuntimeChoice } from '../settings.ts';
+import { RUNTIME_CHOICES, chooserPrefs, type RuntimeChoice } from '../settings.ts';
 import '../models/models.css';
 
 interface Props {
@@ -52,10 +52,7 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto
   const wanted = dtype !== 'auto' && entry?.dtypes.includes(dtype) ? dtype : undefined;
 
   const rt = RUNTIME_CHOICES[runtime];
-  const prefs = useMemo(
-    () => ({ backends: rt.backends, ...(rt.device !== 'auto' ? { device: rt.device } : {}) }),
-    [rt],
-  );
+  const prefs = useMemo(() => chooserPrefs(runtime), [runtime]);
   const choices = useMemo(
     () => new Map(caps ? all.map((e) => [e.id, chooseRuntime(e, caps, prefs)] as const) : []),
     [all, caps, prefs],

@@ -15,6 +15,7 @@ import {
   type LocalFile,
 } from '../../models/local-import.ts';
 import { LOCAL_HUB_URL, type StoredModel } from '../../models/store.ts';
+import { chooserPrefs, loadSettings } from '../settings.ts';
 import { ModelCard } from './ModelCard.tsx';
 import { modelStore, useCapabilities, useStoredModels } from './use-models.ts';
 import './models.css';
@@ -62,6 +63,8 @@ type ImportState =
 export function ModelsScreen({ open, onClose, catalog }: Props) {
   const dialog = useRef<HTMLDialogElement>(null);
   const caps = useCapabilities();
+  // Settings → Runtime, read when the screen opens: the cards say what the next Load would run.
+  const prefs = useMemo(() => (open ? chooserPrefs(loadSettings().runtime) : {}), [open]);
   const { models, refresh } = useStoredModels(open);
   const [selected, setSelected] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
@@ -310,7 +313,7 @@ export function ModelsScreen({ open, onClose, catalog }: Props) {
             <h3 id="catalog-title">Catalog</h3>
             <ul className="catalog-list">
               {entries.map((e) => {
-                const choice = caps ? chooseRuntime(e, caps) : null;
+                const choice = caps ? chooseRuntime(e, caps, prefs) : null;
                 return (
                   <li key={e.id}>
                     <button
@@ -343,7 +346,7 @@ export function ModelsScreen({ open, onClose, catalog }: Props) {
         </div>
         <aside className="models-card-pane" aria-live="polite">
           {card ? (
-            <ModelCard entry={card} choice={caps ? chooseRuntime(card, caps) : null} />
+            <ModelCard entry={card} choice={caps ? chooseRuntime(card, caps, prefs) : null} />
           ) : (
             <p className="muted">
               Choose a model to see its licence, openness, size and whether it runs here.
