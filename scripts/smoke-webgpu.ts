@@ -62,6 +62,8 @@ const context = await chromium.launchPersistentContext(dir, {
 });
 let failed = false;
 try {
+  // tsx (esbuild) wraps functions in __name() calls, which then run inside page.evaluate: give the page one.
+  await context.addInitScript('globalThis.__name = (f) => f;');
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (m) => {
     if (m.type() === 'error') console.error(`[page] ${m.text()}`);
