@@ -102,15 +102,19 @@ test.describe('hostile input ends in a typed error or a correct answer', () => {
     await expectNoStrayErrors(page, pageErrors);
   });
 
-  test('bad load() arguments', async ({ page }) => {
-    const pageErrors: string[] = [];
-    await openPlayground(page, pageErrors);
-    const outcomes = (await page.evaluate(
-      `(${runLoads.toString()})((${buildLoads.toString()})(${JSON.stringify(HUB_URL)}), 120000)`,
-    )) as Outcome[];
-    judge('load arguments', outcomes);
-    await expectAlive(page);
-    await expectNoStrayErrors(page, pageErrors);
+  test.describe('load() arguments', () => {
+    // One case points the engine at a dead hub on purpose (hub-unreachable).
+    test.use({ extraAllowedOrigins: ['http://127.0.0.1:9'] });
+    test('bad load() arguments', async ({ page }) => {
+      const pageErrors: string[] = [];
+      await openPlayground(page, pageErrors);
+      const outcomes = (await page.evaluate(
+        `(${runLoads.toString()})((${buildLoads.toString()})(${JSON.stringify(HUB_URL)}), 120000)`,
+      )) as Outcome[];
+      judge('load arguments', outcomes);
+      await expectAlive(page);
+      await expectNoStrayErrors(page, pageErrors);
+    });
   });
 
   for (const klass of ['config', 'tokenizer', 'template', 'onnx'] as const) {
