@@ -192,12 +192,21 @@ export class TransformersBackend implements Backend {
 
   private encode(messages: GenerationParams['messages']): { input_ids: Tensor; attention_mask: Tensor } {
     const { tokenizer } = this.requireLoaded();
-    const encoded = tokenizer.apply_chat_template(messages, {
-      add_generation_prompt: true,
-      tokenize: true,
-      return_dict: true,
-    }) as unknown as { input_ids: Tensor; attention_mask: Tensor };
-    return encoded;
+    try {
+      return tokenizer.apply_chat_template(messages, {
+        add_generation_prompt: true,
+        tokenize: true,
+        return_dict: true,
+      }) as unknown as { input_ids: Tensor; attention_mask: Tensor };
+    } catch (error) {
+      // The template comes with the model (tokenizer_config.json): a broken one is the model's fault, not the
+      // request's or the runtime's.
+      throw new PetitError(
+        'invalid-model-config',
+        `This model's chat template could not be applied (${error instanceof Error ? error.message : String(error)}). Its tokenizer_config.json is broken: choose another model or revision.`,
+        { cause: error },
+      );
+    }
   }
 
   async countTokens({ messages }: Pick<GenerationParams, 'messages'>): Promise<number> {
