@@ -18,6 +18,9 @@ import { PROVIDER_PRESETS } from '../escalation/providers/presets.ts';
  *   lifts the Markdown renderer's own block.
  */
 export const HF_DOWNLOAD_HOSTS = ['https://*.huggingface.co', 'https://*.hf.co'];
+/** web-llm's prebuilt model libraries (`modelLibURLPrefix`), fetched when the hub is Hugging Face; a mirror
+ * serves them under its own origin (workers/backends/webllm-runtime.ts). */
+export const MLC_LIB_HOSTS = ['https://raw.githubusercontent.com'];
 
 export const LOOPBACK = ['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*'];
 
@@ -55,7 +58,8 @@ export function connectSources({ hubUrl, extraConnect = '' }: CspOptions): strin
       throw new Error(`VITE_PETIT_CSP_CONNECT holds "${value}", which is not an http(s) origin.`);
     }
   }
-  const huggingFace = new URL(hub).hostname === 'huggingface.co' ? HF_DOWNLOAD_HOSTS : [];
+  const huggingFace =
+    new URL(hub).hostname === 'huggingface.co' ? [...HF_DOWNLOAD_HOSTS, ...MLC_LIB_HOSTS] : [];
   return [...new Set(["'self'", hub, ...huggingFace, ...presetOrigins(), ...LOOPBACK, ...extra])];
 }
 
