@@ -7,10 +7,11 @@ test.describe('chat with a forged model on WASM', () => {
   test('download progress, a streamed answer, Stop, and a follow-up that keeps the conversation', async ({
     page,
   }) => {
+    test.setTimeout(300_000);
     await page.goto('/');
     await loadFromPicker(page, 'smollm2-135m-shape', 'q4');
     await expect(page.getByTestId('download-progress')).toBeVisible();
-    await expect(page.getByTestId('status-device')).toHaveText('WASM');
+    await expect(page.getByTestId('status-device')).toHaveText('WASM', { timeout: 180_000 });
     await expect(page.getByTestId('status-threads')).toHaveText('2 threads');
 
     await page.getByTestId('prompt').fill('Tell me a story about a cat.');
