@@ -13,7 +13,13 @@ export default defineConfig({
   timeout: 90_000,
   expect: { timeout: 20_000 },
   reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
-  use: { baseURL: APP_URL, trace: 'off' },
+  use: {
+    baseURL: APP_URL,
+    trace: 'off',
+    // The app's service worker precaches ~27 MB per fresh browser (quota, time) and hides requests from
+    // page.route: specs that test it opt in with test.use({ serviceWorkers: 'allow' }).
+    serviceWorkers: 'block',
+  },
   webServer: {
     // One build folder per port: two runs on one machine must not overwrite each other's build.
     command: `vite build --outDir dist-e2e-${APP_PORT} --emptyOutDir --logLevel warn && vite preview --outDir dist-e2e-${APP_PORT} --port ${APP_PORT} --strictPort --host 127.0.0.1`,

@@ -57,7 +57,7 @@ export const test = base.extend<PetitFixtures>({
   requests: async ({}, use) => {
     await use([]);
   },
-  context: async ({ webgpu, requests, initialSettings }, use) => {
+  context: async ({ webgpu, requests, initialSettings, serviceWorkers }, use) => {
     const dir = mkdtempSync(join(tmpdir(), 'petit-e2e-'));
     const args = [...CHROMIUM_ARGS, ...(webgpu ? ['--enable-unsafe-webgpu'] : ['--disable-gpu'])];
     const context = await chromium.launchPersistentContext(dir, {
@@ -65,6 +65,8 @@ export const test = base.extend<PetitFixtures>({
       args,
       baseURL: APP_URL,
       viewport: { width: 1100, height: 800 },
+      // Blocked unless a spec opts in (the PWA specs): see playwright.config.ts.
+      serviceWorkers,
     });
     context.on('request', (r: Request) => requests.push(r.url()));
     await context.addInitScript((settings) => {

@@ -1,5 +1,7 @@
 import { expect, test } from './fixtures.ts';
 
+test.use({ serviceWorkers: 'allow' });
+
 test('the app is installable: a manifest Chromium accepts, a service worker, and an Install button', async ({
   page,
   context,

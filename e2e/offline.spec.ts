@@ -1,5 +1,7 @@
 import { expect, loadFromPicker, test } from './fixtures.ts';
 
+test.use({ serviceWorkers: 'allow' });
+
 test.describe('offline after one visit', () => {
   test('reload with the network gone: the app comes from the service worker, the stored model loads, and it answers', async ({
     page,

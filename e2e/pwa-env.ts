@@ -1,3 +1,8 @@
+import { APP_PORT } from './env.ts';
+
+/** The folder playwright.config.ts builds the app into (one per port). */
+export const E2E_DIST = `dist-e2e-${APP_PORT}`;
+
 /** Ports of the PWA and widget tests' own servers (overridable, like the app's and the hub's). */
 export const WIDGET_HOST_PORT = Number(process.env.PETIT_E2E_WIDGET_HOST_PORT ?? 4181);
 /** Another origin, NOT in the e2e build's widget allow-list. */

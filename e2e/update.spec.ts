@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { E2E_CATALOG, HUB_URL } from './env.ts';
 import { expect, loadFromPicker, test } from './fixtures.ts';
-import { DEPLOY_ORIGIN, DEPLOY_PORT, E2E_WIDGET_ORIGINS } from './pwa-env.ts';
+import { DEPLOY_ORIGIN, DEPLOY_PORT, E2E_DIST, E2E_WIDGET_ORIGINS } from './pwa-env.ts';
 import { startStaticServer, type StaticServer } from './static-server.ts';
 
 const NEW_BUILD = 'e2e-update-build-2';
@@ -21,7 +21,7 @@ test.beforeAll(async () => {
   // Version 1 is the build every e2e test runs; version 2 is built now from the same sources, as a deploy would.
   oldBuild = join(dir, 'v1');
   newBuild = join(dir, 'v2');
-  cpSync('dist-e2e', oldBuild, { recursive: true });
+  cpSync(E2E_DIST, oldBuild, { recursive: true });
   const built = spawnSync(
     'npx',
     ['vite', 'build', '--outDir', newBuild, '--emptyOutDir', '--logLevel', 'error'],
@@ -45,7 +45,7 @@ test.afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test.use({ extraAllowedOrigins: [DEPLOY_ORIGIN] });
+test.use({ extraAllowedOrigins: [DEPLOY_ORIGIN], serviceWorkers: 'allow' });
 
 test('a new build deployed under an open page: the update prompt, then Reload keeps the conversation', async ({
   page,
@@ -76,7 +76,8 @@ test('a new build deployed under an open page: the update prompt, then Reload ke
   expect(await page.evaluate(() => document.documentElement.dataset.build)).toBe(before);
 
   await prompt.getByTestId('update-reload').click();
-  await expect.poll(() => page.evaluate(() => document.documentElement.dataset.build)).toBe(NEW_BUILD);
+  // A locator assertion keeps retrying across the reload.
+  await expect(page.locator('html')).toHaveAttribute('data-build', NEW_BUILD);
   await expect(page.getByTestId('update-prompt')).toHaveCount(0);
   await expect(page.getByTestId('message-user')).toHaveText(['Remember this question.']);
   await expect(page.getByTestId('message-assistant').locator('.content')).toHaveText([answerText ?? '']);

@@ -5,6 +5,7 @@ import { expect, test } from './fixtures.ts';
 import {
   DEPLOY_ORIGIN,
   DEPLOY_PORT,
+  E2E_DIST,
   STRANGER_ORIGIN,
   STRANGER_PORT,
   WIDGET_HOST_ORIGIN,
@@ -51,7 +52,7 @@ test.beforeAll(async () => {
     },
   });
   // The same build served by a host that forgot the embed page's frame-ancestors header.
-  careless = await startStaticServer(DEPLOY_PORT, { root: 'dist-e2e', omitFrameAncestors: true });
+  careless = await startStaticServer(DEPLOY_PORT, { root: E2E_DIST, omitFrameAncestors: true });
 });
 
 test.afterAll(async () => {
