@@ -84,9 +84,10 @@ for (const s of skip) {
   if (!(RUNTIMES as readonly string[]).includes(s))
     throw new Error(`--skip ${s}: use ${RUNTIMES.join(', ')}`);
 }
-/** Generous limits: a hung page must fail the bench, never stall it. */
-const LOAD_TIMEOUT = QUICK ? 60_000 : 240_000;
-const GENERATE_TIMEOUT = QUICK ? 60_000 : 300_000;
+/** Generous limits (on this 2-core machine under load, one wllama run took over 5 min): a hung page must fail the
+ * bench, never stall it. */
+const LOAD_TIMEOUT = QUICK ? 60_000 : 600_000;
+const GENERATE_TIMEOUT = QUICK ? 60_000 : 900_000;
 
 const started = Date.now();
 const progress = new Progress(0);
@@ -253,7 +254,15 @@ async function openPage(browser: BenchBrowser, path: string): Promise<void> {
   await browser.page.goto(`${APP_URL}${path}`);
   if (path !== '/api.html')
     await browser.page.waitForFunction(() => 'bench' in window, null, { timeout: 30_000 });
-  else await browser.page.waitForFunction(() => 'petit' in window, null, { timeout: 30_000 });
+  else {
+    await browser.page.waitForFunction(() => 'petit' in window, null, { timeout: 30_000 });
+    // The engine's watchdog restarts a worker that answers no ping for 30 s, and a worker cannot answer while
+    // one long prefill runs (2048 tokens on this loaded 2-core machine took longer): the bench gives it 15 min.
+    await browser.page.evaluate(() => {
+      const w = window as unknown as PetitWindow & { PetitEngine: typeof PetitEngine };
+      w.petit = new w.PetitEngine({ hubUrl: w.petit.hubUrl, hangTimeoutMs: 15 * 60_000 });
+    });
+  }
 }
 
 interface BrowserRuntime {
@@ -433,12 +442,19 @@ function browserRunner(
       result.contextScaling = [];
       for (const p of contextPrompts) {
         label(`decode after ${p.ids.length} tokens of context`);
-        const g = (await spec.generate(b.page, p, SETTINGS.contextNewTokens).catch(fail))!;
-        result.contextScaling.push({
-          contextTokens: g.promptTokens,
-          completionTokens: g.completionTokens,
-          decodeTokPerS: ((g.completionTokens - 1) * 1000) / g.decodeMs,
-        });
+        try {
+          const g = await spec.generate(b.page, p, SETTINGS.contextNewTokens);
+          result.contextScaling.push({
+            contextTokens: g.promptTokens,
+            completionTokens: g.completionTokens,
+            decodeTokPerS: ((g.completionTokens - 1) * 1000) / g.decodeMs,
+          });
+        } catch (error) {
+          // A failed point is reported; it does not void the timed runs.
+          result.notes.push(`context ${p.ids.length}: ${describeError(error, b).split('\n')[0]}`);
+          await openPage(b, spec.path).catch(fail);
+          await spec.load(b.page, model, prompt).catch(fail);
+        }
         progress.tick();
       }
     },

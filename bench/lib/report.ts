@@ -20,7 +20,8 @@ function fmt(s: Summary | null, digits = 1): string {
 }
 
 function get(c: CaseResult, runtime: Runtime): RuntimeResult | undefined {
-  return c.results.find((r) => r.runtime === runtime && !r.error && !r.skipped && r.runs.length);
+  // A runtime that failed after some timed runs still reports them (its error is in the notes).
+  return c.results.find((r) => r.runtime === runtime && !r.skipped && r.runs.length);
 }
 
 function ratio(a: RuntimeResult | undefined, b: RuntimeResult | undefined): string {
@@ -60,7 +61,10 @@ export function renderMarkdown(report: BenchReport): string {
     const direct = get(c, 'direct');
     const failed = c.results
       .filter((r) => r.error || r.skipped)
-      .map((r) => `${r.runtime} ${r.error ? 'failed' : 'skipped'}`);
+      .map(
+        (r) =>
+          `${r.runtime} ${r.error ? (r.runs.length ? `failed after ${r.runs.length} runs` : 'failed') : 'skipped'}`,
+      );
     lines.push(
       `| ${c.preset} ${c.dtype}${failed.length ? ` (${failed.join(', ')})` : ''} | ${fmt(petit?.decodeTokPerS ?? null)} | ${fmt(native?.decodeTokPerS ?? null)} | ${ratio(petit, native)} | ${fmt(wllama?.decodeTokPerS ?? null)} ${c.ggufType} | ${ratio(petit, wllama)} | ${fmt(direct?.decodeTokPerS ?? null)} | ${ratio(petit, direct)} | ${fmt(petit?.loadMs ?? null, 0)} | ${
         petit?.peakRssBytes
