@@ -69,6 +69,8 @@ addVitest('test-results/unit.json');
 if (run('build', 'npx', ['vite', 'build', '--logLevel', 'warn'])) {
   run('bundle check', 'npx', ['tsx', 'scripts/check-bundle.ts']);
 }
+// Keeps the benchmark harness working (every path once, on a tiny model); numbers come from `npm run bench`.
+run('benchmark harness (quick)', 'npx', ['tsx', 'bench/run.ts', '--quick']);
 run('end-to-end tests', 'npx', ['playwright', 'test']);
 addPlaywright('test-results/e2e.json');
 

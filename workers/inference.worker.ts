@@ -87,6 +87,18 @@ function externalDataFiles(config: Record<string, unknown>, onnxFile: string): s
   return Array.from({ length: count }, (_, i) => `${onnxFile}_data${i === 0 ? '' : `_${i}`}`);
 }
 
+/** Bounds far above any real model: a config beyond them is corrupt, and would make the runtime loop or allocate forever. */
+const SHAPE_LIMITS: readonly (readonly [string, number])[] = [
+  ['vocab_size', 4_000_000],
+  ['hidden_size', 65_536],
+  ['intermediate_size', 524_288],
+  ['num_hidden_layers', 1_024],
+  ['num_attention_heads', 1_024],
+  ['num_key_value_heads', 1_024],
+  ['head_dim', 4_096],
+  ['max_position_embeddings', 100_000_000],
+];
+
 async function readConfig(url: string): Promise<Record<string, unknown>> {
   const response = await store.match(url);
   let config: unknown;
@@ -111,6 +123,17 @@ async function readConfig(url: string): Promise<Record<string, unknown>> {
       'invalid-model-config',
       "The model's config.json lacks `model_type` or `vocab_size`; it is not a model Petit can run.",
     );
+  }
+  for (const [key, limit] of SHAPE_LIMITS) {
+    const value = c[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > limit) {
+      await store.delete(url);
+      throw new PetitError(
+        'invalid-model-config',
+        `The model's config.json gives ${key} = ${JSON.stringify(value).slice(0, 40)}, which no real model has (a whole number from 1 to ${limit}). The repository is broken; choose another model.`,
+      );
+    }
   }
   return c;
 }
