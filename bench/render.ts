@@ -2,10 +2,10 @@
  * Re-renders a results file as Markdown (e.g. a run stopped before its end, or after changing the report format):
  *   npx tsx bench/render.ts bench/results/<date>.json [--update]   (--update writes BENCHMARKS.md's results section)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './lib/models.ts';
-import { renderMarkdown, updateBenchmarksMd } from './lib/report.ts';
+import { renderMarkdown, writeBenchmarksMd } from './lib/report.ts';
 import type { BenchReport } from './lib/results.ts';
 
 const [file, flag] = process.argv.slice(2);
@@ -16,7 +16,6 @@ if (!file) {
 const markdown = renderMarkdown(JSON.parse(readFileSync(file, 'utf8')) as BenchReport);
 console.log(markdown);
 if (flag === '--update') {
-  const path = join(REPO_ROOT, 'BENCHMARKS.md');
-  writeFileSync(path, updateBenchmarksMd(readFileSync(path, 'utf8'), markdown));
+  await writeBenchmarksMd(join(REPO_ROOT, 'BENCHMARKS.md'), markdown);
   console.error('BENCHMARKS.md updated');
 }

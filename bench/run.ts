@@ -8,7 +8,7 @@
  * BENCHMARKS.md.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,7 +29,7 @@ import {
 import { openNative } from './lib/native.ts';
 import { Progress } from './lib/progress.ts';
 import { PromptBuilder, type ChatMessage, type Prompt } from './lib/prompts.ts';
-import { renderMarkdown, updateBenchmarksMd } from './lib/report.ts';
+import { renderMarkdown, writeBenchmarksMd } from './lib/report.ts';
 import {
   RUNTIMES,
   type BenchReport,
@@ -689,7 +689,8 @@ async function main(): Promise<number> {
   console.log(`results: ${resultsPath} (${report.durationS} s)`);
   if (!QUICK && !PARTIAL) {
     const path = join(REPO_ROOT, 'BENCHMARKS.md');
-    writeFileSync(path, updateBenchmarksMd(existsSync(path) ? readFileSync(path, 'utf8') : '', markdown));
+    if (!existsSync(path)) writeFileSync(path, '# Benchmarks\n');
+    await writeBenchmarksMd(path, markdown);
     console.log('BENCHMARKS.md updated');
   }
 

@@ -1,4 +1,6 @@
 /** Renders a bench report as Markdown and keeps BENCHMARKS.md's results section up to date. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as prettier from 'prettier';
 import {
   RUNTIME_LABEL,
   type BenchReport,
@@ -49,7 +51,7 @@ export function renderMarkdown(report: BenchReport): string {
       `median of ${s.runs} runs (min–max); every browser run is a fresh page loading the model from the browser's store. ` +
       `Took ${Math.floor(report.durationS / 60)} min ${report.durationS % 60} s.`,
     '',
-    '**Decode tokens/s and ratios** (the targets: Petit ≥ 0.8× native, ≥ 1× wllama, ≥ 0.95× transformers.js direct)',
+    '**Decode tokens/s and ratios** (the targets: Petit ≥ 0.8× native, ≥ 1× wllama, ≥ 0.95× transformers.js direct; "load" is the machine\'s 1-minute load average when the model\'s runs began)',
     '',
     '| model | Petit | native ORT | Petit/native | wllama (GGUF) | Petit/wllama | transformers.js direct | Petit/direct | Petit cached load ms | Petit peak RSS (× file) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -66,7 +68,7 @@ export function renderMarkdown(report: BenchReport): string {
           `${r.runtime} ${r.error ? (r.runs.length ? `failed after ${r.runs.length} runs` : 'failed') : 'skipped'}`,
       );
     lines.push(
-      `| ${c.preset} ${c.dtype}${failed.length ? ` (${failed.join(', ')})` : ''} | ${fmt(petit?.decodeTokPerS ?? null)} | ${fmt(native?.decodeTokPerS ?? null)} | ${ratio(petit, native)} | ${fmt(wllama?.decodeTokPerS ?? null)} ${c.ggufType} | ${ratio(petit, wllama)} | ${fmt(direct?.decodeTokPerS ?? null)} | ${ratio(petit, direct)} | ${fmt(petit?.loadMs ?? null, 0)} | ${
+      `| ${c.preset} ${c.dtype}${c.loadAverage !== undefined ? ` (load ${c.loadAverage.toFixed(1)})` : ''}${failed.length ? ` (${failed.join(', ')})` : ''} | ${fmt(petit?.decodeTokPerS ?? null)} | ${fmt(native?.decodeTokPerS ?? null)} | ${ratio(petit, native)} | ${fmt(wllama?.decodeTokPerS ?? null)} ${c.ggufType} | ${ratio(petit, wllama)} | ${fmt(direct?.decodeTokPerS ?? null)} | ${ratio(petit, direct)} | ${fmt(petit?.loadMs ?? null, 0)} | ${
         petit?.peakRssBytes
           ? `${MB(petit.peakRssBytes)} (${(petit.peakRssBytes / petit.fileBytes).toFixed(2)}×)`
           : '—'
@@ -177,4 +179,11 @@ export function updateBenchmarksMd(existing: string, section: string): string {
   if (a !== -1 && b > a) return `${existing.slice(0, a)}${block}${existing.slice(b + END.length)}`;
   const head = existing.trim() || '# Benchmarks';
   return `${head}\n\n## Latest full run\n\n${block}\n`;
+}
+
+/** Updates BENCHMARKS.md's results section, formatted as `npm run lint` (Prettier) expects. */
+export async function writeBenchmarksMd(path: string, section: string): Promise<void> {
+  const updated = updateBenchmarksMd(readFileSync(path, 'utf8'), section);
+  const options = (await prettier.resolveConfig(path)) ?? {};
+  writeFileSync(path, await prettier.format(updated, { ...options, filepath: path }));
 }
