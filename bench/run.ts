@@ -58,8 +58,9 @@ const { values: args } = parseArgs({
 
 const QUICK = args.quick;
 const THREADS = 2;
-const HUB_PORT = 8797;
-const APP_PORT = 4187;
+// Overridable so that a bench and a test run on one machine do not meet.
+const HUB_PORT = Number(process.env.PETIT_BENCH_HUB_PORT ?? 8797);
+const APP_PORT = Number(process.env.PETIT_BENCH_APP_PORT ?? 4187);
 const HUB_URL = `http://127.0.0.1:${HUB_PORT}`;
 const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 const SETTINGS = QUICK
