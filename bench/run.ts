@@ -79,7 +79,10 @@ const CASES: ModelCase[] = QUICK
       { preset: 'smollm2-360m', dtype: 'q4' },
       { preset: 'qwen2.5-0.5b', dtype: 'q4' },
     ];
-const cases = CASES.filter((c) => !args.only || caseName(c).includes(args.only));
+/** `--only "135m q4,0.5b"`: the models whose name contains any of the comma-separated parts. */
+const cases = CASES.filter(
+  (c) => !args.only || args.only.split(',').some((part) => caseName(c).includes(part)),
+);
 const skip = new Set(args.skip.split(',').filter(Boolean));
 for (const s of skip) {
   if (!(RUNTIMES as readonly string[]).includes(s))
@@ -588,6 +591,7 @@ let resultsPath = '';
 /** Writes the report (after every model too, so a stopped run keeps what it measured). */
 function save(report: BenchReport): void {
   report.durationS = Math.round((Date.now() - started) / 1000);
+  report.machine.loadAverage.end = loadavg()[0]!;
   if (!resultsPath) {
     const stamp = report.date.replace(/[:]/g, '-').replace(/\..*/, '');
     const name = `${QUICK ? 'quick-' : PARTIAL ? 'partial-' : ''}${stamp}.json`;

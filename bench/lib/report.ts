@@ -178,7 +178,8 @@ export function updateBenchmarksMd(existing: string, section: string): string {
   const b = existing.indexOf(END);
   if (a !== -1 && b > a) return `${existing.slice(0, a)}${block}${existing.slice(b + END.length)}`;
   const head = existing.trim() || '# Benchmarks';
-  return `${head}\n\n## Latest full run\n\n${block}\n`;
+  const heading = head.endsWith('## Latest full run') ? '' : '\n\n## Latest full run';
+  return `${head}${heading}\n\n${block}\n`;
 }
 
 /** Updates BENCHMARKS.md's results section, formatted as `npm run lint` (Prettier) expects. */
