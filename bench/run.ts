@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: Petit against its peers on the same forged weights, in one run on this machine.
- *   npm run bench                  the full bench (≈15 min): SmolLM2-135M q4/q8/fp32, 360M q4, Qwen2.5-0.5B q4
+ *   npm run bench                  the full bench: SmolLM2-135M q4/q8/fp32, 360M q4, Qwen2.5-0.5B q4 (time: BENCHMARKS.md)
  *   npm run bench -- --quick       every path once on a tiny model (CI); exits non-zero when a path breaks
  *   npm run bench -- --runs 3 --only "135m q4" --skip wllama --contexts none --tokens 32 --no-build --label "after X"
  * (any of --only, --runs, --tokens, --contexts makes a partial run: BENCHMARKS.md is then left alone)
