@@ -29,21 +29,31 @@ test.describe('crash recovery', () => {
     await loadFromPicker(page, 'smollm2-135m-shape', 'q4');
     await expect(page.getByTestId('status-device')).toHaveText('WASM', { timeout: 180_000 });
 
-    for (let round = 1; round <= 10; round++) {
+    // A random-weight model may end an answer by itself before the crash lands; such a round does not count.
+    let kills = 0;
+    let rounds = 0;
+    while (kills < 10) {
+      rounds++;
+      expect(rounds, 'rounds needed for 10 mid-answer kills').toBeLessThanOrEqual(20);
       const started = Date.now();
-      await ask(page, `Question number ${round}: tell me about the sea.`);
+      await ask(page, `Question number ${rounds}: tell me about the sea.`);
       await waitForWords(page);
-      console.log(`round ${round}: first words after ${Date.now() - started} ms`);
+      console.log(`round ${rounds}: first words after ${Date.now() - started} ms`);
       await page.evaluate(() => (window as unknown as { petit: Petit }).petit.simulateWorkerFailure('error'));
       const answer = page.getByTestId('message-assistant').last();
-      await expect(answer).toHaveAttribute('data-status', 'interrupted');
-      await expect(answer).toContainText('Interrupted: The model’s worker stopped'.replace('’', "'"));
+      await expect(answer).not.toHaveAttribute('data-status', 'streaming');
+      if ((await answer.getAttribute('data-status')) === 'interrupted') {
+        kills++;
+        await expect(answer).toContainText("Interrupted: The model's worker stopped");
+        const saved = await savedMessages(page);
+        expect(saved.at(-1)?.status).toBe('interrupted');
+        expect(saved.at(-1)?.content.length).toBeGreaterThan(0);
+      } else {
+        await expect(answer).toHaveAttribute('data-status', 'complete');
+      }
       // Recovered by itself: the status line is back and says where the model runs.
       await expect(page.getByTestId('context-notice')).toContainText('ready again', { timeout: 180_000 });
       await expect(page.getByTestId('status-device')).toHaveText('WASM', { timeout: 180_000 });
-      const saved = await savedMessages(page);
-      expect(saved.at(-1)?.status).toBe('interrupted');
-      expect(saved.at(-1)?.content.length).toBeGreaterThan(0);
     }
 
     await ask(page, 'And now a whole answer, please.');
@@ -52,7 +62,7 @@ test.describe('crash recovery', () => {
     });
     const saved = await savedMessages(page);
     expect(saved.filter((m) => m.role === 'assistant' && m.status === 'interrupted')).toHaveLength(10);
-    expect(saved.filter((m) => m.role === 'user')).toHaveLength(11);
+    expect(saved.filter((m) => m.role === 'user')).toHaveLength(rounds + 1);
     expect(saved.at(-1)?.status).toBe('complete');
   });
 
