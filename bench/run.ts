@@ -53,8 +53,11 @@ const { values: args } = parseArgs({
     contexts: { type: 'string' },
     tokens: { type: 'string' },
     out: { type: 'string' },
+    /** JSON merged into the transformers.js direct page's load request: an experiment, e.g. '{"wasm":"plain"}'. */
+    direct: { type: 'string' },
   },
 });
+const DIRECT_VARIANT = args.direct ? (JSON.parse(args.direct) as Record<string, unknown>) : {};
 
 const QUICK = args.quick;
 const THREADS = 2;
@@ -301,6 +304,7 @@ const DIRECT: BrowserRuntime = {
           dtype: m.dtype,
           threads: THREADS,
           rewriteQ4: m.dtype === 'q4',
+          ...DIRECT_VARIANT,
         }),
         LOAD_TIMEOUT,
         `transformers.js loading ${caseName(m)}`,
@@ -427,9 +431,16 @@ function browserRunner(
     async run(index) {
       label(`run ${index + 1}/${SETTINGS.runs}`);
       const b = browser!;
-      await openPage(b, spec.path).catch(fail);
-      const loadMs = await spec.load(b.page, model, prompt).catch(fail);
-      const g = (await spec.generate(b.page, prompt, SETTINGS.newTokens).catch(fail))!;
+      b.memory.start();
+      let g: PageGeneration;
+      let loadMs: number | undefined;
+      try {
+        await openPage(b, spec.path).catch(fail);
+        loadMs = await spec.load(b.page, model, prompt).catch(fail);
+        g = (await spec.generate(b.page, prompt, SETTINGS.newTokens).catch(fail))!;
+      } finally {
+        b.memory.stop();
+      }
       result.runs.push(toRun(g, loadMs ?? NaN));
       if (index === 0) result.notes.push(`first tokens: ${JSON.stringify(g.text.slice(0, 60))}`);
       const peak = b.memory.peak();
@@ -585,7 +596,7 @@ async function webgpuCheck(
 
 // ---- main ----
 
-const PARTIAL = Boolean(args.only || args.runs || args.tokens || args.contexts !== undefined);
+const PARTIAL = Boolean(args.only || args.runs || args.tokens || args.contexts !== undefined || args.direct);
 let resultsPath = '';
 
 /** Writes the report (after every model too, so a stopped run keeps what it measured). */

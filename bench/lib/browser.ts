@@ -50,8 +50,8 @@ export async function launchBrowser({ webgpu = false } = {}): Promise<BenchBrows
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
+  // Started by the runner around its timed runs only: sampling costs CPU that the runtimes would miss.
   const memory = new MemoryMonitor(profile);
-  memory.start();
   return {
     context,
     page,

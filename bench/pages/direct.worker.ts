@@ -47,6 +47,7 @@ async function load({
   threads,
   wasm = 'asyncify',
   rewriteQ4 = false,
+  sessionOptions,
 }: {
   hubUrl: string;
   repo: string;
@@ -56,6 +57,8 @@ async function load({
   wasm?: 'asyncify' | 'plain';
   /** Read model_q4.onnx as the q8 rewrite Petit makes on WASM, so both run the same graph. */
   rewriteQ4?: boolean;
+  /** ONNX Runtime session options to try (`npm run bench -- --direct '{"sessionOptions":{…}}'`). */
+  sessionOptions?: Record<string, unknown>;
 }) {
   env.allowLocalModels = false;
   env.allowRemoteModels = true;
@@ -85,6 +88,7 @@ async function load({
   model = await AutoModelForCausalLM.from_pretrained(repo, {
     dtype: dtype as 'q4',
     device: 'wasm',
+    ...(sessionOptions ? { session_options: sessionOptions } : {}),
   });
   return null;
 }

@@ -22,6 +22,8 @@ export interface DirectBench {
     wasm?: 'asyncify' | 'plain';
     /** Read model_q4.onnx as the q8 rewrite Petit makes on WASM (same graph as Petit). */
     rewriteQ4?: boolean;
+    /** ONNX Runtime session options to try. */
+    sessionOptions?: Record<string, unknown>;
   }): Promise<{ loadMs: number }>;
   generate(request: { messages: ChatMessage[]; maxTokens: number }): Promise<PageGeneration>;
 }
