@@ -5,6 +5,7 @@ import type {
   WorkerLoadRequest,
 } from '../../workers/inference.worker.ts';
 import type { GenerationOutcome } from '../../workers/backends/backend.ts';
+import { hangLimitBeforeFirstToken } from './hang-limit.ts';
 import { AsyncQueue } from './async-queue.ts';
 import { installErrorTransfer } from './comlink-errors.ts';
 import { PetitError, abortError, isPetitError, toPetitError } from './errors.ts';
@@ -53,7 +54,8 @@ export interface PetitEngineOptions {
   resolveModel?: (id: string) => ModelSpec | undefined;
   /**
    * A generation whose worker answers no ping for this long is taken as hung: the worker is replaced and the
-   * model reloaded. Default 30 s (a long prefill on a slow device must not count as a hang).
+   * model reloaded. Default 30 s; until the first token it grows with the prompt (src/engine/hang-limit.ts),
+   * since a long prefill on a slow device is one forward pass the worker cannot interrupt to answer.
    */
   hangTimeoutMs?: number;
   /** The same watch while a model loads, where compiling a large model legitimately blocks the worker. Default 5 min. */
@@ -483,15 +485,20 @@ export class PetitEngine {
     };
   }
 
-  /** Pings the worker while it generates; one that stops answering is hung and gets replaced. */
+  /**
+   * Pings the worker while it generates; one that stops answering is hung and gets replaced. `firstLimit`, when
+   * given, applies until `progressed()` says the work has moved on (the first token after a long prefill).
+   */
   private watchdog(
     api: Remote<InferenceWorkerApi>,
-    limit = this.options.hangTimeoutMs ?? 30_000,
+    baseLimit = this.options.hangTimeoutMs ?? 30_000,
+    first?: { limit: number; progressed: () => boolean },
   ): () => void {
     let lastAnswer = performance.now();
     let waiting = false;
     const timer = setInterval(
       () => {
+        const limit = first && !first.progressed() ? first.limit : baseLimit;
         if (performance.now() - lastAnswer > limit) {
           clearInterval(timer);
           this.onWorkerCrash(
@@ -512,7 +519,7 @@ export class PetitEngine {
           () => {},
         );
       },
-      Math.min(1000, limit / 4),
+      Math.min(1000, baseLimit / 4),
     );
     return () => clearInterval(timer);
   }
@@ -529,7 +536,12 @@ export class PetitEngine {
       let firstDeltaAt = 0;
       const onAbort = () => void api.interrupt();
       signal?.addEventListener('abort', onAbort, { once: true });
-      const stopWatchdog = this.watchdog(api);
+      const base = this.options.hangTimeoutMs ?? 30_000;
+      const promptChars = params.messages.reduce((n, m) => n + m.content.length, 0);
+      const stopWatchdog = this.watchdog(api, base, {
+        limit: hangLimitBeforeFirstToken(base, promptChars, this.options.loadHangTimeoutMs ?? 300_000),
+        progressed: () => firstDeltaAt !== 0,
+      });
       try {
         const outcome = await this.guard(
           api.generate(
