@@ -141,6 +141,39 @@ test.describe('escalation to a remote model (fake provider on 127.0.0.1)', () =>
     await expect(page.getByTestId('savings-answers')).toContainText('1 by a remote model');
   });
 
+  test('offline: the remote model is not asked, the button says why, and the local answers go on', async ({
+    page,
+    context,
+  }) => {
+    await presetProvider(page, 'auto');
+    await page.goto('/');
+    await storeKey(page);
+    await page.getByTestId('open-provider').click();
+    await page.getByTestId('provider-auto').check();
+    await page.getByTestId('provider-close').click();
+    await loadFromPicker(page, 'tiny-llama', 'q8');
+    await context.setOffline(true);
+
+    // Opted in to automatic sending, and the router wants a larger model: offline, nothing is tried.
+    await ask(page, HARD_PROMPT);
+    await expect(answers(page).first()).toHaveAttribute('data-status', 'complete', { timeout: 60_000 });
+    await expect(page.getByTestId('escalation-note')).toContainText('You are offline');
+    await expect(page.getByTestId('escalation-note')).toContainText('Nothing was sent');
+    await expect(page.getByTestId('consent-dialog')).toBeHidden();
+    const button = page.getByTestId('ask-remote');
+    await expect(button).toBeDisabled();
+    await expect(button).toHaveAttribute('title', /offline/);
+    await expect(answers(page)).toHaveCount(1);
+
+    // Back online: the button works again and the remote answer arrives.
+    await context.setOffline(false);
+    await fake('reply', { text: 'Back online.' });
+    await expect(button).toBeEnabled();
+    await button.click();
+    await expect(answers(page).nth(1).locator('.content')).toHaveText('Back online.', { timeout: 30_000 });
+    expect(await providerRequests()).toHaveLength(1);
+  });
+
   test('Ask me each time: the dialog shows the exact payload, Cancel sends nothing, Send streams a remote answer with placeholders on the wire; the key goes to the provider only', async ({
     page,
     context,

@@ -30,6 +30,17 @@ test.describe('offline after one visit', () => {
     // The SW re-adds COOP/COEP: without them the page would not be isolated and WASM would run on one thread.
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
 
+    // The picker marks what is stored, so the user can tell what works offline.
+    await page.getByTestId('model-select').selectOption('tiny-llama');
+    await expect(page.getByTestId('model-select').locator('option[value="tiny-llama"]')).toContainText(
+      'on this device',
+    );
+    await expect(page.getByTestId('dtype-select').locator('option[value="q8"]')).toContainText(
+      'on this device',
+    );
+    await expect(page.getByTestId('dtype-select').locator('option[value="fp32"]')).not.toContainText(
+      'on this device',
+    );
     await loadFromPicker(page, 'tiny-llama', 'q8');
     await expect(page.getByTestId('status-threads')).toHaveText('2 threads');
     await page.getByTestId('prompt').fill('Hello offline');
@@ -41,17 +52,49 @@ test.describe('offline after one visit', () => {
     expect(fromNetwork, 'responses that came from the network while offline').toEqual([]);
   });
 
-  test('offline, a model that is not stored yet fails at once with a reason', async ({ page, context }) => {
+  test('offline, a model that is not stored cannot be started: Load is disabled and says why; a stored precision is chosen for you', async ({
+    page,
+    context,
+  }) => {
     await page.goto('/');
     await page.evaluate(async () => {
       await navigator.serviceWorker.ready;
     });
+    // Only the 32-bit build is stored; on WASM the chooser would pick 8-bit.
+    await loadFromPicker(page, 'tiny-llama', 'fp32');
+    await expect(page.getByTestId('status-dtype')).toHaveText('fp32');
+    const requests: string[] = [];
+    context.on('request', (r) => requests.push(r.url()));
     await context.setOffline(true);
     await page.reload();
     await expect(page.getByTestId('offline-notice')).toContainText(
-      'downloading a new one needs a connection',
+      'downloading a new one and asking a remote model need a connection',
     );
-    await loadFromPicker(page, 'tiny-llama', 'fp32');
-    await expect(page.getByTestId('hub-unreachable')).toBeVisible();
+
+    await page.getByTestId('model-select').selectOption('tiny-llama');
+    await page.getByTestId('dtype-select').selectOption('q8');
+    const load = page.getByTestId('load-model');
+    await expect(load).toBeDisabled();
+    await expect(page.getByTestId('offline-blocked')).toContainText('is not on this device yet');
+    await expect(page.getByTestId('offline-blocked')).toContainText('marked “on this device”');
+    // The reason is tied to the button for screen readers.
+    const describedBy = (await load.getAttribute('aria-describedby')) ?? '';
+    const blockedId = await page.getByTestId('offline-blocked').getAttribute('id');
+    expect(describedBy.split(' ')).toContain(blockedId);
+
+    // "Automatic" offline takes the stored 32-bit build instead of the 8-bit one it would download.
+    await page.getByTestId('dtype-select').selectOption('auto');
+    await expect(page.getByTestId('dtype-select').locator('option[value="auto"]')).toContainText('32-bit');
+    await expect(page.getByTestId('offline-blocked')).toHaveCount(0);
+    await expect(load).toBeEnabled();
+    await load.click();
+    await expect(page.getByTestId('status-dtype')).toHaveText('fp32');
+    expect(requests.filter((url) => url.includes('/resolve/'))).toEqual([]);
+
+    // Back online, the 8-bit build can be downloaded again.
+    await context.setOffline(false);
+    await page.getByTestId('dtype-select').selectOption('q8');
+    await expect(load).toBeEnabled();
+    await expect(page.getByTestId('offline-blocked')).toHaveCount(0);
   });
 });

@@ -128,6 +128,7 @@ export function App({ engine }: { engine: PetitEngine }) {
             selectedId={settings.modelId}
             busy={petit.phase === 'loading'}
             runtime={settings.runtime}
+            hubUrl={settings.hubUrl}
             onLoad={(entry, dtype, device, backend) => {
               updateSettings({ ...settings, modelId: entry.id });
               void petit.loadModel(entry, dtype, device, backend);
@@ -174,6 +175,7 @@ export function App({ engine }: { engine: PetitEngine }) {
                 ? undefined
                 : (id) => void escalation.askLargeModel(id)
             }
+            askRemoteOffReason={escalation.offlineReason}
             emptyHint={
               ready
                 ? `${petit.runtime?.model ?? 'The model'} is ready. Ask it anything — it runs entirely on this device.`

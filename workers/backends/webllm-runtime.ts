@@ -4,6 +4,7 @@ import type { CatalogEntry, MlcBuild, MlcQuantization } from '../../src/models/c
 import { chooseRuntime } from '../../src/models/chooser.ts';
 import { ensureRoomForFile } from '../../src/models/download-plan.ts';
 import { ModelStore, modelPrefix, withModelLock } from '../../src/models/store.ts';
+import { MLC_REVISION } from '../../src/models/stored.ts';
 import { WebLlmBackend, type WebLlmEngine } from './webllm.backend.ts';
 import { storeCache } from './webllm-store-cache.ts';
 
@@ -14,9 +15,6 @@ export const MLC_DTYPE: Record<MlcQuantization, Dtype> = {
   q0f16: 'fp16',
   q0f32: 'fp32',
 };
-
-/** web-llm's revision of the prebuilt MLC repositories (its prebuiltAppConfig does not pin one either). */
-export const MLC_REVISION = 'main';
 
 /**
  * The MLC build the model manager's chooser picks for this entry on this device (shader-f16 respected), or null

@@ -7,6 +7,8 @@ interface Props {
   emptyHint: string;
   /** "Not good enough — ask the large model" on an answer from this device (absent in "On this device only"). */
   onAskRemote?: (answerId: string) => void;
+  /** Why asking a remote model is off right now (offline): the button stays, disabled, saying why. */
+  askRemoteOffReason?: string | null;
 }
 
 function statusLabel(m: StoredMessage): string | null {
@@ -20,7 +22,7 @@ function statusLabel(m: StoredMessage): string | null {
   return null;
 }
 
-export function ChatView({ messages, emptyHint, onAskRemote }: Props) {
+export function ChatView({ messages, emptyHint, onAskRemote, askRemoteOffReason }: Props) {
   const end = useRef<HTMLDivElement>(null);
   const last = messages.at(-1);
   useEffect(() => {
@@ -74,9 +76,11 @@ export function ChatView({ messages, emptyHint, onAskRemote }: Props) {
                     type="button"
                     className="button ghost ask-remote"
                     data-testid="ask-remote"
+                    disabled={Boolean(askRemoteOffReason)}
+                    title={askRemoteOffReason ?? undefined}
                     onClick={() => onAskRemote(m.id)}
                   >
-                    Not good enough — ask the large model
+                    Not good enough — ask the large model{askRemoteOffReason ? ' (offline)' : ''}
                   </button>
                 )}
                 {m.usage && (

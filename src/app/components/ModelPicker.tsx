@@ -4,7 +4,9 @@ import { requestPersistence } from '../../models/capabilities.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
 import { DTYPE_LABELS, chooseRuntime, type ChoiceResult } from '../../models/chooser.ts';
 import { formatSize } from '../../models/format-size.ts';
-import { useCapabilities, useLocalEntries } from '../models/use-models.ts';
+import { NOTHING_STORED, hasStoredBuild, storedBuildsOf, type StoredBuilds } from '../../models/stored.ts';
+import { useCapabilities, useLocalEntries, useStoredModels } from '../models/use-models.ts';
+import { useOnline } from '../pwa/use-online.ts';
 import { RUNTIME_CHOICES, chooserPrefs, type RuntimeChoice } from '../settings.ts';
 import '../models/models.css';
 
@@ -16,7 +18,28 @@ interface Props {
   onLoad: (entry: CatalogEntry, dtype: Dtype, device: Device | 'auto', backend: BackendPreference) => void;
   /** Settings → Runtime: which backends and device the chooser may pick. */
   runtime?: RuntimeChoice;
+  /** The hub in Settings: what is stored is per hub. */
+  hubUrl: string;
 }
+
+/** Whether the build the chooser picked (or its ONNX fallback) can load from the store, with no network. */
+function loadsFromStore(
+  choice: ChoiceResult,
+  onnxFallback: ChoiceResult | null,
+  stored: StoredBuilds,
+): boolean {
+  if (!choice.ok) return false;
+  if (choice.backend === 'webllm')
+    return (
+      stored.mlc.has(choice.quantization) ||
+      (onnxFallback?.ok === true &&
+        onnxFallback.backend === 'transformers' &&
+        stored.onnx.has(onnxFallback.dtype))
+    );
+  return stored.onnx.has(choice.dtype);
+}
+
+const ON_DEVICE = ' · on this device';
 
 /** One line saying what will run and why, or why it cannot. */
 export function ChoiceLine({ choice, id }: { choice: ChoiceResult | null; id?: string }) {
@@ -41,10 +64,12 @@ export function ChoiceLine({ choice, id }: { choice: ChoiceResult | null; id?: s
   );
 }
 
-export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto' }: Props) {
+export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto', hubUrl }: Props) {
   const id = useId();
   const caps = useCapabilities();
   const local = useLocalEntries();
+  const online = useOnline();
+  const { models: storedModels } = useStoredModels(true);
   const all = useMemo(() => [...local, ...catalog], [local, catalog]);
   const [modelId, setModelId] = useState(selectedId ?? catalog[0]?.id ?? '');
   const entry = all.find((e) => e.id === modelId) ?? all[0];
@@ -57,7 +82,7 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto
     () => new Map(caps ? all.map((e) => [e.id, chooseRuntime(e, caps, prefs)] as const) : []),
     [all, caps, prefs],
   );
-  const choice = useMemo(
+  const picked = useMemo(
     () =>
       caps && entry
         ? wanted
@@ -69,15 +94,34 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto
   // web-llm's choice still needs an ONNX dtype: transformers.js runs it if web-llm fails to load.
   const onnxChoice = useMemo(
     () =>
-      caps && entry && choice?.ok && choice.backend === 'webllm'
+      caps && entry && picked?.ok && picked.backend === 'webllm'
         ? chooseRuntime(entry, caps, { backends: ['transformers'] })
         : null,
-    [caps, entry, choice],
+    [caps, entry, picked],
   );
+  const storedOf = (e: CatalogEntry) =>
+    storedModels ? storedBuildsOf(e, hubUrl, storedModels) : NOTHING_STORED;
+  const stored = entry ? storedOf(entry) : NOTHING_STORED;
+  // Offline, the automatic choice takes a precision that is already stored over one that needs a download.
+  const keptDtype = entry?.dtypes.find((d) => stored.onnx.has(d));
+  const choice =
+    !online &&
+    !wanted &&
+    caps &&
+    entry &&
+    picked?.ok &&
+    keptDtype &&
+    !loadsFromStore(picked, onnxChoice, stored)
+      ? chooseRuntime(entry, caps, { ...prefs, backends: ['transformers'], dtype: keptDtype })
+      : picked;
+  // Unknown until the store has been read once: never block on a guess.
+  const offlineBlocked =
+    !online && storedModels !== null && choice?.ok === true && !loadsFromStore(choice, onnxChoice, stored);
 
   if (!entry) return <p className="muted">No models are configured.</p>;
   const runnable = choice?.ok === true;
-  const auto = choices.get(entry.id);
+  // Offline, "Automatic" may have switched to a stored precision: the label says which.
+  const auto = wanted ? choices.get(entry.id) : choice;
   const autoLabel = !auto?.ok
     ? 'Automatic'
     : auto.backend === 'transformers'
@@ -89,12 +133,14 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto
       aria-label="Choose a model"
       onSubmit={(e) => {
         e.preventDefault();
-        if (!choice?.ok) return;
+        if (!choice?.ok || offlineBlocked) return;
         // Keeping a model is the moment to ask the browser not to evict it (within the click's user activation).
         void requestPersistence();
         if (choice.backend === 'webllm') {
           const dtype = onnxChoice?.ok && onnxChoice.backend === 'transformers' ? onnxChoice.dtype : 'q4';
-          onLoad(entry, dtype, 'auto', rt.backend);
+          // Offline with only the ONNX build stored: web-llm would only fail on its download first.
+          const backend = !online && !stored.mlc.has(choice.quantization) ? 'transformers' : rt.backend;
+          onLoad(entry, dtype, 'auto', backend);
           return;
         }
         const device: Device | 'auto' =
@@ -120,6 +166,7 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto
             <option key={e.id} value={e.id}>
               {e.label}
               {e.params ? ` · ${e.params}` : ''}
+              {hasStoredBuild(storedOf(e)) ? ON_DEVICE : ''}
               {c && !c.ok ? ' — cannot run here' : ''}
             </option>
           );
@@ -140,20 +187,30 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto
         {entry.dtypes.map((d) => (
           <option key={d} value={d}>
             {DTYPE_LABELS[d]}
+            {stored.onnx.has(d) ? ON_DEVICE : ''}
           </option>
         ))}
       </select>
       <button
         type="submit"
         className="button primary"
-        disabled={busy || !runnable}
-        aria-describedby={`${id}-choice`}
+        disabled={busy || !runnable || offlineBlocked}
+        aria-describedby={offlineBlocked ? `${id}-offline ${id}-choice` : `${id}-choice`}
         data-testid="load-model"
       >
         {busy ? 'Loading…' : 'Load'}
       </button>
       <div className="model-hint">
         {entry.goodFor && <p>{entry.goodFor}</p>}
+        {offlineBlocked && (
+          <p className="choice-no" id={`${id}-offline`} data-testid="offline-blocked" role="status">
+            Offline: {wanted ? `the ${DTYPE_LABELS[wanted]} version of ` : ''}
+            {entry.label} is not on this device yet, and downloading it needs a connection.{' '}
+            {keptDtype || hasStoredBuild(stored)
+              ? 'Choose the precision marked “on this device”.'
+              : 'Connect to download it, or pick a model marked “on this device”.'}
+          </p>
+        )}
         <ChoiceLine choice={choice} id={`${id}-choice`} />
       </div>
     </form>

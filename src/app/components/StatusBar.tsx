@@ -27,7 +27,9 @@ export function StatusBar({ runtime, usage }: Props) {
           {runtime.threads} {runtime.threads === 1 ? 'thread' : 'threads'}
         </span>
       )}
-      <span>{runtime.dtype}</span>
+      <span data-testid="status-dtype" title="Weight precision">
+        {runtime.dtype}
+      </span>
       {usage && (
         <span data-testid="status-speed">
           {usage.extra.decode_tokens_per_s.toFixed(1)} tokens/s · first token{' '}

@@ -82,6 +82,11 @@ export function ConsentDialog({ escalation }: { escalation: EscalationApi }) {
               {p.bodyText}
             </pre>
           </details>
+          {escalation.offlineReason && (
+            <p className="warn" role="status" data-testid="consent-offline">
+              {escalation.offlineReason}
+            </p>
+          )}
           <div className="dialog-actions">
             <button
               type="button"
@@ -95,6 +100,7 @@ export function ConsentDialog({ escalation }: { escalation: EscalationApi }) {
               type="button"
               className="button ghost"
               onClick={() => pending.answer('conversation')}
+              disabled={escalation.offlineReason !== null}
               data-testid="consent-send-conversation"
             >
               Send for this conversation
@@ -103,6 +109,7 @@ export function ConsentDialog({ escalation }: { escalation: EscalationApi }) {
               type="button"
               className="button"
               onClick={() => pending.answer('once')}
+              disabled={escalation.offlineReason !== null}
               data-testid="consent-send"
             >
               Send

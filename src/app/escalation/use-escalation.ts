@@ -28,6 +28,7 @@ import {
   type RouterReason,
 } from '../../escalation/index.ts';
 import type { StoredMessage } from '../../storage/index.ts';
+import { remoteOfflineReason, useOnline } from '../pwa/use-online.ts';
 import type { ConversationsApi } from '../hooks/use-conversations.ts';
 import {
   keyName,
@@ -106,6 +107,11 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
   }, []);
 
   const host = useMemo(() => (config.provider ? providerHost(config.provider) : null), [config.provider]);
+  const online = useOnline();
+  // Ollama or LM Studio on this computer answers with the network gone; any other provider cannot.
+  const providerIsLocal = Boolean(config.provider && PROVIDER_PRESETS[config.provider.presetId].local);
+  /** Why remote answers are off right now, or null when they can be asked. */
+  const offlineReason = online || providerIsLocal ? null : remoteOfflineReason(host);
 
   const setMode = useCallback((mode: EscalationMode) => update({ mode }), [update]);
   const setProvider = useCallback(
@@ -313,6 +319,10 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
         });
         return;
       }
+      if (!navigator.onLine && !PROVIDER_PRESETS[cfg.provider.presetId].local) {
+        setNote({ kind: 'info', text: remoteOfflineReason(host), reasons: input.reasons });
+        return;
+      }
       const conversationId = input.conversationId;
       const decision = decideDispatch({
         ...decisionBase,
@@ -427,6 +437,7 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
     /** Stops a remote answer; what arrived is kept, marked as stopped. */
     stop: () => remoteAbort.current?.abort(),
     busy,
+    offlineReason,
     afterLocalAnswer,
     askLargeModel,
     estimateMessagesTokens,

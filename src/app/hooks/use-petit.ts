@@ -5,6 +5,7 @@ import type { PetitEngine } from '../../engine/petit-engine.ts';
 import type { ChatMessage, CompletionUsage } from '../../engine/protocol.ts';
 import type { BackendPreference, Device, Dtype, LoadProgress, RuntimeInfo } from '../../engine/types.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
+import { announceModelsChanged } from '../../models/local-import.ts';
 import { ModelStore, modelPrefix } from '../../models/store.ts';
 import type { StoredMessage } from '../../storage/index.ts';
 import type { ConversationsApi } from './use-conversations.ts';
@@ -152,6 +153,8 @@ export function usePetit(
           setPhase('error');
         }
       } finally {
+        // A load keeps new files (or removes broken ones): lists of what is stored, and works offline, refresh.
+        announceModelsChanged();
         if (loadAbort.current === controller) {
           loadAbort.current = null;
           loadingModel.current = null;

@@ -21,6 +21,11 @@ export function useOnline(): boolean {
   );
 }
 
-/** The reason to show on controls that need the network, or null when online. */
+/** What offline means for the user, shown where models are loaded. */
 export const OFFLINE_REASON =
-  'You are offline. Models already downloaded still work; downloading a new one needs a connection.';
+  'You are offline. Models already downloaded still work; downloading a new one and asking a remote model need a connection.';
+
+/** Why a remote model cannot be asked now (a model server on this computer still can). */
+export function remoteOfflineReason(host: string | null): string {
+  return `You are offline: ${host ?? 'the remote model'} cannot be reached. Nothing was sent; the answer from this device is kept.`;
+}
