@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { ISOLATION_HEADERS, headersForPath } from './src/sw/headers.ts';
 import { parseWidgetOrigins, type WidgetOrigins } from './src/widget/origins.ts';
 import { contentSecurityPolicy } from './src/app/csp-policy.ts';
+import { WEBLLM_CHUNK_GLOB } from './src/sw/runtime-chunks.ts';
 
 /** Cross-origin isolation lets ONNX Runtime use several WASM threads (SharedArrayBuffer). */
 export const isolationHeaders = ISOLATION_HEADERS;
@@ -33,6 +34,8 @@ function petitCsp(): Plugin {
   const policy = contentSecurityPolicy({
     hubUrl: process.env.VITE_PETIT_HUB_URL || 'https://huggingface.co',
     extraConnect: process.env.VITE_PETIT_CSP_CONNECT,
+    // The widget's remote model (src/widget/widget-provider.ts) is reached from the embed page.
+    widgetProvider: process.env.VITE_PETIT_WIDGET_PROVIDER,
   });
   return {
     name: 'petit-csp',
@@ -114,7 +117,8 @@ export default defineConfig({
         // The app shell, the worker and ONNX Runtime's ~27 MB wasm; never source maps, never widget.js
         // (other sites load it, never through this worker), never model weights (the model store's).
         globPatterns: ['**/*.{js,mjs,css,html,svg,png,wasm,webmanifest}'],
-        globIgnores: ['**/*.map', 'widget.js', '.vite/**', 'manifest.webmanifest'],
+        // web-llm (6 MB) runs only on a WebGPU device: the service worker caches it on first use instead.
+        globIgnores: ['**/*.map', 'widget.js', '.vite/**', 'manifest.webmanifest', WEBLLM_CHUNK_GLOB],
         maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
         // A classic worker script: registers wherever service workers exist.
         rollupFormat: 'iife',
@@ -126,7 +130,18 @@ export default defineConfig({
   ],
   // PETIT_BUILD_ID names a build explicitly (the update test deploys one).
   define: { __PETIT_BUILD__: JSON.stringify(process.env.PETIT_BUILD_ID || buildId()) },
-  worker: { format: 'es' },
+  worker: {
+    format: 'es',
+    rollupOptions: {
+      output: {
+        // A stable name lets the precache leave web-llm out and the service worker cache it when first used.
+        chunkFileNames: (chunk) =>
+          chunk.moduleIds.some((id) => id.includes('/@mlc-ai/web-llm/'))
+            ? 'assets/web-llm-[hash].js'
+            : 'assets/[name]-[hash].js',
+      },
+    },
+  },
   build: {
     target: 'es2022',
     sourcemap: true,

@@ -2,9 +2,10 @@
  * Checks the production build: the main thread must load no inference runtime (ONNX Runtime, transformers.js,
  * web-llm): those belong in the worker. Prints the gzip size of what each page loads before any model.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { WEBLLM_CHUNK_GLOB, WEBLLM_CHUNK_PATH } from '../src/sw/runtime-chunks.ts';
 
 interface ManifestChunk {
   file: string;
@@ -86,7 +87,14 @@ if (existsSync(join(dist, 'widget.js'))) {
 if (existsSync(join(dist, 'sw.js'))) {
   const urls = [...readFileSync(join(dist, 'sw.js'), 'utf8').matchAll(/"url":"([^"]+)"/g)].map((m) => m[1]);
   const duplicates = urls.filter((u, i) => urls.indexOf(u) !== i);
-  const forbidden = urls.filter((u) => /\.map$|\.onnx|\/resolve\//.test(u));
+  const forbidden = urls.filter((u) => /\.map$|\.onnx|\/resolve\/|^assets\/web-llm-/.test(u));
+  // web-llm stays out of the precache by its chunk name: a renamed chunk would slip back in unnoticed.
+  if (!readdirSync(join(dist, 'assets')).some((f) => WEBLLM_CHUNK_PATH.test(`/assets/${f}`))) {
+    console.error(
+      `✗ no ${WEBLLM_CHUNK_GLOB} chunk in the build: vite.config.ts no longer names web-llm's chunk.`,
+    );
+    process.exit(1);
+  }
   const bytes = urls.reduce(
     (sum, u) => sum + (existsSync(join(dist, u)) ? statSync(join(dist, u)).size : 0),
     0,
