@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { APP_PORT, APP_URL, E2E_CATALOG, HUB_URL } from './e2e/env.ts';
+import { APP_PORT, APP_URL, E2E_CATALOG, HUB_URL, PROVIDER_URL } from './e2e/env.ts';
 import { E2E_WIDGET_ORIGINS } from './e2e/pwa-env.ts';
 
 export default defineConfig({
@@ -31,6 +31,12 @@ export default defineConfig({
       VITE_PETIT_HUB_URL: HUB_URL,
       VITE_PETIT_EXTRA_MODELS: JSON.stringify(E2E_CATALOG),
       VITE_PETIT_WIDGET_ORIGINS: E2E_WIDGET_ORIGINS,
+      // The widget's larger model: the fake provider, as a keyless deployer's proxy (e2e/widget.spec.ts).
+      VITE_PETIT_WIDGET_PROVIDER: JSON.stringify({
+        presetId: 'openai',
+        baseUrl: `${PROVIDER_URL}/v1`,
+        model: 'gpt-4o-mini',
+      }),
     },
   },
 });

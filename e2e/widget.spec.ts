@@ -1,6 +1,6 @@
 import type { Frame, Page } from '@playwright/test';
 import type { PetitChatElement } from '../src/widget/widget.ts';
-import { APP_URL } from './env.ts';
+import { APP_URL, PROVIDER_URL } from './env.ts';
 import { expect, test } from './fixtures.ts';
 import {
   DEPLOY_ORIGIN,
@@ -20,16 +20,20 @@ const ISOLATED = {
 
 /**
  * A host site's page. Its first script keeps every shadow root the page creates, as a nosy host could: even
- * so it must not reach the conversation, which lives in a cross-origin iframe.
+ * so it must not reach the conversation, which lives in a cross-origin iframe. It also records the widget's
+ * events (capture phase: they do not bubble).
  */
-function hostPage(title: string, petitOrigin = APP_URL): string {
+function hostPage(title: string, petitOrigin = APP_URL, escalation = 'local-only'): string {
   return `<!doctype html><html><head><title>${title}</title><script>
 window.shadowRoots = [];
 const attach = Element.prototype.attachShadow;
 Element.prototype.attachShadow = function (init) { const root = attach.call(this, init); shadowRoots.push(root); return root; };
+window.petitEvents = [];
+for (const type of ['petit-hello', 'petit-answer', 'petit-error'])
+  addEventListener(type, (e) => petitEvents.push({ type, detail: e.detail }), true);
 </script></head><body>
 <h1>${title}</h1>
-<petit-chat model="tiny-llama" placement="inline" greeting="Hello from the shop's assistant" escalation="local-only"></petit-chat>
+<petit-chat model="tiny-llama" placement="inline" greeting="Hello from the shop's assistant" escalation="${escalation}"></petit-chat>
 <script type="module" src="${petitOrigin}/widget.js"></script>
 </body></html>`;
 }
@@ -43,6 +47,8 @@ test.beforeAll(async () => {
     pages: {
       '/plain.html': { body: hostPage('A shop (not isolated)') },
       '/isolated.html': { body: hostPage('A shop (isolated)'), headers: ISOLATED },
+      '/ask.html': { body: hostPage('A shop (ask)', APP_URL, 'ask') },
+      '/auto.html': { body: hostPage('A shop (auto)', APP_URL, 'auto') },
     },
   });
   stranger = await startStaticServer(STRANGER_PORT, {
@@ -73,6 +79,8 @@ interface Answer {
   text: string;
   finishReason: string | null;
   completionTokens: number;
+  source: 'on-device' | 'remote';
+  model?: string;
 }
 
 function sendThroughWidget(page: Page, text: string): Promise<Answer> {
@@ -194,4 +202,215 @@ test('without frame-ancestors, messages from a site outside the allow-list are s
   });
   await prompt;
   await expect(embed.getByTestId('embed-message-user')).toHaveCount(0);
+});
+
+// ── the larger model, through the deployment's provider (the fake, keyless like a deployer's proxy) ──────────
+
+interface Recorded {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  protocol: string;
+}
+async function fake(path: string, body?: unknown): Promise<void> {
+  await fetch(`${PROVIDER_URL}/__fake/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body ?? {}),
+  });
+}
+async function providerRequests(): Promise<Recorded[]> {
+  const all = (await (await fetch(`${PROVIDER_URL}/__fake/requests`)).json()) as Recorded[];
+  return all.filter((r) => r.protocol !== 'preflight');
+}
+interface HostEvent {
+  type: string;
+  detail: Record<string, unknown>;
+}
+function hostEvents(page: Page, type: string): Promise<HostEvent[]> {
+  return page.evaluate(
+    (t) => (window as unknown as { petitEvents: HostEvent[] }).petitEvents.filter((e) => e.type === t),
+    type,
+  );
+}
+
+const EMAIL = 'alice.martin@example.com';
+const HARD_PROMPT = `Prove that the square root of 2 is irrational, rigorously. Send it to ${EMAIL}.`;
+const PROVIDER_HOST = new URL(PROVIDER_URL).host;
+
+test.describe('the larger model in the widget', () => {
+  test.use({
+    initialSettings: { temperature: 0, maxTokens: 16 },
+    extraAllowedOrigins: [WIDGET_HOST_ORIGIN, STRANGER_ORIGIN, DEPLOY_ORIGIN, new URL(PROVIDER_URL).origin],
+  });
+  test.beforeEach(async () => {
+    await fake('reset');
+    // The deployment's endpoint is a proxy that adds the key itself: the widget sends none.
+    await fake('auth', { required: false });
+  });
+
+  test('escalation="ask": the card inside the iframe shows what would be sent; No thanks sends nothing; Send streams a remote answer, and the host hears of it', async ({
+    page,
+  }) => {
+    await page.goto(`${WIDGET_HOST_ORIGIN}/ask.html`);
+    const local = await sendThroughWidget(page, HARD_PROMPT);
+    expect(local.source).toBe('on-device');
+    expect((await hostEvents(page, 'petit-hello'))[0].detail).toMatchObject({
+      escalation: 'ask',
+      requestedEscalation: 'ask',
+      remote: { host: PROVIDER_HOST, model: 'gpt-4o-mini' },
+    });
+    const embed = await embedFrame(page);
+    await expect(embed.getByTestId('embed-escalation')).toContainText(`gpt-4o-mini at ${PROVIDER_HOST}`);
+
+    // The router asks for a proof to go to a larger model: a card, nothing sent yet.
+    const card = embed.getByTestId('embed-consent');
+    await expect(card).toBeVisible();
+    await expect(card.getByTestId('embed-consent-reasons')).toContainText(/prove|proof/i);
+    await expect(card.getByTestId('embed-consent-auto')).toHaveCount(0);
+
+    // The host page cannot press it: the card lives in Petit's cross-origin iframe.
+    const hostClick = await page.evaluate(() => {
+      const roots = (window as unknown as { shadowRoots: ShadowRoot[] }).shadowRoots;
+      const frame = roots[0].querySelector('iframe')!;
+      try {
+        (
+          frame.contentWindow!.document.querySelector('[data-testid=embed-consent-send]') as HTMLElement
+        ).click();
+        return 'clicked';
+      } catch (e) {
+        return (e as Error).name;
+      }
+    });
+    expect(hostClick).toBe('SecurityError');
+
+    await card.getByTestId('embed-consent-cancel').click();
+    await expect(card).toBeHidden();
+    await expect(embed.getByTestId('embed-note')).toContainText('Nothing was sent');
+    expect(await providerRequests()).toEqual([]);
+
+    // "Not good enough": the card again, with the destination and the messages after redaction.
+    await fake('reply', { text: 'Mail sent to [EMAIL_1].' });
+    await embed.getByTestId('embed-ask-remote').click();
+    await expect(card).toBeVisible();
+    await expect(card.getByTestId('embed-consent-host')).toHaveText(PROVIDER_HOST);
+    await expect(card.getByTestId('embed-consent-model')).toHaveText('gpt-4o-mini');
+    const shown = await card.getByTestId('embed-consent-messages').textContent();
+    expect(shown).toContain('[EMAIL_1]');
+    expect(shown).not.toContain(EMAIL);
+    const payload = await card.getByTestId('embed-consent-payload').textContent();
+    expect(await providerRequests()).toEqual([]);
+    await card.getByTestId('embed-consent-send').click();
+
+    const remote = embed.locator('[data-testid=embed-message-assistant][data-source=remote]');
+    await expect(remote).toHaveAttribute('data-status', 'complete');
+    await expect(remote.getByTestId('embed-answer-source')).toHaveText('Larger model (OpenAI · gpt-4o-mini)');
+    await expect(remote.locator('.bubble')).toContainText(`Mail sent to ${EMAIL}.`);
+    await expect(embed.getByTestId('embed-message-assistant').first()).toHaveAttribute(
+      'data-source',
+      'on-device',
+    );
+
+    const sent = await providerRequests();
+    expect(sent).toHaveLength(1);
+    expect(sent[0].path).toBe('/v1/chat/completions');
+    expect(sent[0].body).toBe(payload);
+    expect(sent[0].body).toContain('[EMAIL_1]');
+    expect(sent[0].body).not.toContain(EMAIL);
+    expect(sent[0].headers.authorization).toBeUndefined();
+
+    // The host sent the prompt, so it gets the remote answer too, as a further petit-answer.
+    await expect
+      .poll(async () => (await hostEvents(page, 'petit-answer')).map((e) => e.detail.source))
+      .toEqual(['on-device', 'remote']);
+    const [, further] = await hostEvents(page, 'petit-answer');
+    expect(further.detail).toMatchObject({ text: `Mail sent to ${EMAIL}.`, model: 'OpenAI · gpt-4o-mini' });
+  });
+
+  test('a remote answer cut off mid-stream keeps its part, says so in plain words, and keeps the local answer', async ({
+    page,
+  }) => {
+    await page.goto(`${WIDGET_HOST_ORIGIN}/ask.html`);
+    await sendThroughWidget(page, HARD_PROMPT);
+    const embed = await embedFrame(page);
+    const card = embed.getByTestId('embed-consent');
+    await expect(card).toBeVisible();
+    await fake('reply', { text: 'First part of the proof, then more that never arrives.' });
+    await fake('behaviour', { kind: 'drop', afterChunks: 2, times: 1 });
+    await card.getByTestId('embed-consent-send').click();
+
+    const remote = embed.locator('[data-testid=embed-message-assistant][data-source=remote]');
+    await expect(remote).toHaveAttribute('data-status', 'interrupted');
+    await expect(remote.locator('.bubble')).toHaveText('First part of th');
+    await expect(remote.locator('.message-meta')).toContainText('Incomplete');
+    await expect(embed.getByTestId('embed-note')).toContainText('was cut off after 16 characters');
+    await expect(embed.getByTestId('embed-note')).toContainText('The answer from this device is kept.');
+    const local = embed.locator('[data-testid=embed-message-assistant][data-source=on-device]');
+    await expect(local).toHaveAttribute('data-status', 'complete');
+    await expect
+      .poll(async () => (await hostEvents(page, 'petit-error')).map((e) => e.detail))
+      .toEqual([expect.objectContaining({ code: 'remote-stream-dropped', source: 'remote' })]);
+    expect(await providerRequests()).toHaveLength(1);
+  });
+
+  test('escalation="auto": the first card offers "Send automatically in this chat"; after that click, the next escalation goes without a card', async ({
+    page,
+  }) => {
+    await page.goto(`${WIDGET_HOST_ORIGIN}/auto.html`);
+    await sendThroughWidget(page, HARD_PROMPT);
+    const embed = await embedFrame(page);
+    const card = embed.getByTestId('embed-consent');
+    await expect(card).toBeVisible();
+    await fake('reply', { text: 'Here is a proof.' });
+    await card.getByTestId('embed-consent-auto').click();
+    const remote = embed.locator('[data-testid=embed-message-assistant][data-source=remote]');
+    await expect(remote).toHaveCount(1);
+    await expect(remote.first()).toHaveAttribute('data-status', 'complete');
+    expect(await providerRequests()).toHaveLength(1);
+
+    await sendThroughWidget(page, 'Prove that there are infinitely many prime numbers, rigorously.');
+    await expect(remote).toHaveCount(2);
+    await expect(remote.nth(1)).toHaveAttribute('data-status', 'complete');
+    await expect(card).toHaveCount(0);
+    expect(await providerRequests()).toHaveLength(2);
+  });
+
+  test('escalation="local-only": no button, no card, and nothing reaches the provider, even for prompts the router would send', async ({
+    page,
+  }) => {
+    await page.goto(`${WIDGET_HOST_ORIGIN}/plain.html`);
+    for (const prompt of [HARD_PROMPT, 'What is the latest news about the exchange rate today?']) {
+      const answer = await sendThroughWidget(page, prompt);
+      expect(answer.source).toBe('on-device');
+    }
+    const embed = await embedFrame(page);
+    await expect(embed.getByTestId('embed-message-assistant')).toHaveCount(2);
+    await expect(embed.getByTestId('embed-escalation')).toHaveText('Answers are made on this device.');
+    await expect(embed.getByTestId('embed-ask-remote')).toHaveCount(0);
+    await expect(embed.getByTestId('embed-consent')).toHaveCount(0);
+    expect((await hostEvents(page, 'petit-hello'))[0].detail).toMatchObject({
+      escalation: 'local-only',
+      remote: null,
+    });
+    expect(await providerRequests()).toEqual([]);
+  });
+
+  test('offline, a provider that is not on this computer gets no card: the widget says it cannot be reached and keeps the local answer', async ({
+    page,
+    context,
+  }) => {
+    await page.goto(`${WIDGET_HOST_ORIGIN}/ask.html`);
+    const embed = await embedFrame(page);
+    await expect(embed.getByTestId('embed-threads')).toBeVisible();
+    await context.setOffline(true);
+    const local = await sendThroughWidget(page, HARD_PROMPT);
+    expect(local.text.length).toBeGreaterThan(0);
+    await expect(embed.getByTestId('embed-note')).toContainText(
+      `${PROVIDER_HOST} cannot be reached offline. Nothing was sent; the answer from this device is kept.`,
+    );
+    await expect(embed.getByTestId('embed-consent')).toHaveCount(0);
+    await expect(embed.getByTestId('embed-ask-remote')).toBeDisabled();
+    await context.setOffline(false);
+    expect(await providerRequests()).toEqual([]);
+  });
 });

@@ -40,6 +40,17 @@ describe('contentSecurityPolicy', () => {
     expect(sources).not.toContain('https:');
   });
 
+  it("allows the widget's remote model (VITE_PETIT_WIDGET_PROVIDER), and nothing for an invalid value", () => {
+    const base = connectSources({ hubUrl: 'https://huggingface.co' });
+    const withProxy = connectSources({
+      hubUrl: 'https://huggingface.co',
+      widgetProvider: JSON.stringify({ presetId: 'openai', baseUrl: 'https://ai.shop.example/v1' }),
+    });
+    expect(base).not.toContain('https://ai.shop.example');
+    expect(withProxy).toEqual([...base, 'https://ai.shop.example']);
+    expect(connectSources({ hubUrl: 'https://huggingface.co', widgetProvider: '{not json' })).toEqual(base);
+  });
+
   it('refuses a hub or extra origin that is not http(s)', () => {
     expect(() => connectSources({ hubUrl: 'javascript:alert(1)' })).toThrow(/VITE_PETIT_HUB_URL/);
     expect(() =>

@@ -1,4 +1,5 @@
 import { PROVIDER_PRESETS } from '../escalation/providers/presets.ts';
+import { widgetProviderOrigin } from '../widget/widget-provider.ts';
 
 /**
  * The Content Security Policy of the built app, as one string for a `<meta http-equiv>` tag (vite.config.ts
@@ -13,7 +14,8 @@ import { PROVIDER_PRESETS } from '../escalation/providers/presets.ts';
  *   address is fixed in the presets (they are used only after the user's consent; the policy keeps injected
  *   code from sending anything anywhere else), and loopback, where local servers such as Ollama, LM Studio or
  *   a mirror on this machine live. A CSP cannot widen at runtime, so another host (a company mirror, an Azure
- *   or Bedrock endpoint, a proxy) is added at build time with `VITE_PETIT_CSP_CONNECT`.
+ *   or Bedrock endpoint, a proxy) is added at build time with `VITE_PETIT_CSP_CONNECT`; the widget's remote
+ *   model (`VITE_PETIT_WIDGET_PROVIDER`) is added from its own setting.
  * - Images only from the app, `data:` and `blob:`: remote images in answers stay blocked even after consent
  *   lifts the Markdown renderer's own block.
  */
@@ -29,6 +31,8 @@ export interface CspOptions {
   hubUrl: string;
   /** More origins, space- or comma-separated (VITE_PETIT_CSP_CONNECT). */
   extraConnect?: string;
+  /** The widget's remote model, the raw VITE_PETIT_WIDGET_PROVIDER JSON; an invalid value adds nothing. */
+  widgetProvider?: string;
 }
 
 function origin(url: string): string | null {
@@ -49,7 +53,7 @@ export function presetOrigins(): string[] {
     .filter((o): o is string => o !== null && !/^http:\/\/(localhost|127\.0\.0\.1)/.test(o));
 }
 
-export function connectSources({ hubUrl, extraConnect = '' }: CspOptions): string[] {
+export function connectSources({ hubUrl, extraConnect = '', widgetProvider }: CspOptions): string[] {
   const hub = origin(hubUrl);
   if (!hub) throw new Error(`VITE_PETIT_HUB_URL must be an http(s) address; got "${hubUrl}".`);
   const extra = extraConnect.split(/[\s,]+/).filter(Boolean);
@@ -60,7 +64,18 @@ export function connectSources({ hubUrl, extraConnect = '' }: CspOptions): strin
   }
   const huggingFace =
     new URL(hub).hostname === 'huggingface.co' ? [...HF_DOWNLOAD_HOSTS, ...MLC_LIB_HOSTS] : [];
-  return [...new Set(["'self'", hub, ...huggingFace, ...presetOrigins(), ...LOOPBACK, ...extra])];
+  const widget = widgetProviderOrigin(widgetProvider);
+  return [
+    ...new Set([
+      "'self'",
+      hub,
+      ...huggingFace,
+      ...presetOrigins(),
+      ...LOOPBACK,
+      ...extra,
+      ...(widget ? [widget] : []),
+    ]),
+  ];
 }
 
 export function contentSecurityPolicy(options: CspOptions): string {

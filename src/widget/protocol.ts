@@ -5,8 +5,21 @@
  */
 export const PROTOCOL_VERSION = 1;
 
-/** Remote escalation the host allows inside the widget (the embed never goes beyond it). */
+/**
+ * Remote escalation the host allows inside the widget. The host can only restrict: even in 'auto' nothing is
+ * sent before the user's own click inside the iframe, and without a deployment provider it is 'local-only'.
+ */
 export type WidgetEscalation = 'local-only' | 'ask' | 'auto';
+
+/** Where an answer was made. */
+export type AnswerSource = 'on-device' | 'remote';
+
+/** The deployment's remote model, as the consent card names it. */
+export interface WidgetRemote {
+  label: string;
+  host: string;
+  model: string;
+}
 
 export type HostMessage =
   | { petit: 1; type: 'hello' }
@@ -28,15 +41,29 @@ export interface WidgetAnswer {
   text: string;
   finishReason: string | null;
   completionTokens: number;
+  /** 'remote': a further answer to the same prompt, after the user chose to send it to the larger model. */
+  source: AnswerSource;
+  /** `Provider · model` of a remote answer. */
+  model?: string;
 }
 
 export type EmbedMessage =
-  | { petit: 1; type: 'hello'; model: string; escalation: WidgetEscalation }
+  | {
+      petit: 1;
+      type: 'hello';
+      model: string;
+      /** What the widget does: the attribute, narrowed to 'local-only' when the deployment has no provider. */
+      escalation: WidgetEscalation;
+      /** What the `escalation` attribute asked for. */
+      requestedEscalation: WidgetEscalation;
+      /** Null when `escalation` is 'local-only'. */
+      remote: WidgetRemote | null;
+    }
   | { petit: 1; type: 'status'; phase: 'loading' | 'ready' | 'error'; message: string }
   | { petit: 1; type: 'ready'; runtime: WidgetRuntime }
   | { petit: 1; type: 'delta'; id: string; text: string }
   | ({ petit: 1; type: 'answer' } & WidgetAnswer)
-  | { petit: 1; type: 'error'; id?: string; code: string; message: string }
+  | { petit: 1; type: 'error'; id?: string; code: string; message: string; source?: AnswerSource }
   | { petit: 1; type: 'close' };
 
 export function isPetitMessage(data: unknown): data is { petit: 1; type: string } {

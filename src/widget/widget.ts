@@ -7,10 +7,18 @@
  *               greeting="Hi! Ask me about our opening hours." escalation="local-only"></petit-chat>
  *   const chat = document.querySelector('petit-chat');
  *   const answer = await chat.send('What are your opening hours?');   // opens the panel if closed
- *   chat.addEventListener('petit-answer', (e) => console.log(e.detail.text));
+ *   chat.addEventListener('petit-answer', (e) => console.log(e.detail.source, e.detail.text));
  *
- * Events: petit-hello, petit-status, petit-ready (detail: threads, isolation), petit-delta, petit-answer,
- * petit-error, petit-open, petit-close. Keep this file dependency-free: it is loaded by other sites.
+ * `escalation` is the most the host allows: `local-only` (default), `ask` (a card inside the iframe asks the
+ * user before a message goes to the deployment's larger model) or `auto` (the card also offers "Send
+ * automatically in this chat"). Without a provider in the deployment it is `local-only`; petit-hello says
+ * what applies. The host cannot consent for the user: the card is in Petit's cross-origin iframe.
+ * `send()` resolves with the on-device answer; a remote answer to the same prompt comes later as a further
+ * petit-answer with `source: 'remote'`.
+ *
+ * Events: petit-hello (detail: escalation, requestedEscalation, remote), petit-status, petit-ready (detail:
+ * threads, isolation), petit-delta, petit-answer, petit-error, petit-open, petit-close. Keep this file
+ * dependency-free: it is loaded by other sites.
  */
 // Types only: widget.js must stay one self-contained file (a shared chunk would be a second request).
 import type { EmbedMessage, HostMessage, WidgetAnswer, WidgetRuntime } from './protocol.ts';
@@ -147,6 +155,8 @@ export class PetitChatElement extends HTMLElement {
         this.runtime = message.runtime;
         break;
       case 'answer': {
+        // A remote answer follows the on-device one, which already settled send(): it is only an event.
+        if (message.source === 'remote') break;
         const { petit: _p, type: _t, ...answer } = message;
         this.#pending.get(message.id)?.resolve(answer);
         this.#pending.delete(message.id);

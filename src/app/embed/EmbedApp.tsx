@@ -3,10 +3,23 @@ import { PetitError, toPetitError } from '../../engine/errors.ts';
 import type { PetitEngine } from '../../engine/petit-engine.ts';
 import type { Dtype, RuntimeInfo } from '../../engine/types.ts';
 import { buildCatalog, findByRepo, type CatalogEntry } from '../../models/catalog.ts';
-import type { HostMessage, WidgetEscalation, WidgetRuntime } from '../../widget/protocol.ts';
+import { PROVIDER_PRESETS } from '../../escalation/index.ts';
+import type { HostMessage, WidgetRuntime } from '../../widget/protocol.ts';
+import type { WidgetProvider } from '../../widget/widget-provider.ts';
 import { Composer } from '../components/Composer.tsx';
+import { confidenceFrom } from '../escalation/use-escalation.ts';
 import { MarkdownMessage } from '../markdown/index.ts';
+import { useOnline } from '../pwa/use-online.ts';
 import type { EmbedBridge } from './bridge.ts';
+import { ConsentCard } from './ConsentCard.tsx';
+import {
+  askableAnswerId,
+  effectiveEscalation,
+  escalationStatus,
+  reachable,
+  type EmbedMessageView,
+} from './embed-escalation.ts';
+import { useEmbedEscalation } from './use-embed-escalation.ts';
 
 interface Props {
   engine: PetitEngine;
@@ -15,16 +28,9 @@ interface Props {
   hubUrl: string;
   temperature: number;
   maxTokens: number;
+  /** The deployment's remote model (VITE_PETIT_WIDGET_PROVIDER), or null. */
+  provider: WidgetProvider | null;
 }
-
-interface EmbedMessageView {
-  id: string;
-  role: 'user' | 'assistant';
-  content: string;
-  status: 'streaming' | 'complete' | 'stopped' | 'error';
-}
-
-const ESCALATIONS: readonly WidgetEscalation[] = ['local-only', 'ask', 'auto'];
 
 /** The catalog entry the `model` attribute names (catalog id or hub repository), or the deployment's first. */
 function resolveEntry(catalog: CatalogEntry[], model: string | null): CatalogEntry | undefined {
@@ -50,14 +56,11 @@ function newId(): string {
   return crypto.randomUUID();
 }
 
-export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxTokens }: Props) {
+export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxTokens, provider }: Props) {
   const catalog = useMemo(() => buildCatalog(import.meta.env.VITE_PETIT_EXTRA_MODELS), []);
   const entry = useMemo(() => resolveEntry(catalog, params.get('model')), [catalog, params]);
   const dtype = entry && chooseDtype(entry, params.get('dtype'));
-  const escalationParam = params.get('escalation');
-  const escalation: WidgetEscalation = ESCALATIONS.includes(escalationParam as WidgetEscalation)
-    ? (escalationParam as WidgetEscalation)
-    : 'local-only';
+  const allowed = useMemo(() => effectiveEscalation(params.get('escalation'), provider), [params, provider]);
   const greeting = params.get('greeting');
 
   const [phase, setPhase] = useState<'loading' | 'ready' | 'error'>('loading');
@@ -66,6 +69,7 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
   const [messages, setMessages] = useState<EmbedMessageView[]>([]);
   const [generating, setGenerating] = useState(false);
   const history = useRef<EmbedMessageView[]>([]);
+  const runtimeRef = useRef<RuntimeInfo | null>(null);
   const ready = useRef<Promise<void> | null>(null);
   const turns = useRef<Promise<unknown>>(Promise.resolve());
   const abort = useRef<AbortController | null>(null);
@@ -101,6 +105,7 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
           },
         },
       );
+      runtimeRef.current = info;
       setRuntime(info);
       setPhase('ready');
     })();
@@ -128,6 +133,32 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
     history.current = history.current.map((m) => (m.id === id ? { ...m, ...patch(m) } : m));
     setMessages(history.current);
   }, []);
+  const add = useCallback((message: EmbedMessageView) => {
+    history.current = [...history.current, message];
+    setMessages(history.current);
+  }, []);
+  const enqueue = useCallback((run: () => Promise<void>) => {
+    const next = turns.current.then(run, run);
+    turns.current = next;
+    return next;
+  }, []);
+  const currentMessages = useCallback(() => history.current, []);
+
+  const escalation = useEmbedEscalation({
+    mode: allowed.mode,
+    provider,
+    maxTokens,
+    bridge,
+    messages: currentMessages,
+    add,
+    update,
+    enqueue,
+  });
+  const { afterLocalAnswer, newTurn } = escalation;
+  const online = useOnline();
+  const canEscalate = escalation.remote !== null;
+  const askable = askableAnswerId(messages);
+  const canReach = reachable(online, provider !== null && PROVIDER_PRESETS[provider.presetId].local);
 
   /** One turn; turns run one after another. `hostId` marks a prompt the host page sent (its answer goes back). */
   const send = useCallback(
@@ -147,7 +178,14 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
           content: text.trim(),
           status: 'complete',
         };
-        const answer: EmbedMessageView = { id: newId(), role: 'assistant', content: '', status: 'streaming' };
+        const answer: EmbedMessageView = {
+          id: newId(),
+          role: 'assistant',
+          content: '',
+          status: 'streaming',
+          source: 'on-device',
+          hostId,
+        };
         const prompt = [...history.current, user]
           .filter((m) => m.status !== 'error' && m.content)
           .map((m) => ({ role: m.role, content: m.content }));
@@ -158,6 +196,8 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
         abort.current = controller;
         let finishReason: string | null = null;
         let completionTokens = 0;
+        const logprobs: number[] = [];
+        let answered = false;
         try {
           const stream = await engine.chat.completions.create({
             messages: prompt,
@@ -165,6 +205,8 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
             temperature,
             max_tokens: maxTokens,
             signal: controller.signal,
+            // The router's confidence signal, as in the app.
+            ...(allowed.mode !== 'local-only' ? { logprobs: true } : {}),
           });
           for await (const chunk of stream) {
             const delta = chunk.choices[0]?.delta.content;
@@ -174,8 +216,10 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
             }
             finishReason = chunk.choices[0]?.finish_reason ?? finishReason;
             if (chunk.usage) completionTokens = chunk.usage.completion_tokens;
+            for (const t of chunk.choices[0]?.logprobs?.content ?? []) logprobs.push(t.logprob);
           }
           update(answer.id, () => ({ status: 'complete' }));
+          answered = true;
         } catch (e) {
           const error = toPetitError(e);
           const stopped = error.code === 'aborted';
@@ -191,21 +235,47 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
         }
         if (hostId) {
           const text = history.current.find((m) => m.id === answer.id)?.content ?? '';
-          bridge.post({ petit: 1, type: 'answer', id: hostId, text, finishReason, completionTokens });
+          bridge.post({
+            petit: 1,
+            type: 'answer',
+            id: hostId,
+            text,
+            finishReason,
+            completionTokens,
+            source: 'on-device',
+          });
+        }
+        if (answered && runtimeRef.current) {
+          // Outside the turn queue: a card waiting for the user must not hold the next prompt.
+          const turn = {
+            history: prompt,
+            confidence: confidenceFrom(logprobs),
+            modelId: runtimeRef.current.model,
+            contextLength: runtimeRef.current.contextLength,
+            hostId,
+          };
+          queueMicrotask(() => void afterLocalAnswer(turn));
         }
       };
-      const next = turns.current.then(run, run);
-      turns.current = next;
-      return next;
+      // A new prompt makes an open card out of date.
+      newTurn();
+      return enqueue(run);
     },
-    [bridge, engine, maxTokens, temperature, update],
+    [afterLocalAnswer, allowed.mode, bridge, engine, enqueue, maxTokens, newTurn, temperature, update],
   );
 
   useEffect(
     () =>
       bridge.listen((message: HostMessage) => {
         if (message.type === 'hello') {
-          bridge.post({ petit: 1, type: 'hello', model: entry?.id ?? '', escalation });
+          bridge.post({
+            petit: 1,
+            type: 'hello',
+            model: entry?.id ?? '',
+            escalation: allowed.mode,
+            requestedEscalation: allowed.requested,
+            remote: escalation.remote,
+          });
         } else if (message.type === 'open') {
           document.getElementById('prompt')?.focus();
         } else if (message.type === 'send') {
@@ -220,7 +290,7 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
             });
         }
       }),
-    [bridge, entry, escalation, send],
+    [allowed, bridge, entry, escalation.remote, send],
   );
 
   useEffect(() => {
@@ -248,32 +318,80 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
             className={`message ${m.role}${m.status === 'error' ? ' error' : ''}`}
             data-testid={`embed-message-${m.role}`}
             data-status={m.status}
+            data-source={m.role === 'assistant' ? m.source : undefined}
           >
             <div className="bubble">
-              {m.role === 'assistant' ? (
+              {m.role === 'assistant' && m.status === 'error' && !m.content ? (
+                <div className="content plain muted">No answer from the larger model.</div>
+              ) : m.role === 'assistant' ? (
                 <MarkdownMessage text={m.content} streaming={m.status === 'streaming'} />
               ) : (
                 <div className="content plain">{m.content}</div>
               )}
             </div>
+            {m.role === 'assistant' && m.status !== 'streaming' && (m.source === 'remote' || canEscalate) && (
+              <div className="message-meta">
+                <span className="badge" data-testid="embed-answer-source" data-source={m.source}>
+                  {m.source === 'remote' ? `Larger model (${m.modelId ?? 'remote'})` : 'On this device'}
+                </span>
+                {m.error && (
+                  <span className={m.status === 'error' ? 'error-text' : undefined}>
+                    {m.status === 'interrupted' ? 'Incomplete' : 'Failed'}
+                  </span>
+                )}
+                {m.id === askable && canEscalate && !escalation.card && !escalation.busy && !generating && (
+                  <button
+                    type="button"
+                    className="button ghost ask-remote"
+                    data-testid="embed-ask-remote"
+                    disabled={!canReach}
+                    title={canReach ? undefined : 'The larger model cannot be reached offline.'}
+                    onClick={() => void escalation.askLarger(m.id)}
+                  >
+                    Not good enough — ask the larger model
+                  </button>
+                )}
+              </div>
+            )}
           </li>
         ))}
+        {escalation.card && (
+          <li className="embed-consent-item">
+            <ConsentCard card={escalation.card} />
+          </li>
+        )}
       </ol>
+      {escalation.note && (
+        <div
+          className={`notice embed-note${escalation.note.kind === 'error' ? ' embed-note-error' : ''}`}
+          role={escalation.note.kind === 'error' ? 'alert' : 'status'}
+          data-testid="embed-note"
+          data-kind={escalation.note.kind}
+        >
+          <p>{escalation.note.text}</p>
+          <button
+            type="button"
+            className="button ghost"
+            onClick={escalation.dismissNote}
+            aria-label="Dismiss"
+          >
+            ×
+          </button>
+        </div>
+      )}
       <div className="embed-composer">
         <Composer
           disabled={phase !== 'ready'}
           disabledReason={phase === 'error' ? 'The model could not be loaded' : progress}
-          generating={generating}
+          generating={generating || escalation.busy}
           onSend={(text) => void send(text)}
-          onStop={() => abort.current?.abort()}
+          onStop={() => (escalation.busy ? escalation.stop() : abort.current?.abort())}
         />
         <p className="embed-status muted" data-testid="embed-status">
           {phase === 'ready' && runtime ? (
             <>
               <span data-testid="embed-threads">{threadNote(runtime)}</span>{' '}
-              {escalation === 'local-only'
-                ? 'Answers are made on this device.'
-                : 'Answers are made on this device; remote models are not available in the widget yet.'}
+              <span data-testid="embed-escalation">{escalationStatus(allowed, escalation.remote)}</span>
             </>
           ) : (
             <span className={phase === 'error' ? 'error-text' : undefined}>{progress}</span>

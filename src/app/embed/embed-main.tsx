@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { PetitEngine } from '../../engine/petit-engine.ts';
 import { parseWidgetOrigins } from '../../widget/origins.ts';
+import { parseWidgetProvider } from '../../widget/widget-provider.ts';
 import { registerServiceWorker } from '../pwa/register.ts';
 import { loadSettings } from '../settings.ts';
 import { EmbedBridge } from './bridge.ts';
@@ -12,6 +13,10 @@ import './embed.css';
 // Listening starts before React mounts: the widget says hello as soon as the iframe has loaded.
 const bridge = new EmbedBridge(parseWidgetOrigins(import.meta.env.VITE_PETIT_WIDGET_ORIGINS));
 bridge.start();
+
+// A bad value is the deployer's mistake: say so, and answer on the device.
+const widgetProvider = parseWidgetProvider(import.meta.env.VITE_PETIT_WIDGET_PROVIDER);
+if (widgetProvider.problem) console.warn(`Petit embed: ${widgetProvider.problem}`);
 
 const settings = loadSettings();
 const engine = new PetitEngine({ hubUrl: settings.hubUrl });
@@ -26,6 +31,7 @@ createRoot(document.getElementById('root')!).render(
       hubUrl={settings.hubUrl}
       temperature={settings.temperature}
       maxTokens={settings.maxTokens}
+      provider={widgetProvider.provider}
     />
   </StrictMode>,
 );

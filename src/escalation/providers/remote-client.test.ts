@@ -152,6 +152,23 @@ describe('OpenAI-compatible client against the fake provider over HTTP', () => {
     expect(answer.choices[0].message.content).toBe(REPLY);
     expect(fake.requests()[0].headers.authorization).toBeUndefined();
   });
+
+  it('keyless (a proxy that adds the key itself): no auth header, and a key given by mistake is never sent', async () => {
+    fake.setRequireAuth(false);
+    const client = createRemoteClient({ ...settingsFor('openai'), keyless: true });
+    expect(client.hasKey).toBe(false);
+    const request = client.prepare(convo, { stream: true });
+    expect(request.authHeader).toBeNull();
+    const chunks: ChatCompletionChunk[] = [];
+    for await (const c of client.stream(request)) chunks.push(c);
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(REPLY);
+    const [seen] = fake.requests();
+    expect(seen.headers.authorization).toBeUndefined();
+    expect(JSON.stringify(seen)).not.toContain(OPENAI_KEY);
+    // Without `keyless` the same settings refuse to send without a key.
+    const keyed = createRemoteClient(settingsFor('openai', { apiKey: '' }));
+    expect((await failure(keyed.send(keyed.prepare(convo)))).code).toBe('remote-auth');
+  });
 });
 
 describe('Anthropic Messages client against the fake provider over HTTP', () => {

@@ -169,7 +169,8 @@ export class RemoteClient {
     const protocol = PROVIDER_PRESETS[settings.presetId]?.protocol ?? 'openai';
     this.#adapter = ADAPTERS[protocol];
     this.endpoint = resolveEndpoint(settings, this.#adapter.path);
-    this.#apiKey = settings.apiKey?.trim() || undefined;
+    // A keyless endpoint never gets a key, even one given by mistake.
+    this.#apiKey = this.endpoint.keyless ? undefined : settings.apiKey?.trim() || undefined;
   }
 
   get providerId(): ProviderId {
@@ -207,8 +208,9 @@ export class RemoteClient {
       body,
       bodyText: JSON.stringify(body),
       headers: Object.freeze(headers),
-      authHeader:
-        preset.auth.kind === 'bearer'
+      authHeader: this.endpoint.keyless
+        ? null
+        : preset.auth.kind === 'bearer'
           ? 'authorization'
           : preset.auth.kind === 'header'
             ? preset.auth.header
@@ -228,7 +230,7 @@ export class RemoteClient {
     const headers: Record<string, string> = { ...request.headers };
     if (request.stream) headers.accept = 'text/event-stream';
     const auth = this.endpoint.preset.auth;
-    if (auth.kind !== 'none') {
+    if (auth.kind !== 'none' && !this.endpoint.keyless) {
       if (!this.#apiKey) {
         throw new PetitError('remote-auth', `There is no API key for ${this.label}. Add it in Settings.`, {
           details: { provider: this.providerId, host: this.host },

@@ -24,6 +24,11 @@ export interface ProviderSettings {
   maxAutoRetryWaitSeconds?: number;
   /** A name for messages when the preset's label is not right (a custom endpoint). */
   label?: string;
+  /**
+   * The endpoint adds the key itself (a deployer's proxy in front of the provider, as the widget uses): no key
+   * is asked for or sent, whatever the preset's auth.
+   */
+  keyless?: boolean;
 }
 
 export interface ResolvedEndpoint {
@@ -37,6 +42,8 @@ export interface ResolvedEndpoint {
   model: string;
   timeoutMs: number;
   maxAutoRetryWaitSeconds: number;
+  /** No key is sent (see `ProviderSettings.keyless`). */
+  keyless: boolean;
 }
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
@@ -80,7 +87,8 @@ export function resolveEndpoint(settings: ProviderSettings, path: string): Resol
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new PetitError('invalid-request', `The address for ${label} must start with https://.`);
   }
-  if (url.protocol === 'http:' && !LOOPBACK.test(url.host) && preset.auth.kind !== 'none') {
+  const keyless = settings.keyless === true || preset.auth.kind === 'none';
+  if (url.protocol === 'http:' && !LOOPBACK.test(url.host) && !keyless) {
     // A key over plain HTTP to another machine could be read on the way.
     throw new PetitError(
       'invalid-request',
@@ -100,6 +108,7 @@ export function resolveEndpoint(settings: ProviderSettings, path: string): Resol
     model,
     timeoutMs: settings.timeoutMs ?? 60_000,
     maxAutoRetryWaitSeconds: settings.maxAutoRetryWaitSeconds ?? 5,
+    keyless,
   };
 }
 
