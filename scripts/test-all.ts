@@ -1,6 +1,7 @@
 /**
  * `npm test`: everything CI checks, in order — typecheck, lint, unit tests (Node and real Chromium), the
- * production build with its bundle check, and the end-to-end suite in Chromium — then one summary line.
+ * production build with its bundle check, the packed library in a fresh app, the benchmark harness in its quick
+ * mode, and the end-to-end suite in Chromium — then one summary line.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -69,6 +70,8 @@ addVitest('test-results/unit.json');
 if (run('build', 'npx', ['vite', 'build', '--logLevel', 'warn'])) {
   run('bundle check', 'npx', ['tsx', 'scripts/check-bundle.ts']);
 }
+// The published package as another app uses it: pack, install into a fresh Vite app, build, chat in Chromium.
+run('library package', 'npx', ['tsx', 'scripts/check-lib.ts']);
 // Keeps the benchmark harness working (every path once, on a tiny model); numbers come from `npm run bench`.
 run('benchmark harness (quick)', 'npx', ['tsx', 'bench/run.ts', '--quick']);
 run('end-to-end tests', 'npx', ['playwright', 'test']);
