@@ -1,28 +1,8 @@
 import type { Page, Request } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { PROVIDER_KEY, PROVIDER_URL } from './env.ts';
+import { fake, providerRequests } from './fake-provider-client.ts';
 import { expect, loadFromPicker, test } from './fixtures.ts';
-
-/** The fake provider's recorded requests (preflights left out) and its control endpoints. */
-interface Recorded {
-  method: string;
-  path: string;
-  query: string;
-  headers: Record<string, string>;
-  body: string;
-  protocol: string;
-}
-async function fake(path: string, body?: unknown): Promise<void> {
-  await fetch(`${PROVIDER_URL}/__fake/${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body ?? {}),
-  });
-}
-async function providerRequests(): Promise<Recorded[]> {
-  const all = (await (await fetch(`${PROVIDER_URL}/__fake/requests`)).json()) as Recorded[];
-  return all.filter((r) => r.protocol !== 'preflight');
-}
 
 const PROVIDER_CONFIG = {
   presetId: 'openai',

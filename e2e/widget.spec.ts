@@ -1,6 +1,7 @@
 import type { Frame, Page } from '@playwright/test';
 import type { PetitChatElement } from '../src/widget/widget.ts';
 import { APP_URL, PROVIDER_URL } from './env.ts';
+import { fake, providerRequests } from './fake-provider-client.ts';
 import { expect, test } from './fixtures.ts';
 import {
   DEPLOY_ORIGIN,
@@ -206,23 +207,6 @@ test('without frame-ancestors, messages from a site outside the allow-list are s
 
 // ── the larger model, through the deployment's provider (the fake, keyless like a deployer's proxy) ──────────
 
-interface Recorded {
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  protocol: string;
-}
-async function fake(path: string, body?: unknown): Promise<void> {
-  await fetch(`${PROVIDER_URL}/__fake/${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body ?? {}),
-  });
-}
-async function providerRequests(): Promise<Recorded[]> {
-  const all = (await (await fetch(`${PROVIDER_URL}/__fake/requests`)).json()) as Recorded[];
-  return all.filter((r) => r.protocol !== 'preflight');
-}
 interface HostEvent {
   type: string;
   detail: Record<string, unknown>;

@@ -1,0 +1,27 @@
+/** The e2e side of the fake remote provider (tools/fake-provider): its control endpoints and request log. */
+import { PROVIDER_URL } from './env.ts';
+
+/** One request the fake provider received, as its log records it. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+  body: string;
+  protocol: string;
+}
+
+/** Tells the fake what to do next (`reset`, `reply`, `auth`, faults…). */
+export async function fake(path: string, body?: unknown): Promise<void> {
+  await fetch(`${PROVIDER_URL}/__fake/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body ?? {}),
+  });
+}
+
+/** What reached the provider, CORS preflights left out. */
+export async function providerRequests(): Promise<RecordedRequest[]> {
+  const all = (await (await fetch(`${PROVIDER_URL}/__fake/requests`)).json()) as RecordedRequest[];
+  return all.filter((r) => r.protocol !== 'preflight');
+}
