@@ -132,6 +132,8 @@ test.describe('escalation to a remote model (fake provider on 127.0.0.1)', () =>
     await page.getByTestId('provider-auto').check();
     await page.getByTestId('provider-close').click();
     await loadFromPicker(page, 'tiny-llama', 'q8');
+    // Offline only once the model is stored and loaded: a download cut by it would fail (as it should).
+    await expect(page.getByTestId('status-device')).toHaveText('WASM');
     await context.setOffline(true);
 
     // Opted in to automatic sending, and the router wants a larger model: offline, nothing is tried.
