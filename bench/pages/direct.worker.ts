@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 /**
- * transformers.js used the way its documentation shows, with the same self-hosted ORT wasm as Petit's backend and
+ * transformers.js used the way its documentation shows, with the same self-hosted ORT wasm as Petit's backend on WASM and
  * the same thread count; timings are taken here, next to generate(), so they carry none of Petit's layers.
  */
 import {
@@ -45,7 +45,7 @@ async function load({
   repo,
   dtype,
   threads,
-  wasm = 'asyncify',
+  wasm = 'plain',
   rewriteQ4 = false,
   sessionOptions,
 }: {
@@ -53,7 +53,7 @@ async function load({
   repo: string;
   dtype: string;
   threads: number;
-  /** Which ORT build: the asyncify one Petit ships (WebGPU-capable) or the plain CPU-only one. */
+  /** Which ORT build: the plain CPU-only one Petit runs on WASM (default), or the asyncify one (WebGPU-capable). */
   wasm?: 'asyncify' | 'plain';
   /** Read model_q4.onnx as the q8 rewrite Petit makes on WASM, so both run the same graph. */
   rewriteQ4?: boolean;

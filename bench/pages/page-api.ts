@@ -18,7 +18,7 @@ export interface DirectBench {
     repo: string;
     dtype: string;
     threads: number;
-    /** Which ORT build: the asyncify one Petit ships (WebGPU-capable) or the plain CPU-only one. */
+    /** Which ORT build: the plain CPU-only one Petit runs on WASM (default), or the asyncify one (WebGPU-capable). */
     wasm?: 'asyncify' | 'plain';
     /** Read model_q4.onnx as the q8 rewrite Petit makes on WASM (same graph as Petit). */
     rewriteQ4?: boolean;

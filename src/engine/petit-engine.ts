@@ -124,6 +124,11 @@ export class PetitEngine {
   private worker: Worker | null = null;
   private remote: Remote<InferenceWorkerApi> | null = null;
   private runtime: RuntimeInfo | null = null;
+  /**
+   * The worker's ONNX Runtime was started with the CPU-only wasm build (the fast one on WASM, see
+   * workers/backends/ort-wasm.ts). ORT starts once per worker, so a WebGPU load needs a fresh worker.
+   */
+  private cpuOnlyOrt = false;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly crashListeners = new Set<(error: PetitError) => void>();
   private readonly listeners = new Set<(event: EngineEvent) => void>();
@@ -219,6 +224,7 @@ export class PetitEngine {
     this.worker = null;
     this.remote = null;
     this.runtime = null;
+    this.cpuOnlyOrt = false;
   }
 
   /** Rejects with `worker-crashed` if the worker dies before `work` settles. */
@@ -295,6 +301,7 @@ export class PetitEngine {
       await this.confirmSecondCopy(request.repo, dtype);
       this.lastLoad = null;
       this.releaseHeldModel();
+      if (device === 'webgpu' && this.cpuOnlyOrt) this.discardWorker();
       try {
         this.runtime = await this.loadOnce(request, onProgress, signal);
         this.lastLoad = request;
@@ -341,7 +348,9 @@ export class PetitEngine {
     });
     const stopWatchdog = this.watchdog(api, this.options.loadHangTimeoutMs ?? 300_000);
     try {
-      return await Promise.race([this.guard(api.load(request, progress)), aborted]);
+      const runtime = await Promise.race([this.guard(api.load(request, progress)), aborted]);
+      if (runtime.backend === 'transformers' && runtime.device === 'wasm') this.cpuOnlyOrt = true;
+      return runtime;
     } catch (error) {
       // ONNX Runtime and transformers.js keep a failed session start around and fail every later one in that
       // worker; with no model loaded, a fresh worker costs nothing.

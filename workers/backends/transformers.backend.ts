@@ -11,8 +11,7 @@ import {
   type PreTrainedTokenizer,
   type Tensor,
 } from '@huggingface/transformers';
-import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
-import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import { ortWasmPaths } from './ort-wasm.ts';
 import { PetitError } from '../../src/engine/errors.ts';
 import type { FinishReason, TokenLogprob } from '../../src/engine/protocol.ts';
 import type { GenerationParams } from '../../src/engine/validate.ts';
@@ -68,10 +67,8 @@ function configureTransformers(store: ModelStore, model: BackendLoadRequest): vo
   const onnx = env.backends.onnx;
   if (onnx.wasm) {
     // Self-hosted runtime files: never a CDN, and offline once the service worker has them.
-    onnx.wasm.wasmPaths = {
-      wasm: new URL(ortWasmUrl, self.location.href).href,
-      mjs: new URL(ortMjsUrl, self.location.href).href,
-    };
+    // The CPU-only build on WASM (much faster there), the asyncify one for WebGPU: see ort-wasm.ts.
+    onnx.wasm.wasmPaths = ortWasmPaths(model.device, self.location.href);
     onnx.wasm.numThreads = threads;
     onnx.wasm.proxy = false;
   }
