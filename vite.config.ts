@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { ISOLATION_HEADERS, headersForPath } from './src/sw/headers.ts';
 import { parseWidgetOrigins, type WidgetOrigins } from './src/widget/origins.ts';
 import { contentSecurityPolicy } from './src/app/csp-policy.ts';
-import { WEBLLM_CHUNK_GLOB } from './src/sw/runtime-chunks.ts';
+import { WEBGPU_ONLY_FILES } from './src/sw/runtime-chunks.ts';
 
 /** Cross-origin isolation lets ONNX Runtime use several WASM threads (SharedArrayBuffer). */
 export const isolationHeaders = ISOLATION_HEADERS;
@@ -114,11 +114,18 @@ export default defineConfig({
       // The glob below lists the icons and the manifest already: adding them again would precache them twice.
       includeManifestIcons: false,
       injectManifest: {
-        // The app shell, the worker and ONNX Runtime's ~27 MB wasm; never source maps, never widget.js
+        // The app shell, the worker and ONNX Runtime's 14 MB CPU wasm; never source maps, never widget.js
         // (other sites load it, never through this worker), never model weights (the model store's).
         globPatterns: ['**/*.{js,mjs,css,html,svg,png,wasm,webmanifest}'],
-        // web-llm (6 MB) runs only on a WebGPU device: the service worker caches it on first use instead.
-        globIgnores: ['**/*.map', 'widget.js', '.vite/**', 'manifest.webmanifest', WEBLLM_CHUNK_GLOB],
+        // web-llm (6 MB) and ORT's asyncify wasm (27 MB) run only on a WebGPU device: the service worker caches
+        // them on first use instead.
+        globIgnores: [
+          '**/*.map',
+          'widget.js',
+          '.vite/**',
+          'manifest.webmanifest',
+          ...WEBGPU_ONLY_FILES.map((f) => f.glob),
+        ],
         maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
         // A classic worker script: registers wherever service workers exist.
         rollupFormat: 'iife',

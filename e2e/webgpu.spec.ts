@@ -45,4 +45,71 @@ test.describe('WebGPU through SwiftShader (correctness only: it says nothing abo
     expect(texts.webgpu.tokens).toBeGreaterThan(10);
     expect(texts.webgpu.text).toBe(texts.wasm.text);
   });
+
+  test('after a WASM model (on ORT’s CPU-only build) a WebGPU load gets a fresh worker and runs on WebGPU', async ({
+    page,
+  }) => {
+    await page.goto('/');
+    const devices = await page.evaluate(
+      async ({ model, hub }) => {
+        const petit = (window as unknown as { petit: Petit }).petit;
+        const out: string[] = [];
+        for (const device of ['wasm', 'webgpu'] as const) {
+          const info = await petit.load({ id: model, dtype: 'fp32', device, hubUrl: hub });
+          const reply = await petit.chat.completions.create({
+            messages: [{ role: 'user', content: 'Hi' }],
+            max_tokens: 4,
+          });
+          out.push(
+            `${info.device}${info.fallbackReason ? ' (fallback)' : ''}:${reply.usage.completion_tokens > 0}`,
+          );
+        }
+        return out;
+      },
+      { model: TINY_MODEL, hub: HUB_URL },
+    );
+    expect(devices).toEqual(['wasm:true', 'webgpu:true']);
+  });
+});
+
+test.describe('WebGPU offline after one visit', () => {
+  test.use({ webgpu: true, serviceWorkers: 'allow' });
+
+  test('ORT’s WebGPU build is cached on first use, not precached, and works offline', async ({
+    page,
+    context,
+  }) => {
+    await page.goto('/');
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    // Controlled by the worker (it claims clients on activation) before the WebGPU runtime is fetched.
+    await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+    // Workbox names its caches petit-precache-v1-<scope> and petit-runtime-v1-<scope>.
+    const cachedUrls = (kind: string) =>
+      page.evaluate(async (kind) => {
+        const urls: string[] = [];
+        for (const name of await caches.keys())
+          if (name.startsWith(`petit-${kind}-`))
+            urls.push(...(await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname));
+        return urls;
+      }, kind);
+    const asyncify = /ort-wasm-simd-threaded\.asyncify-[^/]*\.wasm$/;
+    expect((await cachedUrls('precache')).length).toBeGreaterThan(10);
+    const precached = (await cachedUrls('precache')).filter((u) => asyncify.test(u));
+    expect(precached, 'the asyncify wasm is not in the precache').toEqual([]);
+
+    await loadFromPicker(page, 'tiny-llama', 'fp32');
+    await expect(page.getByTestId('status-device')).toHaveText('WebGPU');
+    expect((await cachedUrls('runtime')).filter((u) => asyncify.test(u))).toHaveLength(1);
+
+    await context.setOffline(true);
+    await page.reload();
+    await loadFromPicker(page, 'tiny-llama', 'fp32');
+    await expect(page.getByTestId('status-device')).toHaveText('WebGPU');
+    await expect(page.getByTestId('status-fallback')).toHaveCount(0);
+    await page.getByTestId('prompt').fill('Hello offline');
+    await page.getByTestId('prompt').press('Enter');
+    await expect(page.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'complete');
+  });
 });

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { WEBLLM_CHUNK_GLOB, WEBLLM_CHUNK_PATH } from '../src/sw/runtime-chunks.ts';
+import { WEBGPU_ONLY_FILES, webgpuOnlyFile } from '../src/sw/runtime-chunks.ts';
 
 interface ManifestChunk {
   file: string;
@@ -87,13 +87,16 @@ if (existsSync(join(dist, 'widget.js'))) {
 if (existsSync(join(dist, 'sw.js'))) {
   const urls = [...readFileSync(join(dist, 'sw.js'), 'utf8').matchAll(/"url":"([^"]+)"/g)].map((m) => m[1]);
   const duplicates = urls.filter((u, i) => urls.indexOf(u) !== i);
-  const forbidden = urls.filter((u) => /\.map$|\.onnx|\/resolve\/|^assets\/web-llm-/.test(u));
-  // web-llm stays out of the precache by its chunk name: a renamed chunk would slip back in unnoticed.
-  if (!readdirSync(join(dist, 'assets')).some((f) => WEBLLM_CHUNK_PATH.test(`/assets/${f}`))) {
-    console.error(
-      `✗ no ${WEBLLM_CHUNK_GLOB} chunk in the build: vite.config.ts no longer names web-llm's chunk.`,
-    );
-    process.exit(1);
+  const forbidden = urls.filter((u) => /\.map$|\.onnx|\/resolve\//.test(u) || webgpuOnlyFile(`/${u}`) >= 0);
+  // The WebGPU-only files stay out of the precache by their names: a renamed file would slip back in unnoticed.
+  const assets = readdirSync(join(dist, 'assets'));
+  for (const file of WEBGPU_ONLY_FILES) {
+    if (!assets.some((f) => file.path.test(`/assets/${f}`))) {
+      console.error(
+        `✗ no ${file.glob} in the build: ${file.name} is no longer named as src/sw/runtime-chunks.ts expects.`,
+      );
+      process.exit(1);
+    }
   }
   const bytes = urls.reduce(
     (sum, u) => sum + (existsSync(join(dist, u)) ? statSync(join(dist, u)).size : 0),

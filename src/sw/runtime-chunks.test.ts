@@ -1,23 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { WEBLLM_CHUNK_PATH, supersededChunks } from './runtime-chunks.ts';
+import { supersededChunks, webgpuOnlyFile } from './runtime-chunks.ts';
 
-describe('runtime-cached chunks', () => {
-  it('matches only the web-llm chunk, not the app or other workers', () => {
-    expect(WEBLLM_CHUNK_PATH.test('/assets/web-llm-Ab12_x.js')).toBe(true);
-    expect(WEBLLM_CHUNK_PATH.test('/assets/webllm-runtime-Ia3PWcwv.js')).toBe(false);
-    expect(WEBLLM_CHUNK_PATH.test('/assets/index-abc.js')).toBe(false);
-    expect(WEBLLM_CHUNK_PATH.test('/assets/web-llm-abc.js.map')).toBe(false);
+describe('files cached on first use (WebGPU only)', () => {
+  it('matches web-llm’s chunk and the asyncify ORT wasm, not the app, other workers or the plain ORT build', () => {
+    expect(webgpuOnlyFile('/assets/web-llm-Ab12_x.js')).toBe(0);
+    expect(webgpuOnlyFile('/assets/ort-wasm-simd-threaded.asyncify-CxOG5pUO.wasm')).toBe(1);
+    expect(webgpuOnlyFile('/assets/ort-wasm-simd-threaded-4byDm7i3.wasm')).toBe(-1);
+    expect(webgpuOnlyFile('/assets/ort-wasm-simd-threaded.asyncify-DXIbolS2.mjs')).toBe(-1);
+    expect(webgpuOnlyFile('/assets/webllm-runtime-Ia3PWcwv.js')).toBe(-1);
+    expect(webgpuOnlyFile('/assets/index-abc.js')).toBe(-1);
+    expect(webgpuOnlyFile('/assets/web-llm-abc.js.map')).toBe(-1);
   });
 
-  it('drops the chunks of older builds and keeps the one just cached', () => {
-    const origin = 'https://petit.example';
+  it('drops the older builds’ copies of the same file only, keeping the one just cached', () => {
+    const o = 'https://petit.example/assets';
     const cached = [
-      `${origin}/assets/web-llm-old1.js`,
-      `${origin}/assets/web-llm-new.js`,
-      `${origin}/other.js`,
+      `${o}/web-llm-old1.js`,
+      `${o}/web-llm-new.js`,
+      `${o}/ort-wasm-simd-threaded.asyncify-old.wasm`,
+      `${o}/other.js`,
     ];
-    expect(supersededChunks(cached, `${origin}/assets/web-llm-new.js`)).toEqual([
-      `${origin}/assets/web-llm-old1.js`,
+    expect(supersededChunks(cached, `${o}/web-llm-new.js`)).toEqual([`${o}/web-llm-old1.js`]);
+    expect(supersededChunks(cached, `${o}/ort-wasm-simd-threaded.asyncify-new.wasm`)).toEqual([
+      `${o}/ort-wasm-simd-threaded.asyncify-old.wasm`,
     ]);
   });
 });

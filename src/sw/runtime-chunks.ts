@@ -1,12 +1,26 @@
 /**
- * Files the precache leaves out and the service worker caches the first time they are used: web-llm's 6 MB
- * chunk, which only a device with WebGPU ever loads. Shared by vite.config.ts (the precache's ignore list), the
- * service worker (its route) and scripts/check-bundle.ts.
+ * Files only a WebGPU device loads, which the precache leaves out and the service worker caches the first time
+ * they are used: web-llm's 6 MB chunk and ONNX Runtime's 27 MB asyncify wasm (WASM sessions run the plain build,
+ * see workers/backends/ort-wasm.ts). Shared by vite.config.ts (the precache's ignore list), the service worker
+ * (its route) and scripts/check-bundle.ts.
  */
-export const WEBLLM_CHUNK_GLOB = 'assets/web-llm-*.js';
-export const WEBLLM_CHUNK_PATH = /^\/assets\/web-llm-[^/]+\.js$/;
+export const WEBGPU_ONLY_FILES = [
+  { name: 'web-llm', glob: 'assets/web-llm-*.js', path: /^\/assets\/web-llm-[^/]+\.js$/ },
+  {
+    name: 'ORT asyncify wasm',
+    glob: 'assets/ort-wasm-simd-threaded.asyncify-*.wasm',
+    path: /^\/assets\/ort-wasm-simd-threaded\.asyncify-[^/]+\.wasm$/,
+  },
+] as const;
 
-/** Of the cached URLs, those an older build left (file names are content hashes): all but the one kept. */
+/** Which of the WebGPU-only files a same-origin path is, or -1. */
+export function webgpuOnlyFile(pathname: string): number {
+  return WEBGPU_ONLY_FILES.findIndex((f) => f.path.test(pathname));
+}
+
+/** Of the cached URLs, the older builds' copies of the same file as `kept` (names are content hashes). */
 export function supersededChunks(cached: readonly string[], kept: string): string[] {
-  return cached.filter((url) => url !== kept && WEBLLM_CHUNK_PATH.test(new URL(url).pathname));
+  const family = webgpuOnlyFile(new URL(kept).pathname);
+  if (family < 0) return [];
+  return cached.filter((url) => url !== kept && webgpuOnlyFile(new URL(url).pathname) === family);
 }

@@ -2,7 +2,8 @@
 /**
  * Petit's service worker (vite-plugin-pwa, injectManifest): precaches the app shell and ONNX Runtime's wasm so
  * the app starts and runs offline, serves /embed and the app's routes from the precache, and re-adds the
- * isolation headers to what it serves; web-llm's chunk is cached the first time a WebGPU device loads it. Model weights are never precached: the model store keeps them in
+ * isolation headers to what it serves; web-llm's chunk and ORT's asyncify wasm are cached the first time a WebGPU
+ * device loads them. Model weights are never precached: the model store keeps them in
  * `petit-models-v1`, which this worker never deletes. A new version waits until the page asks it to take over
  * (the "Update available — Reload" prompt), never swapping under an open page on its own.
  */
@@ -17,7 +18,7 @@ import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { parseWidgetOrigins } from '../widget/origins.ts';
 import { staleCaches } from './cache-cleanup.ts';
 import { headersForPath } from './headers.ts';
-import { WEBLLM_CHUNK_PATH, supersededChunks } from './runtime-chunks.ts';
+import { supersededChunks, webgpuOnlyFile } from './runtime-chunks.ts';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | PrecacheEntry)[] };
 
@@ -45,9 +46,10 @@ addPlugins([
 
 precacheAndRoute(self.__WB_MANIFEST, { cleanURLs: true });
 
-// web-llm's chunk is not precached (only WebGPU devices load it): cached on first use, one build's copy kept.
+// web-llm's chunk and ORT's asyncify wasm are not precached (only WebGPU devices load them): cached on first
+// use, one build's copy of each kept.
 registerRoute(
-  ({ url, sameOrigin }) => sameOrigin && WEBLLM_CHUNK_PATH.test(url.pathname),
+  ({ url, sameOrigin }) => sameOrigin && webgpuOnlyFile(url.pathname) >= 0,
   async ({ request, url }) => {
     const cache = await caches.open(cacheNames.runtime);
     const cached = await cache.match(request);
