@@ -1,15 +1,8 @@
 /** The e2e side of the fake remote provider (tools/fake-provider): its control endpoints and request log. */
+import type { RecordedRequest } from '../tools/fake-provider/fake-provider-server.ts';
 import { PROVIDER_URL } from './env.ts';
 
-/** One request the fake provider received, as its log records it. */
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  query: string;
-  headers: Record<string, string>;
-  body: string;
-  protocol: string;
-}
+export type { RecordedRequest };
 
 /** Tells the fake what to do next (`reset`, `reply`, `auth`, faults…). */
 export async function fake(path: string, body?: unknown): Promise<void> {
