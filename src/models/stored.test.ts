@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MlcBuild } from './catalog.ts';
 import { modelPrefix, type StoredModel } from './store.ts';
-import { hasStoredBuild, storedBuildsOf } from './stored.ts';
+import { hasStoredBuild, keptModels, storedBuildsOf } from './stored.ts';
 
 const HUB = 'https://huggingface.co';
 
@@ -35,7 +35,7 @@ const entry = { repo: 'HuggingFaceTB/SmolLM2-135M-Instruct', revision: null, mlc
 
 describe('what of a catalog entry is stored', () => {
   it('lists the complete ONNX dtypes of the entry’s revision on the hub in use', () => {
-    const builds = storedBuildsOf(entry, HUB, [stored(HUB, entry.repo, 'main', ['q8'])]);
+    const builds = storedBuildsOf(entry, HUB, keptModels([stored(HUB, entry.repo, 'main', ['q8'])]));
     expect([...builds.onnx]).toEqual(['q8']);
     expect(builds.mlc.size).toBe(0);
     expect(hasStoredBuild(builds)).toBe(true);
@@ -47,14 +47,14 @@ describe('what of a catalog entry is stored', () => {
       stored(HUB, entry.repo, '0123456789abcdef0123456789abcdef01234567', ['q4']),
       stored('https://mirror.example', entry.repo, 'main', ['fp32']),
     ];
-    expect(hasStoredBuild(storedBuildsOf(entry, HUB, models))).toBe(false);
-    expect([...storedBuildsOf({ ...entry, hubUrl: 'https://mirror.example' }, HUB, models).onnx]).toEqual([
-      'fp32',
-    ]);
+    expect(hasStoredBuild(storedBuildsOf(entry, HUB, keptModels(models)))).toBe(false);
+    expect([
+      ...storedBuildsOf({ ...entry, hubUrl: 'https://mirror.example' }, HUB, keptModels(models)).onnx,
+    ]).toEqual(['fp32']);
   });
 
   it('finds web-llm builds by their own repository and quantization', () => {
-    const builds = storedBuildsOf(entry, HUB, [stored(HUB, MLC.repo, 'main', ['q0f32'])]);
+    const builds = storedBuildsOf(entry, HUB, keptModels([stored(HUB, MLC.repo, 'main', ['q0f32'])]));
     expect([...builds.mlc]).toEqual(['q0f32']);
     expect(builds.onnx.size).toBe(0);
   });

@@ -1,5 +1,6 @@
 import type { CatalogEntry } from './catalog.ts';
-import { modelPrefix, type StoredModel } from './store.ts';
+import type { ModelRecord } from './store-db.ts';
+import { modelPrefix } from './store.ts';
 
 /** web-llm's revision of the prebuilt MLC repositories (its prebuiltAppConfig does not pin one either). */
 export const MLC_REVISION = 'main';
@@ -14,17 +15,24 @@ export interface StoredBuilds {
 
 export const NOTHING_STORED: StoredBuilds = { onnx: new Set(), mlc: new Set() };
 
+/** The model index's records (or the store's listing, which carries the same fields), by prefix. */
+export type KeptModels = ReadonlyMap<string, Pick<ModelRecord, 'prefix' | 'dtypes'>>;
+
+export function keptModels(records: readonly Pick<ModelRecord, 'prefix' | 'dtypes'>[]): KeptModels {
+  return new Map(records.map((r) => [r.prefix, r]));
+}
+
 /**
- * Reads the store's listing for one entry. Only complete dtypes count: an interrupted download cannot load
- * offline. The hub matters: a model kept from a mirror is not the same files as the one on the default hub.
+ * What of one entry the model index lists. Only complete dtypes are recorded there: an interrupted download
+ * cannot load offline. The hub matters: a model kept from a mirror is not the same files as the one on the
+ * default hub.
  */
 export function storedBuildsOf(
   entry: Pick<CatalogEntry, 'repo' | 'revision' | 'hubUrl' | 'mlc'>,
   hubUrl: string,
-  models: readonly StoredModel[],
+  byPrefix: KeptModels,
 ): StoredBuilds {
   const hub = entry.hubUrl ?? hubUrl;
-  const byPrefix = new Map(models.filter((m) => m.complete).map((m) => [m.prefix, m]));
   const onnx = new Set(byPrefix.get(modelPrefix(hub, entry.repo, entry.revision ?? 'main'))?.dtypes ?? []);
   const mlc = new Set<string>();
   for (const build of entry.mlc) {

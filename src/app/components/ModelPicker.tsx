@@ -5,7 +5,7 @@ import type { CatalogEntry } from '../../models/catalog.ts';
 import { DTYPE_LABELS, chooseRuntime, type ChoiceResult } from '../../models/chooser.ts';
 import { formatSize } from '../../models/format-size.ts';
 import { NOTHING_STORED, hasStoredBuild, storedBuildsOf, type StoredBuilds } from '../../models/stored.ts';
-import { useCapabilities, useLocalEntries, useStoredModels } from '../models/use-models.ts';
+import { useCapabilities, useKeptModels, useLocalEntries } from '../models/use-models.ts';
 import { useOnline } from '../pwa/use-online.ts';
 import { RUNTIME_CHOICES, chooserPrefs, type RuntimeChoice } from '../settings.ts';
 import '../models/models.css';
@@ -69,7 +69,7 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto
   const caps = useCapabilities();
   const local = useLocalEntries();
   const online = useOnline();
-  const { models: storedModels } = useStoredModels(true);
+  const kept = useKeptModels();
   const all = useMemo(() => [...local, ...catalog], [local, catalog]);
   const [modelId, setModelId] = useState(selectedId ?? catalog[0]?.id ?? '');
   const entry = all.find((e) => e.id === modelId) ?? all[0];
@@ -99,9 +99,12 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto
         : null,
     [caps, entry, picked],
   );
-  const storedOf = (e: CatalogEntry) =>
-    storedModels ? storedBuildsOf(e, hubUrl, storedModels) : NOTHING_STORED;
-  const stored = entry ? storedOf(entry) : NOTHING_STORED;
+  // Once per change of the store, not per render and option.
+  const storedById = useMemo(
+    () => new Map(all.map((e) => [e.id, kept ? storedBuildsOf(e, hubUrl, kept) : NOTHING_STORED] as const)),
+    [all, hubUrl, kept],
+  );
+  const stored = (entry && storedById.get(entry.id)) ?? NOTHING_STORED;
   // Offline, the automatic choice takes a precision that is already stored over one that needs a download.
   const keptDtype = entry?.dtypes.find((d) => stored.onnx.has(d));
   const choice =
@@ -116,7 +119,7 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto
       : picked;
   // Unknown until the store has been read once: never block on a guess.
   const offlineBlocked =
-    !online && storedModels !== null && choice?.ok === true && !loadsFromStore(choice, onnxChoice, stored);
+    !online && kept !== null && choice?.ok === true && !loadsFromStore(choice, onnxChoice, stored);
 
   if (!entry) return <p className="muted">No models are configured.</p>;
   const runnable = choice?.ok === true;
@@ -166,7 +169,7 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto
             <option key={e.id} value={e.id}>
               {e.label}
               {e.params ? ` · ${e.params}` : ''}
-              {hasStoredBuild(storedOf(e)) ? ON_DEVICE : ''}
+              {hasStoredBuild(storedById.get(e.id) ?? NOTHING_STORED) ? ON_DEVICE : ''}
               {c && !c.ok ? ' — cannot run here' : ''}
             </option>
           );

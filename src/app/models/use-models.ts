@@ -3,6 +3,8 @@ import { probeCapabilities, withFreshStorage, type Capabilities } from '../../mo
 import type { CatalogEntry } from '../../models/catalog.ts';
 import { MODELS_CHANGED_EVENT, listLocalEntries } from '../../models/local-import.ts';
 import { ModelStore, type StoredModel } from '../../models/store.ts';
+import { modelIndex } from '../../models/store-db.ts';
+import { keptModels, type KeptModels } from '../../models/stored.ts';
 
 export const modelStore = new ModelStore();
 
@@ -51,4 +53,21 @@ export function useStoredModels(active: boolean): { models: StoredModel[] | null
   }, [active, refresh]);
   useModelsChanged(refresh);
   return { models, refresh };
+}
+
+/**
+ * The complete models the index records, refreshed whenever models change; null until read. Only the index
+ * (one IndexedDB read): the picker needs no file sizes, unlike the Models screen's full listing.
+ */
+export function useKeptModels(): KeptModels | null {
+  const [kept, setKept] = useState<KeptModels | null>(null);
+  const refresh = useCallback(() => {
+    void modelIndex
+      .all()
+      .then((records) => setKept(keptModels(records)))
+      .catch(() => setKept(keptModels([])));
+  }, []);
+  useEffect(refresh, [refresh]);
+  useModelsChanged(refresh);
+  return kept;
 }
