@@ -15,8 +15,13 @@ export {
   ESCALATION_THRESHOLD,
   GOOD_FOR_TAGS,
   ROUTER_RULES,
+  TRAINED_BIAS,
+  TRAINED_WEIGHTS,
   chooseLocalModel,
+  confidenceFromLogprobs,
+  explainDecision,
   route,
+  uncertainty,
   type GoodForTag,
   type LocalConfidence,
   type LocalModelInfo,
@@ -24,7 +29,15 @@ export {
   type RouteInput,
   type RouterReason,
   type RouterRuleId,
+  type UserRouterWeights,
 } from './router.ts';
+export {
+  FEATURES,
+  FEATURE_IDS,
+  detectLanguage,
+  type FeatureId,
+  type FeatureVector,
+} from './router-features.ts';
 export {
   PROVIDER_IDS,
   PROVIDER_PRESETS,

@@ -1,15 +1,27 @@
 /**
  * The router: for one request, which downloaded model to use (the smallest likely good enough) and whether the
- * request is worth a large remote model. All rules live in `ROUTER_RULES`, each with a weight and a sentence the UI
- * shows ("The prompt asks for multi-step maths."). The score is the sum of the weights of the rules that fired;
- * the request escalates when it reaches `ESCALATION_THRESHOLD`, or when a decisive rule fires (the user's "ask the
- * large model" button, a conversation longer than any local model can read).
+ * request is worth a large remote model.
  *
- * The rules were written from general knowledge of what small models (135M–1.5B) get wrong, then tuned on the
- * `tune` half of router-dataset.json; router.test.ts reports accuracy on both halves.
+ * It is a logistic regression over the features in router-features.ts (structure, the kind of task as en/fr/es/de
+ * phrase it, live data, high-stakes domains), with weights fitted by tools/router/train-router.ts on
+ * router-dataset.json and shipped in router-weights.json. On top of the learned score: the local answer's
+ * confidence (token log-probabilities), what the downloaded models can do (size, languages, strengths), and this
+ * user's own corrections (router-user-weights.ts). Decisive rules (the user's button, nothing downloaded, a
+ * conversation no local model can read) escalate whatever the score. Every term that moves the score is a reason
+ * the UI can name.
  */
 import type { ChatMessage } from '../engine/protocol.ts';
 import { estimateMessagesTokens, estimateTokens } from './pricing.ts';
+import {
+  FEATURES,
+  FEATURE_IDS,
+  extractFeatures,
+  featureContext,
+  type FeatureId,
+  type FeatureVector,
+  type PromptLanguage,
+} from './router-features.ts';
+import trained from './router-weights.json';
 
 export const GOOD_FOR_TAGS = [
   'chat',
@@ -26,19 +38,35 @@ export type GoodForTag = (typeof GOOD_FOR_TAGS)[number];
 
 export interface LocalModelInfo {
   id: string;
-  /** Parameter count, e.g. 135e6. */
+  /** Parameter count, e.g. 135e6; 0 when unknown. */
   parameters: number;
   /** Context window in tokens. */
   contextLength: number;
   goodFor: readonly GoodForTag[];
+  /** ISO 639-1 codes of the languages the model was trained to follow; absent when unknown. */
+  languages?: readonly string[];
+  /** A name for the UI, e.g. "Qwen2.5 1.5B Instruct". */
+  label?: string;
 }
 
-/** Confidence of the local answer, from the backend's token log-probabilities. */
+/** Confidence of the local answer, from the backend's token log-probabilities (see confidenceFromLogprobs). */
 export interface LocalConfidence {
   /** Mean natural-log probability of the generated tokens (0 = certain; −1 ≈ 37 %; −2.3 ≈ 10 %). */
   meanLogprob?: number;
-  /** Mean entropy of the next-token distributions, in nats. */
+  /** Mean entropy of the next-token distributions, in nats, when the backend reports it. */
   meanEntropy?: number;
+  /** Share of tokens the model gave less than 10 % probability. */
+  unsureShare?: number;
+  /** Tokens measured. */
+  tokens?: number;
+}
+
+/** This user's corrections, added to the shipped weights (see router-user-weights.ts). */
+export interface UserRouterWeights {
+  bias: number;
+  weights: Partial<Record<FeatureId, number>>;
+  /** How many times the user said "not good enough" / "this answer was fine". */
+  corrections: { needsLarge: number; fine: number };
 }
 
 export interface RouteInput {
@@ -50,36 +78,30 @@ export interface RouteInput {
   userAskedForRemote?: boolean;
   /** Tokens kept free for the answer when checking context windows. Default 512. */
   answerReserveTokens?: number;
+  /** This user's learned adjustments. */
+  userWeights?: UserRouterWeights;
 }
 
+/** Terms that are not text features: decisive rules and the terms added after the learned score. */
 export const ROUTER_RULES = {
-  'user-asked': { weight: 1, decisive: true, needs: [] },
-  'no-local-model': { weight: 1, decisive: true, needs: [] },
-  'context-overflow': { weight: 1, decisive: true, needs: [] },
-  'long-input': { weight: 0.6, decisive: false, needs: [] },
-  'long-summary': { weight: 0.3, decisive: false, needs: ['summarise'] },
-  'code-task': { weight: 0.8, decisive: false, needs: ['code'] },
-  proof: { weight: 1, decisive: false, needs: ['maths'] },
-  'advanced-maths': { weight: 0.8, decisive: false, needs: ['maths'] },
-  'multi-step': { weight: 0.7, decisive: false, needs: ['reasoning'] },
-  'many-constraints': { weight: 0.3, decisive: false, needs: ['reasoning'] },
-  analysis: { weight: 0.7, decisive: false, needs: ['reasoning'] },
-  'expert-domain': { weight: 0.8, decisive: false, needs: ['reasoning'] },
-  'non-english': { weight: 0.3, decisive: false, needs: ['multilingual'] },
-  'rare-language': { weight: 1, decisive: false, needs: ['multilingual'] },
-  'up-to-date': { weight: 1, decisive: false, needs: [] },
-  'long-writing': { weight: 0.8, decisive: false, needs: [] },
-  'low-confidence': { weight: 1, decisive: false, needs: [] },
-  'everyday-task': { weight: -0.3, decisive: false, needs: [] },
-  'capable-local-model': { weight: -0.2, decisive: false, needs: [] },
-} as const satisfies Record<string, { weight: number; decisive: boolean; needs: readonly GoodForTag[] }>;
+  'user-asked': { decisive: true },
+  'no-local-model': { decisive: true },
+  'context-overflow': { decisive: true },
+  'low-confidence': { decisive: false },
+  'confident-answer': { decisive: false },
+  'capable-local-model': { decisive: false },
+  'model-language': { decisive: false },
+  'user-learned': { decisive: false },
+} as const;
 
-export type RouterRuleId = keyof typeof ROUTER_RULES;
+export type RouterRuleId = keyof typeof ROUTER_RULES | FeatureId;
 
-export const ESCALATION_THRESHOLD = 0.7;
+/** The learned score is a log-odds; 0 is a 50 % estimate that a large model is needed. */
+export const ESCALATION_THRESHOLD = trained.threshold;
 
 export interface RouterReason {
   rule: RouterRuleId;
+  /** How much this term moved the score (log-odds); positive pushes towards the large model. */
   weight: number;
   /** A short sentence for the UI. */
   explanation: string;
@@ -89,108 +111,43 @@ export interface RouteDecision {
   /** The smallest downloaded model likely good enough; null when none is downloaded. */
   localModelId: string | null;
   escalate: boolean;
+  /** Log-odds that a large model is needed (the learned score plus confidence, model and user terms). */
   score: number;
   threshold: number;
+  /** Every term that moved the score, largest effect first; decisive rules first of all. */
   reasons: RouterReason[];
   /** Estimated prompt tokens of the whole conversation. */
   promptTokens: number;
+  /** The features of the last user message (for per-user learning). */
+  features: FeatureVector;
+  language: PromptLanguage;
 }
 
-// ── signal detectors (on the last user message, lower-cased) ───────────────────────────────────────────────
+/** The shipped weights, by feature. */
+export const TRAINED_WEIGHTS: Readonly<Record<FeatureId, number>> = Object.fromEntries(
+  FEATURE_IDS.map((id) => [id, (trained.weights as Record<string, number>)[id] ?? 0]),
+) as Record<FeatureId, number>;
+export const TRAINED_BIAS: number = trained.bias;
 
-const TECH =
-  /\b(python|typescript|javascript|js|node(?:\.js)?|react|next\.js|rust|golang|go|c\+\+|java|kotlin|swift|sql|postgres(?:ql)?|mysql|django|flask|kubernetes|k8s|docker|terraform|redis|bash|shell script|regex|regular expression|wgsl|webgpu|shader|api|cli|monorepo|microservices?|async|await|callback|thread(?:s|ed)?|class component|hook|function|algorithm|query|parser|cache|trie|iterator)\b/;
-const CODE_SNIPPET =
-  /```|=>|[{};]\s*$|\bdef \w+\(|\bfunction\s*\w*\(|\bselect\b[\s\S]*\bfrom\b|\bconst \w+ =|\w+\.\w+\(|\bif\s*\(/m;
-const CODE_TASK =
-  /\b(write|implement|build|refactor|debug|fix|optimi[sz]e|design|convert|review|find the bug|explain what this|crash(?:es)?|deadlock|race condition|structure|reconcil\w*|(?:script|function|program|tool) that)\b/;
+/** What a kind of request needs from a local model. */
+const NEEDS: Partial<Record<FeatureId, GoodForTag>> = {
+  'code-block': 'code',
+  'error-trace': 'code',
+  'code-question': 'code',
+  'build-code': 'code',
+  'maths-expression': 'maths',
+  'maths-terms': 'maths',
+  'word-problem': 'maths',
+  proof: 'maths',
+  'logic-puzzle': 'reasoning',
+  analysis: 'reasoning',
+  plan: 'reasoning',
+  constraints: 'reasoning',
+  'not-english': 'multilingual',
+  'long-prompt': 'summarise',
+};
 
-const PROOF = /\b(prove|proof|rigorous(?:ly)?|show that)\b/;
-const ADV_MATHS =
-  /\b(integral|integrat(?:e|ion)|derivative|differential equation|eigen\w*|matrix|limit of|series|probability|expected (?:number|value)|lagrange|fourier|how many ways|derive|system:|compounded|prime\?|modular|logarithm)\b|\b[xyz]\^\d|\by''|\be\^|\^\(|\bsolve\b.*[=]/;
-
-const PLANNING =
-  /\b(plan|planning|roadmap|itinerary|curriculum|strategy|timeline|step[- ]by[- ]step|phased|milestones|schedule|logistics|go-to-market|restructure)\b/;
-const ANALYSIS =
-  /\b(analy[sz]e|analysis|evaluate|critique|trade-offs?|pros and cons|implications|weigh|assess|interpret|objections|arguments?|compare|contributed to|competing|balanced conclusion|deductions?|counterexample|confounders|explain why|why it works|which caused|ethical)\b/;
-
-const LEGAL =
-  /\b(landlord|tenant|lease|deposit|contract|clause|liabilit(?:y|ies)|lawsuit|sue|court|custody|gdpr|ccpa|trademark|copyright|fair use|employer|fired|dismiss(?:al|ed)|probate|living trust|my will|a will|non-compete|eviction|enforceable|legal(?:ly)?|law|llc|limited company|cease and desist|personal guarantee|visas?|harass(?:ed|ment)|data breach|rights)\b/;
-const MEDICAL =
-  /\b(symptoms?|diagnos(?:is|ed)|dos(?:e|es|age)|medications?|prescription|pregnan(?:t|cy)|fever|rash|blood test|chest|insulin|statins?|cholesterol|warfarin|ibuprofen|sertraline|prednisone|anticoagulants?|diabetes|thyroid|tsh|adhd|migraine|sepsis|atrial|brca\d?|kidney|liver|alt|ast|painkillers?|supplement|st john's wort|surgery|trimester|taper|professional help|feels empty)\b/;
-const FINANCE =
-  /\b(tax(?:es|ed)?|capital gains|ira|pension|mortgage|invest(?:ing|ment)?|index funds|depreciation|options pricing|black-scholes|isos?|nsos?|cash-flow|loan|equity|interest rates?)\b/;
-
-const NON_LATIN = /(?!\p{Script=Latin})\p{L}/gu;
-const FOREIGN_WORDS =
-  /\b(le|la|les|des|est|pour|avec|je|vous|el|los|las|por|para|cómo|qué|der|die|das|und|ist|nicht|ich|wie|heißt|il|della|che|het|een|não|você|traduis|übersetze|ubersetze)\b|[¿¡]/gu;
-const RARE_LANGUAGES = [
-  'yoruba',
-  'quechua',
-  'icelandic',
-  'isländisch',
-  'tigrinya',
-  'welsh',
-  'amharic',
-  'basque',
-  'khmer',
-  'maori',
-  'māori',
-  'lao',
-  'sinhala',
-  'wolof',
-  'faroese',
-  'hmong',
-  'igbo',
-  'hausa',
-  'zulu',
-  'xhosa',
-  'somali',
-  'swahili',
-  'nepali',
-  'burmese',
-  'mongolian',
-  'tibetan',
-  'uyghur',
-  'pashto',
-  'kurdish',
-  'armenian',
-  'georgian',
-  'albanian',
-  'maltese',
-  'irish',
-  'gaelic',
-  'breton',
-  'luxembourgish',
-  'estonian',
-  'latvian',
-  'lithuanian',
-  'kinyarwanda',
-  'malagasy',
-  'samoan',
-  'tongan',
-  'fijian',
-  'haitian creole',
-  'guarani',
-  'aymara',
-  'inuktitut',
-  'cherokee',
-  'navajo',
-  'hawaiian',
-];
-const RARE_LANGUAGE = new RegExp(`\\b(${RARE_LANGUAGES.join('|')})\\w*`, 'u');
-const LANGUAGE_TASK = /\b(translat\w*|übersetze|ubersetze|in|into|greeting|say)\b/;
-
-const UP_TO_DATE =
-  /\b(latest|newest|most recent|recent(?:ly)?|right now|current(?:ly)?|this (?:week|month|year)|last week|yesterday's|today'?s|news|headlines|stock price|exchange rate|forecast|who won)\b/;
-
-const LONG_WRITING =
-  /\b(\d[\d,.]*\s*-?\s*words?|chapter|screenplay|novel|white paper|grant proposal|keynote|sonnet|villanelle|iambic|rhyme scheme)\b/;
-
-const EVERYDAY =
-  /^(hi|hello|hey|good (?:morning|night|evening)|thanks?|thank you|ok|rewrite|reword|rephrase|paraphrase|fix the grammar|correct|shorten|make (?:this|my)|turn (?:this|these)|change this|convert this|put this|capitali[sz]e|remove|improve|summari[sz]e|sum up|tl;?dr|one-line|give (?:me )?(?:a|the|three|five)|in a few words|what(?:'s| is) the main point|classify|is this|is '|label|tag|extract|pull out|detect|rate|which|does this|sort|identify|find the|categori[sz]e|translate|how do (?:i|you) say|what does|write a (?:short|two|four|one|haiku|polite)|draft a text|suggest|name|what is|what's|who|how many|how do i|where|can i|do you)\b/;
-
-function lastUserText(messages: readonly ChatMessage[]): string {
+export function lastUserText(messages: readonly ChatMessage[]): string {
   for (let i = messages.length - 1; i >= 0; i--) if (messages[i].role === 'user') return messages[i].content;
   return '';
 }
@@ -199,126 +156,207 @@ function pct(p: number): string {
   return `${Math.round(p * 100)} %`;
 }
 
-/** Picks the smallest model that fits the conversation and covers `needs`; see RouteDecision.localModelId. */
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * Picks the smallest model that fits the conversation and covers `needs` (and speaks `language`, when known);
+ * see RouteDecision.localModelId.
+ */
 export function chooseLocalModel(
   models: readonly LocalModelInfo[],
   promptTokens: number,
   needs: ReadonlySet<GoodForTag>,
+  language?: PromptLanguage,
 ): LocalModelInfo | null {
   if (models.length === 0) return null;
   const fitting = models.filter((m) => m.contextLength >= promptTokens);
   if (fitting.length === 0) return [...models].sort((a, b) => b.contextLength - a.contextLength)[0];
-  const coverage = (m: LocalModelInfo) => [...needs].filter((t) => m.goodFor.includes(t)).length;
+  const speaks = (m: LocalModelInfo) =>
+    !language || language === 'en' || language === 'other' || !m.languages
+      ? 0
+      : m.languages.includes(language)
+        ? 1
+        : 0;
+  const coverage = (m: LocalModelInfo) => [...needs].filter((t) => m.goodFor.includes(t)).length + speaks(m);
   return [...fitting].sort((a, b) => coverage(b) - coverage(a) || a.parameters - b.parameters)[0];
+}
+
+/**
+ * Turns the backend's per-token log-probabilities into the router's confidence signal. Only the chosen token's
+ * probability is reported by the backends, so the "entropy-like" measure is the share of unsure tokens.
+ */
+export function confidenceFromLogprobs(logprobs: readonly number[]): LocalConfidence | undefined {
+  const finite = logprobs.filter((x) => Number.isFinite(x));
+  if (finite.length === 0) return undefined;
+  const meanLogprob = finite.reduce((s, x) => s + x, 0) / finite.length;
+  const unsureShare = finite.filter((x) => x < Math.log(0.1)).length / finite.length;
+  return { meanLogprob, unsureShare, tokens: finite.length };
+}
+
+/**
+ * How unsure the local answer was, as one number: higher is less sure. The mean negative log-probability, plus
+ * the share of tokens under 10 % (scaled to the same range). Used by the router and by the AUC test.
+ */
+export function uncertainty(c: LocalConfidence): number | null {
+  if (c.meanLogprob === undefined && c.meanEntropy === undefined) return null;
+  const nll = c.meanLogprob !== undefined ? -c.meanLogprob : (c.meanEntropy ?? 0) * 0.8;
+  return nll + 2 * (c.unsureShare ?? 0);
+}
+
+// Calibrated so that an answer with a mean token probability of about 30 % (uncertainty ≈ 1.6) adds nothing,
+// and one under 10 % adds enough to escalate an everyday request on its own.
+const CONFIDENCE_PIVOT = 1.6;
+const CONFIDENCE_SLOPE = 1.6;
+
+function confidenceTerm(c: LocalConfidence | undefined): RouterReason | null {
+  if (!c || (c.tokens !== undefined && c.tokens < 3)) return null;
+  const u = uncertainty(c);
+  if (u === null) return null;
+  const w = round2(Math.max(-0.5, Math.min(3, (u - CONFIDENCE_PIVOT) * CONFIDENCE_SLOPE)));
+  if (Math.abs(w) < 0.05) return null;
+  const p = c.meanLogprob !== undefined ? pct(Math.exp(c.meanLogprob)) : null;
+  if (w > 0)
+    return {
+      rule: 'low-confidence',
+      weight: w,
+      explanation: p
+        ? `The local model was unsure of its answer (average token probability ${p}).`
+        : `The local model was unsure of its answer (entropy ${(c.meanEntropy ?? 0).toFixed(1)} nats).`,
+    };
+  return {
+    rule: 'confident-answer',
+    weight: w,
+    explanation: p
+      ? `The local model was sure of its answer (average token probability ${p}).`
+      : 'The local model was sure of its answer.',
+  };
+}
+
+function modelName(m: LocalModelInfo): string {
+  const size =
+    m.parameters >= 1e9 ? `${(m.parameters / 1e9).toFixed(1)}B` : `${Math.round(m.parameters / 1e6)}M`;
+  return m.parameters > 0 ? `${m.label ?? m.id} (${size} parameters)` : (m.label ?? m.id);
 }
 
 export function route(input: RouteInput): RouteDecision {
   const reserve = input.answerReserveTokens ?? 512;
   const promptTokens = estimateMessagesTokens(input.messages);
   const raw = lastUserText(input.messages);
-  const text = raw.toLowerCase();
-  const userTokens = estimateTokens(raw);
-  const words = raw.split(/\s+/).filter(Boolean).length;
-  const fired: { rule: RouterRuleId; explanation: string }[] = [];
-  const fire = (rule: RouterRuleId, explanation: string) => fired.push({ rule, explanation });
+  const ctx = featureContext(raw, estimateTokens(raw));
+  const features = extractFeatures(ctx);
+  const decisive: RouterReason[] = [];
+  const terms: RouterReason[] = [];
 
-  if (input.userAskedForRemote) fire('user-asked', 'You asked for the large model.');
+  if (input.userAskedForRemote)
+    decisive.push({ rule: 'user-asked', weight: 0, explanation: 'You asked for the large model.' });
   const maxContext = Math.max(0, ...input.localModels.map((m) => m.contextLength));
-  if (input.localModels.length === 0) fire('no-local-model', 'No model is downloaded on this device yet.');
+  if (input.localModels.length === 0)
+    decisive.push({
+      rule: 'no-local-model',
+      weight: 0,
+      explanation: 'No model is downloaded on this device yet.',
+    });
   else if (promptTokens + reserve > maxContext)
-    fire(
-      'context-overflow',
-      `The conversation (about ${promptTokens} tokens) is longer than any downloaded model can read (${maxContext} at most).`,
-    );
-  if (userTokens > 1200)
-    fire(
-      'long-input',
-      `The prompt is long (about ${userTokens} tokens); small models lose track of long texts.`,
-    );
-  if (userTokens > 800 && /\b(summari[sz]e|summary|condense|tl;?dr|key points|overview)\b/.test(text))
-    fire('long-summary', 'It asks to summarise a long document.');
+    decisive.push({
+      rule: 'context-overflow',
+      weight: 0,
+      explanation:
+        promptTokens >= maxContext
+          ? `The conversation (about ${promptTokens} tokens) is longer than any downloaded model can read (${maxContext} at most).`
+          : `The conversation (about ${promptTokens} tokens) leaves less than the ${reserve} tokens kept for the answer in the longest context of the downloaded models (${maxContext}).`,
+    });
 
-  const hasSnippet = CODE_SNIPPET.test(raw);
-  if ((hasSnippet && CODE_TASK.test(text)) || (TECH.test(text) && CODE_TASK.test(text) && words >= 12))
-    fire('code-task', 'The prompt asks for non-trivial programming work.');
-  if (PROOF.test(text)) fire('proof', 'The prompt asks for a mathematical proof.');
-  else if (ADV_MATHS.test(text)) fire('advanced-maths', 'The prompt asks for multi-step maths.');
-  if (PLANNING.test(text) && words >= 12)
-    fire('multi-step', 'The request asks for a plan with several steps that depend on each other.');
-  const constraints = (raw.match(/,|;|\band\b|\bwith\b|\bincluding\b|\bwhile\b/gi) ?? []).length;
-  if (constraints >= 4 && words >= 25)
-    fire('many-constraints', 'The request combines many constraints at once.');
-  if (ANALYSIS.test(text) && words >= 8) fire('analysis', 'It asks for careful analysis or argument.');
-  const domains = [
-    LEGAL.test(text) && 'legal',
-    MEDICAL.test(text) && 'medical',
-    FINANCE.test(text) && 'financial',
-  ].filter(Boolean);
-  if (domains.length > 0 && words >= 8)
-    fire(
-      'expert-domain',
-      `It is a ${domains.join('/')} question where nuance matters; a larger model is more reliable (and still no substitute for a professional).`,
-    );
-
-  const rare = RARE_LANGUAGE.exec(text);
-  if (rare && LANGUAGE_TASK.test(text)) {
-    const name = rare[1].charAt(0).toUpperCase() + rare[1].slice(1);
-    fire('rare-language', `It asks for ${name}, a language small models barely know.`);
-  } else {
-    const letters = (raw.match(/\p{L}/gu) ?? []).length;
-    const nonLatin = (raw.match(NON_LATIN) ?? []).length;
-    const foreign = (raw.match(FOREIGN_WORDS) ?? []).length;
-    if ((letters > 0 && nonLatin / letters > 0.2) || foreign >= 2)
-      fire('non-english', 'The prompt is not in English; small models are weaker in other languages.');
+  // The learned score.
+  let score = TRAINED_BIAS;
+  for (const id of FEATURE_IDS) {
+    const x = features[id];
+    if (x === 0) continue;
+    const w = TRAINED_WEIGHTS[id] * x;
+    score += w;
+    if (Math.abs(w) >= 0.05)
+      terms.push({ rule: id, weight: round2(w), explanation: FEATURES[id].explain(ctx) });
   }
-  if (UP_TO_DATE.test(text) || (/\btoday\b/.test(text) && raw.includes('?') && !/how are you/.test(text)))
-    fire('up-to-date', 'It asks about recent events or live data, which a downloaded model cannot know.');
-  if (LONG_WRITING.test(text))
-    fire('long-writing', 'It asks for a long or tightly constrained piece of writing.');
 
-  const c = input.confidence;
-  if (c?.meanLogprob !== undefined && c.meanLogprob < -1.5)
-    fire(
-      'low-confidence',
-      `The local model was unsure of its answer (average token probability ${pct(Math.exp(c.meanLogprob))}).`,
-    );
-  else if (c?.meanEntropy !== undefined && c.meanEntropy > 2.5)
-    fire(
-      'low-confidence',
-      `The local model was unsure of its answer (entropy ${c.meanEntropy.toFixed(1)} nats).`,
-    );
+  // This user's corrections.
+  const user = input.userWeights;
+  if (user) {
+    let u = user.bias;
+    for (const id of FEATURE_IDS) u += (user.weights[id] ?? 0) * features[id];
+    score += u;
+    if (Math.abs(u) >= 0.05) {
+      const { needsLarge, fine } = user.corrections;
+      terms.push({
+        rule: 'user-learned',
+        weight: round2(u),
+        explanation:
+          u > 0
+            ? `You said ${needsLarge} time${needsLarge === 1 ? '' : 's'} that a small model's answer was not good enough for requests like this.`
+            : `You said ${fine} time${fine === 1 ? '' : 's'} that a small model's answer was fine for requests like this.`,
+      });
+    }
+  }
 
-  // Everyday phrasing only lowers the score when no strong content signal (≥ 0.8) is present.
-  const strong = fired.some((f) => ROUTER_RULES[f.rule].weight >= 0.8);
-  if (!strong && EVERYDAY.test(text.trim()) && words <= 40 && userTokens <= 300)
-    fire('everyday-task', 'This looks like an everyday task small models handle well.');
-
-  const needs = new Set<GoodForTag>(fired.flatMap((f) => ROUTER_RULES[f.rule].needs));
-  const chosen = chooseLocalModel(input.localModels, promptTokens + reserve, needs);
+  // What the downloaded models can do.
+  const needs = new Set<GoodForTag>(
+    FEATURE_IDS.filter((id) => features[id] > 0 && NEEDS[id] && TRAINED_WEIGHTS[id] > 0).map(
+      (id) => NEEDS[id]!,
+    ),
+  );
+  const chosen = chooseLocalModel(input.localModels, promptTokens + reserve, needs, ctx.language);
   if (
     chosen &&
-    chosen.parameters >= 1.4e9 &&
     needs.size > 0 &&
+    chosen.parameters >= 1.4e9 &&
     [...needs].every((t) => chosen.goodFor.includes(t))
-  )
-    fire(
-      'capable-local-model',
-      `${chosen.id} (${(chosen.parameters / 1e9).toFixed(1)}B parameters) is downloaded and suits this kind of request.`,
-    );
+  ) {
+    const w = chosen.parameters >= 3e9 ? -1.5 : -1;
+    score += w;
+    terms.push({
+      rule: 'capable-local-model',
+      weight: w,
+      explanation: `${modelName(chosen)} is downloaded and suits this kind of request: a larger local model would do.`,
+    });
+  }
+  if (chosen?.languages && (ctx.language === 'fr' || ctx.language === 'es' || ctx.language === 'de')) {
+    // Speaking the language helps only a model large enough to use it well; not speaking it always hurts.
+    const speaks = chosen.languages.includes(ctx.language);
+    const w = speaks ? (chosen.parameters >= 1e9 ? -0.3 : 0) : 0.5;
+    if (w !== 0) {
+      score += w;
+      terms.push({
+        rule: 'model-language',
+        weight: w,
+        explanation: speaks
+          ? `${modelName(chosen)} was trained for this language.`
+          : `${modelName(chosen)} was trained mostly on English.`,
+      });
+    }
+  }
 
-  const reasons: RouterReason[] = fired.map((f) => ({
-    rule: f.rule,
-    weight: ROUTER_RULES[f.rule].weight,
-    explanation: f.explanation,
-  }));
-  const score = Math.round(reasons.reduce((s, r) => s + r.weight, 0) * 100) / 100;
-  const decisive = reasons.some((r) => ROUTER_RULES[r.rule].decisive);
+  const conf = confidenceTerm(input.confidence);
+  if (conf) {
+    score += conf.weight;
+    terms.push(conf);
+  }
+
+  terms.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
+  score = round2(score);
   return {
     localModelId: chosen?.id ?? null,
-    escalate: decisive || score >= ESCALATION_THRESHOLD,
+    escalate: decisive.length > 0 || score >= ESCALATION_THRESHOLD,
     score,
     threshold: ESCALATION_THRESHOLD,
-    reasons,
+    reasons: [...decisive, ...terms],
     promptTokens,
+    features,
+    language: ctx.language,
   };
+}
+
+/** The reasons to show for a decision: decisive rules, then the terms pushing the same way, largest first. */
+export function explainDecision(d: RouteDecision, max = 3): RouterReason[] {
+  const decisive = d.reasons.filter((r) => ROUTER_RULES[r.rule as keyof typeof ROUTER_RULES]?.decisive);
+  if (decisive.length > 0) return decisive;
+  const sign = d.escalate ? 1 : -1;
+  return d.reasons.filter((r) => r.weight * sign > 0.2).slice(0, max);
 }
