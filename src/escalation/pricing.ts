@@ -32,6 +32,16 @@ const GEMINI_SRC =
 
 export const DEFAULT_PRICE_TABLE: readonly ModelPrice[] = Object.freeze([
   {
+    // OpenAI's named replacement for gpt-4o-mini (shut down 2027-01-14), as quoted by apidog.com and
+    // codersera.com (read 2026-12-03); not read on OpenAI's own page.
+    providerId: 'openai',
+    model: 'gpt-6-luna',
+    inputPerMTok: 0.1,
+    outputPerMTok: 0.5,
+    source: 'OpenAI pricing as quoted by apidog.com and codersera.com (read 2026-12-03)',
+    estimate: true,
+  },
+  {
     providerId: 'openai',
     model: 'gpt-4o-mini',
     inputPerMTok: 0.15,
@@ -78,6 +88,15 @@ export const DEFAULT_PRICE_TABLE: readonly ModelPrice[] = Object.freeze([
     outputPerMTok: 10,
     source: `${OPENAI_SRC}; Azure's global deployments are assumed to match OpenAI`,
     estimate: true,
+  },
+  {
+    // The presets' defaults since 2026-12-03 (issue 19): Claude Sonnet 5.5's page on platform.claude.com.
+    providerId: 'anthropic',
+    model: 'claude-sonnet-5-5',
+    inputPerMTok: 2,
+    outputPerMTok: 10,
+    source: 'platform.claude.com/docs/en/models/sonnet-5-5/overview (read 2026-12-03)',
+    estimate: false,
   },
   {
     providerId: 'anthropic',

@@ -76,7 +76,9 @@ export const openAiAdapter: ProtocolAdapter = {
         if (typeof json.id === 'string') id = json.id;
         if (typeof json.model === 'string') model = json.model;
         if (isObject(json.usage)) usage = json.usage as OpenAiUsage;
-        if (!Array.isArray(json.choices)) return { bad: 'a streamed chunk has no choices' };
+        // Chunks without choices are legitimate: the usage chunk, and keep-alive or metadata chunks some
+        // compatible servers send (OpenRouter, Azure's content-filter results). Skip them, never abort.
+        if (!Array.isArray(json.choices)) return {};
         const choice = json.choices[0] as
           { delta?: { content?: unknown }; finish_reason?: unknown } | undefined;
         if (choice?.finish_reason) finish = finishOf(choice.finish_reason);

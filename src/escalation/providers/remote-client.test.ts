@@ -394,7 +394,7 @@ describe('the key goes only in the auth header of its own provider', () => {
 describe('endpoint settings', () => {
   it('asks for the Azure resource and deployment, and for https with a key', () => {
     expect(() => resolveEndpoint({ presetId: 'azure-openai', apiKey: 'k' }, '/chat/completions')).toThrow(
-      /Enter the resource for Azure OpenAI in Settings/,
+      /Enter the Resource name for Azure OpenAI in Settings → Remote model → Resource name/,
     );
     const azure = resolveEndpoint(
       { presetId: 'azure-openai', urlParams: { resource: 'contoso', deployment: 'gpt4o' } },

@@ -19,19 +19,44 @@ import { estimateMessagesTokens, estimateTokens } from '../pricing.ts';
 import { anthropicAdapter } from './anthropic.provider.ts';
 import { openAiAdapter } from './openai-compatible.provider.ts';
 import type { ProviderId, ProviderProtocol } from './presets.ts';
-import { PROVIDER_PRESETS } from './presets.ts';
+import { PRESET_MODELS_DATE, PROVIDER_PRESETS } from './presets.ts';
+import { pageOrigin } from './reachability.ts';
 import { parseSse, type SseEvent } from './sse.ts';
 import {
   badResponseError,
   droppedError,
   errorFromStatus,
   failureFromException,
+  get,
   post,
   resolveEndpoint,
   type FailureContext,
   type ProviderSettings,
   type ResolvedEndpoint,
 } from './transport.ts';
+
+/**
+ * The answer budget for remote models when the caller's is smaller: reasoning models spend their thinking
+ * tokens from `max_tokens` / `max_completion_tokens`, so the local default (a few hundred) would cut most
+ * answers before they begin.
+ */
+export const REMOTE_DEFAULT_MAX_TOKENS = 4096;
+
+/** The budget to ask a remote model for, given the app's own (local) setting. */
+export function remoteAnswerBudget(localMaxTokens: number | undefined): number {
+  return Math.max(localMaxTokens ?? 0, REMOTE_DEFAULT_MAX_TOKENS);
+}
+
+/** A provider's own list of models, or Petit's dated fallback where it has none. */
+export interface ModelList {
+  ids: string[];
+  /** 'provider': read from its list endpoint just now; 'preset': Petit's list of `checkedOn`. */
+  source: 'provider' | 'preset';
+  /** ISO date: when it was fetched, or when the fallback was last checked. */
+  checkedOn: string;
+  /** Announced shutdown dates (OpenAI's `shutdown_date`), by id. */
+  shutdown?: Record<string, string>;
+}
 
 export interface PrepareOptions {
   stream?: boolean;
@@ -195,7 +220,13 @@ export class RemoteClient {
     const stream = options.stream ?? false;
     const body = deepFreeze(this.#adapter.buildBody(messages, this.endpoint, { ...options, stream }));
     const { preset } = this.endpoint;
-    const headers = { 'content-type': 'application/json', ...preset.headers };
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...preset.headers };
+    if (preset.attribution) {
+      // OpenRouter's app attribution: the app's address (its origin only, never the page) and its name.
+      const origin = pageOrigin();
+      if (origin) headers['HTTP-Referer'] = origin;
+      headers['X-OpenRouter-Title'] = 'Petit';
+    }
     const request: PreparedRequest = Object.freeze({
       providerId: this.endpoint.providerId,
       providerLabel: this.endpoint.label,
@@ -229,7 +260,12 @@ export class RemoteClient {
     }
     const headers: Record<string, string> = { ...request.headers };
     if (request.stream) headers.accept = 'text/event-stream';
+    return this.#withKey(headers);
+  }
+
+  #withKey(headers: Record<string, string>): Record<string, string> {
     const auth = this.endpoint.preset.auth;
+    if (auth.kind === 'bearer' && auth.optional && !this.#apiKey) return headers;
     if (auth.kind !== 'none' && !this.endpoint.keyless) {
       if (!this.#apiKey) {
         throw new PetitError('remote-auth', `There is no API key for ${this.label}. Add it in Settings.`, {
@@ -240,6 +276,54 @@ export class RemoteClient {
       else headers[auth.header] = this.#apiKey;
     }
     return headers;
+  }
+
+  /**
+   * The provider's own model list (OpenAI-compatible `GET …/models` → `{ data: [{ id, shutdown_date? }] }`;
+   * Anthropic `GET /v1/models` → `{ data: [{ id, type: 'model' }], has_more, last_id }`, followed page by
+   * page), or the preset's dated fallback where the provider has no list endpoint.
+   */
+  async listModels(options: SendOptions = {}): Promise<ModelList> {
+    const { preset } = this.endpoint;
+    if (!preset.modelsPath) {
+      return { ids: [...preset.models], source: 'preset', checkedOn: PRESET_MODELS_DATE };
+    }
+    const ctx: FailureContext = { endpoint: this.endpoint, apiKey: this.#apiKey };
+    const headers = this.#withKey({ accept: 'application/json', ...preset.headers });
+    const ids: string[] = [];
+    const shutdown: Record<string, string> = {};
+    let after: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const url = new URL(`${this.endpoint.base}${preset.modelsPath}`);
+      if (preset.protocol === 'anthropic') {
+        url.searchParams.set('limit', '1000');
+        if (after) url.searchParams.set('after_id', after);
+      }
+      const { response, watchdog } = await get(ctx, url.toString(), headers, options.signal);
+      let json: unknown;
+      try {
+        json = JSON.parse(await response.text());
+      } catch (err) {
+        throw badResponseError(ctx, 'the model list is not JSON', err);
+      } finally {
+        watchdog.dispose();
+      }
+      const list = json as { data?: unknown; has_more?: unknown; last_id?: unknown };
+      if (!Array.isArray(list?.data)) throw badResponseError(ctx, 'the model list has no "data" array');
+      for (const item of list.data as { id?: unknown; shutdown_date?: unknown }[]) {
+        if (typeof item?.id !== 'string') continue;
+        ids.push(item.id);
+        if (typeof item.shutdown_date === 'string') shutdown[item.id] = item.shutdown_date;
+      }
+      if (list.has_more !== true || typeof list.last_id !== 'string') break;
+      after = list.last_id;
+    }
+    return {
+      ids,
+      source: 'provider',
+      checkedOn: new Date().toISOString().slice(0, 10),
+      ...(Object.keys(shutdown).length > 0 ? { shutdown } : {}),
+    };
   }
 
   /** Sends a non-streaming request and returns the whole answer. */

@@ -6,7 +6,21 @@
  * The API key never appears in an error, a detail or a log: messages from providers are scrubbed of it.
  */
 import { PetitError, abortError, type PetitErrorCode } from '../../engine/errors.ts';
-import { PROVIDER_PRESETS, isProviderId, type ProviderId, type ProviderPreset } from './presets.ts';
+import {
+  PROVIDER_PRESETS,
+  URL_PARAM_LABELS,
+  isProviderId,
+  type ProviderId,
+  type ProviderPreset,
+} from './presets.ts';
+import {
+  diagnoseUnreachable,
+  fetchOptionsFor,
+  pageOrigin,
+  watchCspViolations,
+  type LnaHint,
+  type Reach,
+} from './reachability.ts';
 
 export interface ProviderSettings {
   presetId: ProviderId;
@@ -22,6 +36,11 @@ export interface ProviderSettings {
   timeoutMs?: number;
   /** A 429 whose retry-after is at most this many seconds is retried once automatically. Default 5. */
   maxAutoRetryWaitSeconds?: number;
+  /**
+   * A 429 without a readable retry-after (absent, or not exposed to the page by CORS) is retried once after
+   * this many seconds, capped by maxAutoRetryWaitSeconds. Default 2.
+   */
+  backoffSeconds?: number;
   /** A name for messages when the preset's label is not right (a custom endpoint). */
   label?: string;
   /**
@@ -37,11 +56,15 @@ export interface ResolvedEndpoint {
   label: string;
   /** Full URL of the chat endpoint, query included. */
   url: string;
+  /** The base URL the paths are appended to (placeholders filled, no query): `…/v1`. */
+  base: string;
   /** `host[:port]` of `url`: the only place the key may be sent. */
   host: string;
   model: string;
   timeoutMs: number;
   maxAutoRetryWaitSeconds: number;
+  /** Wait before the one retry of a 429 whose retry-after is missing or unreadable (default 2 s). */
+  backoffSeconds: number;
   /** No key is sent (see `ProviderSettings.keyless`). */
   keyless: boolean;
 }
@@ -60,11 +83,12 @@ export function resolveEndpoint(settings: ProviderSettings, path: string): Resol
   let base = (settings.baseUrl ?? preset.baseUrl).replace(/\/+$/, '');
   for (const name of preset.urlParams) {
     if (!base.includes(`{${name}}`)) continue;
-    const value = settings.urlParams?.[name];
+    const value = settings.urlParams?.[name]?.trim();
     if (!value || !/^[A-Za-z0-9._-]+$/.test(value)) {
+      const field = URL_PARAM_LABELS[name] ?? name;
       throw new PetitError(
         'invalid-request',
-        `Enter the ${name} for ${label} in Settings (letters, digits, '.', '_' or '-').`,
+        `Enter the ${field} for ${label} in Settings → Remote model → ${field} (letters, digits, '.', '_' or '-').`,
         {
           details: { provider: settings.presetId, field: name },
         },
@@ -95,7 +119,7 @@ export function resolveEndpoint(settings: ProviderSettings, path: string): Resol
       `The address for ${label} must use https:// so the API key is not sent in clear text.`,
     );
   }
-  const apiVersion = settings.apiVersion ?? preset.apiVersion;
+  const apiVersion = settings.apiVersion?.trim() || preset.apiVersion;
   if (apiVersion) url.searchParams.set('api-version', apiVersion);
   const model = settings.model ?? preset.defaultModel;
   if (!model) throw new PetitError('invalid-request', `Choose a model for ${label} in Settings.`);
@@ -104,10 +128,12 @@ export function resolveEndpoint(settings: ProviderSettings, path: string): Resol
     preset,
     label,
     url: url.toString(),
+    base,
     host: url.host,
     model,
     timeoutMs: settings.timeoutMs ?? 60_000,
     maxAutoRetryWaitSeconds: settings.maxAutoRetryWaitSeconds ?? 5,
+    backoffSeconds: Math.min(settings.backoffSeconds ?? 2, settings.maxAutoRetryWaitSeconds ?? 5),
     keyless,
   };
 }
@@ -150,6 +176,8 @@ export interface FailureContext {
   apiKey: string | undefined;
   /** Text already received when a stream failed. */
   partialText?: string;
+  /** Set once a 429 without a readable retry-after was retried after this bounded backoff. */
+  backedOffSeconds?: number;
 }
 
 function fail(
@@ -171,6 +199,31 @@ function fail(
 }
 
 const LOCAL_FALLBACK = 'or use the local answer instead.';
+
+/**
+ * Whether an error answer says the model (or Azure deployment) is unknown: OpenAI-compatible `model_not_found`
+ * or "The model `x` does not exist", Anthropic's 404 `model: x`, Azure's `DeploymentNotFound`.
+ */
+export function unknownModelKind(status: number, bodyText: string): 'model' | 'deployment' | null {
+  if (status !== 404 && status !== 400) return null;
+  let error: { code?: unknown; message?: unknown } | undefined;
+  try {
+    error = (JSON.parse(bodyText) as { error?: typeof error }).error;
+  } catch {
+    return null;
+  }
+  const code = String(error?.code ?? '');
+  const message = typeof error?.message === 'string' ? error.message : '';
+  if (/DeploymentNotFound/i.test(code)) return 'deployment';
+  if (/model_not_found/i.test(code)) return 'model';
+  if (status === 404 && /^model:/i.test(message)) return 'model';
+  if (
+    /\bmodel\b/i.test(message) &&
+    /(does not exist|not found|not supported|unknown|no such|invalid model)/i.test(message)
+  )
+    return 'model';
+  return null;
+}
 
 /** The PetitError for an HTTP error status. */
 export function errorFromStatus(
@@ -197,11 +250,34 @@ export function errorFromStatus(
     const message =
       wait !== undefined
         ? `${label} asks to wait ${plural(Math.ceil(wait))} before the next request. Try again then, ${LOCAL_FALLBACK}`
-        : `${label} is limiting how many requests you can send. Wait a little and try again, ${LOCAL_FALLBACK}`;
+        : ctx.backedOffSeconds !== undefined
+          ? `${label} is limiting how many requests you can send and did not say for how long (Petit waited ${plural(ctx.backedOffSeconds)} and tried once more). Wait a little and try again, ${LOCAL_FALLBACK}`
+          : `${label} is limiting how many requests you can send. Wait a little and try again, ${LOCAL_FALLBACK}`;
     return fail('remote-rate-limited', message, ctx, {
       ...details,
       ...(wait !== undefined ? { retryAfterSeconds: wait } : {}),
     });
+  }
+  const unknown = unknownModelKind(status, bodyText);
+  if (unknown === 'deployment') {
+    return fail(
+      'unknown-model',
+      `${label} has no deployment by that name at this resource (HTTP ${status}${said ? `: ${said}` : ''}). Check Settings → Remote model → Deployment name and Resource name, ${LOCAL_FALLBACK}`,
+      ctx,
+      { ...details, reason: 'unknown-deployment' },
+    );
+  }
+  if (unknown === 'model') {
+    const model = ctx.endpoint.model;
+    const list = ctx.endpoint.preset.modelsPath
+      ? ` ("Get the provider's models" lists what ${label} offers)`
+      : '';
+    return fail(
+      'unknown-model',
+      `${label} does not know the model "${model}" (HTTP ${status}${said ? `: ${said}` : ''}): it may have been retired or misspelt. Choose another in Settings → Remote model → Model${list}, ${LOCAL_FALLBACK}`,
+      ctx,
+      { ...details, reason: 'unknown-model', model },
+    );
   }
   if (status >= 500) {
     return fail(
@@ -213,7 +289,7 @@ export function errorFromStatus(
   }
   return fail(
     'invalid-request',
-    `${label} refused the request (HTTP ${status}${said ? `: ${said}` : ''}). Check the model name and address for ${label} in Settings.`,
+    `${label} refused the request (HTTP ${status}${said ? `: ${said}` : ''}). Check the model and address for ${label} in Settings → Remote model.`,
     ctx,
     details,
   );
@@ -253,13 +329,60 @@ export function badResponseError(ctx: FailureContext, what: string, cause?: unkn
   );
 }
 
-export function unreachableError(ctx: FailureContext, cause?: unknown): PetitError {
-  const local = ctx.endpoint.preset.local ? ` Is ${ctx.endpoint.label} running?` : ' Check your connection.';
+/** The exact fix for a local server that refuses this page's origin (CORS), by preset. */
+function corsFix(ctx: FailureContext, origin: string): string {
+  const { providerId, label } = ctx.endpoint;
+  if (providerId === 'ollama')
+    return `Ollama accepts only its own and loopback origins unless OLLAMA_ORIGINS says otherwise: quit Ollama and start it with OLLAMA_ORIGINS=${origin} (for example \`OLLAMA_ORIGINS=${origin} ollama serve\`; for the desktop app, set OLLAMA_ORIGINS as a user environment variable, or with \`launchctl setenv OLLAMA_ORIGINS "${origin}"\` on macOS, and restart it).`;
+  if (providerId === 'lmstudio')
+    return `LM Studio's server answers other origins only with CORS on: turn on "Enable CORS" in LM Studio's Developer tab (server settings), or start it with \`lms server start --cors\`.`;
+  return `${label} (or the proxy in front of it) must allow the origin ${origin} (CORS), or use an address that does.`;
+}
+
+function lnaText(lna: LnaHint): string {
+  if (lna === 'denied')
+    return ' Chrome blocks this page from reaching your computer or local network: allow "Local network access" for this site (site settings, left of the address bar).';
+  if (lna === 'possible')
+    return ' If it is running, allow this page to reach your computer or local network when Chrome asks ("Local network access" in the site settings).';
+  return '';
+}
+
+/** The PetitError for a request that never got an HTTP answer, sorted out by reachability.ts. */
+export function unreachableError(ctx: FailureContext, cause?: unknown, reach?: Reach): PetitError {
+  const { label, host, preset } = ctx.endpoint;
+  const origin = pageOrigin() ?? 'this page';
+  const lna = reach && 'lna' in reach ? reach.lna : null;
+  const reason = reach?.kind ?? 'unknown';
+  const local = preset.local;
+  let message: string;
+  switch (reason) {
+    case 'csp':
+      message = `This copy of Petit may not connect to ${new URL(ctx.endpoint.url).origin}: its Content Security Policy (connect-src) leaves that address out, so the browser blocked the request before it left. Whoever deploys Petit must add the address to VITE_PETIT_CSP_CONNECT and rebuild, or pick a provider this build allows.`;
+      break;
+    case 'offline':
+      message = `You are offline, so ${label} at ${host} cannot be reached.`;
+      break;
+    case 'refused-origin':
+      message = `${label} at ${host} is running but refuses requests from this page (${origin}). ${corsFix(ctx, origin)}`;
+      break;
+    case 'no-answer':
+      message = local
+        ? `Nothing answers at ${host}. Is ${label} running?${ctx.endpoint.providerId === 'ollama' ? ' Start it (`ollama serve`).' : ''}${lnaText(lna)}`
+        : `Nothing answers at ${host}. Check your connection and the address in Settings → Remote model.${lnaText(lna)}`;
+      break;
+    default:
+      // The probe could not tell a refused origin from a server that is not running: say both.
+      message = !local
+        ? `Could not reach ${host}. Check your connection.${lnaText(lna)}`
+        : pageOrigin()
+          ? `Could not reach ${label} at ${host}. Is ${label} running? If it is, it may refuse requests from this page (${origin}): ${corsFix(ctx, origin)}${lnaText(lna)}`
+          : `Could not reach ${label} at ${host}. Is ${label} running?`;
+  }
   return fail(
     'remote-unreachable',
-    `Could not reach ${ctx.endpoint.host}.${local} You can use the local answer instead.`,
+    `${message} You can use the local answer instead.`,
     ctx,
-    {},
+    { reason },
     cause,
   );
 }
@@ -352,24 +475,46 @@ export async function post(
   bodyText: string,
   signal: AbortSignal | undefined,
 ): Promise<PostResult> {
+  return request(ctx, { method: 'POST', headers, body: bodyText }, signal);
+}
+
+/** GETs `url` (a model list) under the same rules as post(): timeout, key only in headers, failures mapped. */
+export async function get(
+  ctx: FailureContext,
+  url: string,
+  headers: Record<string, string>,
+  signal: AbortSignal | undefined,
+): Promise<PostResult> {
+  return request(ctx, { method: 'GET', headers }, signal, url);
+}
+
+async function request(
+  ctx: FailureContext,
+  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
+  signal: AbortSignal | undefined,
+  url = ctx.endpoint.url,
+): Promise<PostResult> {
+  watchCspViolations();
   for (let attempt = 0; ; attempt++) {
     const watchdog = new Watchdog(ctx.endpoint.timeoutMs, signal);
     let response: Response;
+    const startedAt = Date.now();
     try {
-      response = await fetch(ctx.endpoint.url, {
-        method: 'POST',
-        headers,
-        body: bodyText,
+      response = await fetch(url, {
+        ...init,
         signal: watchdog.controller.signal,
         // The key must never follow a redirect to another host, nor carry cookies or a referrer.
         redirect: 'error',
         credentials: 'omit',
         referrerPolicy: 'no-referrer',
         cache: 'no-store',
+        ...fetchOptionsFor(url),
       });
     } catch (err) {
       watchdog.dispose();
-      throw failureFromException(err, watchdog, ctx, false);
+      if (err instanceof PetitError || watchdog.cancelled || watchdog.timedOut)
+        throw failureFromException(err, watchdog, ctx, false);
+      throw unreachableError(ctx, err, await diagnoseUnreachable(url, startedAt));
     }
     if (response.ok) return { response, watchdog };
     let text: string;
@@ -380,17 +525,21 @@ export async function post(
       throw failureFromException(err, watchdog, ctx, false);
     }
     watchdog.dispose();
-    const error = errorFromStatus(response.status, response.headers, text, ctx);
-    const wait = error.details.retryAfterSeconds;
-    if (
-      response.status === 429 &&
-      attempt === 0 &&
-      typeof wait === 'number' &&
-      wait <= ctx.endpoint.maxAutoRetryWaitSeconds
-    ) {
-      await sleep(wait * 1000, signal);
-      continue;
+    if (response.status === 429 && attempt === 0) {
+      const wait = parseRetryAfter(response.headers);
+      // No readable retry-after (absent, or not exposed to the page by CORS): one retry after a bounded backoff.
+      const delay =
+        wait === undefined
+          ? ctx.endpoint.backoffSeconds
+          : wait <= ctx.endpoint.maxAutoRetryWaitSeconds
+            ? wait
+            : undefined;
+      if (delay !== undefined && (wait !== undefined || delay > 0)) {
+        if (wait === undefined) ctx.backedOffSeconds = delay;
+        await sleep(delay * 1000, signal);
+        continue;
+      }
     }
-    throw error;
+    throw errorFromStatus(response.status, response.headers, text, ctx);
   }
 }
