@@ -149,3 +149,57 @@ describe('fake provider: control over HTTP (for Playwright in another process)',
     expect((await chat({}, hello)).status).toBe(401);
   });
 });
+
+describe('fake provider: model lists and origins', () => {
+  it("lists models in OpenAI's shape, or Anthropic's when asked with anthropic-version", async () => {
+    fake.setModels(['a', 'b', 'c'], false, { a: '2027-01-14' });
+    const openai = await (await fetch(`${fake.url}/v1/models`, { headers: bearer })).json();
+    expect(openai).toEqual({
+      object: 'list',
+      data: [
+        {
+          id: 'a',
+          object: 'model',
+          created: expect.any(Number),
+          owned_by: 'fake',
+          shutdown_date: '2027-01-14',
+        },
+        { id: 'b', object: 'model', created: expect.any(Number), owned_by: 'fake' },
+        { id: 'c', object: 'model', created: expect.any(Number), owned_by: 'fake' },
+      ],
+    });
+    const page = await (await fetch(`${fake.url}/v1/models?limit=2`, { headers: ant })).json();
+    expect(page).toMatchObject({ has_more: true, first_id: 'a', last_id: 'b' });
+    expect(page.data[0]).toEqual({
+      type: 'model',
+      id: 'a',
+      display_name: 'a',
+      created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+    });
+    const next = await (await fetch(`${fake.url}/v1/models?limit=2&after_id=b`, { headers: ant })).json();
+    expect(next).toMatchObject({ data: [{ id: 'c' }], has_more: false, first_id: 'c', last_id: 'c' });
+    expect((await fetch(`${fake.url}/v1/models`)).status).toBe(401);
+  });
+
+  it('refuses chats for unlisted models with the real 404s when told to', async () => {
+    fake.setModels(['m2'], true);
+    const openai = await chat(bearer, hello);
+    expect(openai.status).toBe(404);
+    expect((await openai.json()).error.code).toBe('model_not_found');
+    const anthropic = await chat(ant, { ...hello, max_tokens: 5 }, '/v1/messages');
+    expect(await anthropic.json()).toEqual({
+      type: 'error',
+      error: { type: 'not_found_error', message: 'model: m' },
+    });
+  });
+
+  it('refuses an origin as Ollama does without OLLAMA_ORIGINS: bare 403, no CORS headers; no Origin passes', async () => {
+    fake.setCors({ allowOrigins: ['http://localhost'] });
+    const refused = await chat({ ...bearer, origin: 'https://petit.example' }, hello);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+    const root = await fetch(`${fake.url}/`);
+    expect(await root.text()).toBe('Ollama is running');
+    expect((await chat({ ...bearer, origin: 'http://localhost' }, hello)).status).toBe(200);
+  });
+});

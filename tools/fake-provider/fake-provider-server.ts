@@ -6,15 +6,26 @@
  * answers with their error body shapes, records every request, and misbehaves on demand (401/403, 429 with
  * retry-after, 5xx, stall, a stream dropped or reset mid-answer, malformed bodies, mid-stream error events).
  *
+ * Model lists speak both real shapes on any path ending in `/models`: Anthropic's (`{ data: [{ type: 'model', id,
+ * display_name, created_at }], has_more, first_id, last_id }`, paged by `limit` / `after_id`) when the request
+ * carries `anthropic-version`, else OpenAI's (`{ object: 'list', data: [{ id, object: 'model', created,
+ * owned_by, shutdown_date? }] }`). With `enforceModels` a chat for a model not in the list gets the provider's
+ * real "unknown model" 404. `allowOrigins` makes it behave as Ollama does without OLLAMA_ORIGINS (gin-contrib/cors):
+ * a request whose Origin is not allowed gets a bare 403 and no CORS headers; one without Origin is served, and
+ * `GET /` says "Ollama is running". Given `tls`, it serves HTTPS (e2e maps a provider's real host name to it).
+ *
  * Control it from the same process (`setBehaviour`, `requests()`) or from another one (Playwright) over HTTP:
  *   POST /__fake/behaviour  {"kind":"status","status":429,"retryAfter":20,"times":1}
  *   POST /__fake/reply      {"text":"…"}           (or {"text":null} to go back to echoing)
  *   POST /__fake/auth       {"required":false}      (Ollama / LM Studio accept any or no key)
+ *   POST /__fake/models     {"ids":["a","b"],"enforce":true,"shutdown":{"a":"2027-01-14"}}
+ *   POST /__fake/cors       {"allowOrigins":["http://localhost"],"exposeHeaders":false}  (null: allow all)
  *   GET  /__fake/requests   → RecordedRequest[]     DELETE /__fake/requests
  *   POST /__fake/reset
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type FakeBehaviour =
@@ -32,7 +43,12 @@ export type FakeBehaviour =
   /** 200 with a body that is not valid JSON (or SSE data that is not JSON). */
   | { kind: 'malformed'; times?: number }
   /** Stream `afterChunks` text chunks, then the provider's in-stream error event (Anthropic `event: error`). */
-  | { kind: 'stream-error'; afterChunks: number; times?: number };
+  | { kind: 'stream-error'; afterChunks: number; times?: number }
+  /**
+   * OpenAI SSE with chunks that carry no `choices` key (a metadata/keep-alive chunk before the text and one
+   * mid-answer) and an SSE comment line, as some OpenAI-compatible servers send.
+   */
+  | { kind: 'choiceless-chunks'; times?: number };
 
 export interface RecordedRequest {
   method: string;
@@ -62,6 +78,14 @@ export interface FakeProviderOptions {
   chunkChars?: number;
   /** Delay between streamed chunks. Default 2 ms. */
   chunkDelayMs?: number;
+  /** The model list `GET …/models` returns. Default ['fake-large', 'fake-small']. */
+  models?: string[];
+  /** Refuse chats for models not in `models` with the provider's real 404. Default false. */
+  enforceModels?: boolean;
+  /** Origins allowed (Ollama-style CORS refusal for others); undefined or null allows every origin. */
+  allowOrigins?: string[] | null;
+  /** Serve HTTPS with this key and certificate (PEM). */
+  tls?: { key: string; cert: string };
 }
 
 export interface FakeProvider {
@@ -75,7 +99,11 @@ export interface FakeProvider {
   /** Copies of every request received except control requests, oldest first. */
   requests(): RecordedRequest[];
   clearRequests(): void;
-  /** Normal behaviour, echo replies, auth required, no recorded requests. */
+  /** The model list and whether chats for other models are refused. */
+  setModels(ids: string[], enforce?: boolean, shutdown?: Record<string, string>): void;
+  /** Ollama-style origin checks (null allows all) and whether retry-after is exposed to pages. */
+  setCors(options: { allowOrigins?: string[] | null; exposeHeaders?: boolean }): void;
+  /** Normal behaviour, echo replies, auth required, default models and CORS, no recorded requests. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -90,6 +118,7 @@ const ALLOWED_HEADERS = [
   'anthropic-dangerous-direct-browser-access',
   'http-referer',
   'x-title',
+  'x-openrouter-title',
   'x-stainless-os',
 ].join(', ');
 
@@ -182,7 +211,7 @@ function anthropicError(status: number, message?: string) {
         : status === 403
           ? ['permission_error', 'Your API key does not have permission to use the specified resource.']
           : status === 404
-            ? ['not_found_error', 'The requested resource could not be found.']
+            ? ['not_found_error', message ?? 'The requested resource could not be found.']
             : status === 429
               ? ['rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit.']
               : status === 529
@@ -203,6 +232,12 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   let remaining = Infinity;
   let log: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
+  const defaultModels = options.models ?? ['fake-large', 'fake-small'];
+  let models = [...defaultModels];
+  let enforceModels = options.enforceModels ?? false;
+  let shutdownDates: Record<string, string> = {};
+  let allowOrigins = options.allowOrigins ?? null;
+  let exposeHeaders = true;
 
   /** The behaviour for this request, counting down `times`. */
   function take(): FakeBehaviour {
@@ -230,11 +265,65 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
 
   function cors(res: ServerResponse) {
     res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader(
-      'Access-Control-Expose-Headers',
-      'x-request-id, request-id, retry-after, retry-after-ms, x-ratelimit-remaining-requests, x-ratelimit-reset-requests',
-    );
+    if (exposeHeaders)
+      res.setHeader(
+        'Access-Control-Expose-Headers',
+        'x-request-id, request-id, retry-after, retry-after-ms, x-ratelimit-remaining-requests, x-ratelimit-reset-requests',
+      );
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+  }
+
+  /** An Origin the Ollama-style check refuses (requests without one are not CORS and pass). */
+  function refusedOrigin(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    return allowOrigins !== null && typeof origin === 'string' && !allowOrigins.includes(origin);
+  }
+
+  /** GET …/models in the provider's real shape, after its real auth check. */
+  function handleModels(req: IncomingMessage, res: ServerResponse, url: URL) {
+    const created = 1_767_225_600;
+    if (req.headers['anthropic-version'] !== undefined) {
+      if (requireAuth) {
+        const key = req.headers['x-api-key'];
+        if (typeof key !== 'string' || !apiKeys.includes(key))
+          return json(
+            res,
+            401,
+            anthropicError(401, key ? 'invalid x-api-key' : 'x-api-key header is required'),
+          );
+      }
+      const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get('limit') ?? 20) || 20));
+      const after = url.searchParams.get('after_id');
+      const start = after ? models.indexOf(after) + 1 : 0;
+      const page = models.slice(start, start + limit);
+      return json(res, 200, {
+        data: page.map((id, i) => ({
+          type: 'model',
+          id,
+          display_name: id,
+          created_at: new Date((created - i * 86_400) * 1000).toISOString(),
+        })),
+        has_more: start + limit < models.length,
+        first_id: page[0] ?? null,
+        last_id: page[page.length - 1] ?? null,
+      });
+    }
+    if (requireAuth) {
+      const auth = req.headers.authorization;
+      const key = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
+      if (!key) return json(res, 401, { error: openAiError(401, undefined, true) });
+      if (!apiKeys.includes(key)) return json(res, 401, { error: openAiError(401, key) });
+    }
+    return json(res, 200, {
+      object: 'list',
+      data: models.map((id) => ({
+        id,
+        object: 'model',
+        created,
+        owned_by: 'fake',
+        ...(shutdownDates[id] ? { shutdown_date: shutdownDates[id] } : {}),
+      })),
+    });
   }
 
   function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -351,6 +440,16 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
         },
       });
     }
+    if (enforceModels && !azure && parsed.model && !models.includes(parsed.model)) {
+      return json(res, 404, {
+        error: {
+          message: `The model \`${parsed.model}\` does not exist or you do not have access to it.`,
+          type: 'invalid_request_error',
+          param: null,
+          code: 'model_not_found',
+        },
+      });
+    }
     const model = parsed.model ?? 'azure-deployment';
     let text = answerText(parsed.messages);
     const limit = parsed.max_completion_tokens ?? parsed.max_tokens;
@@ -404,10 +503,17 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
         `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_fake', choices: [], usage })}\n\n`,
       );
     tail.push('data: [DONE]\n\n');
+    const textEvents = chunksOf(text).map((t) => chunk({ content: t }, null));
+    const head = [chunk({ role: 'assistant', content: '', refusal: null }, null)];
+    if (b.kind === 'choiceless-chunks') {
+      const bare = `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, provider: 'fake' })}\n\n`;
+      head.unshift(': PROCESSING\n\n', bare);
+      textEvents.splice(Math.floor(textEvents.length / 2), 0, bare);
+    }
     await streamEvents(
       res,
-      [chunk({ role: 'assistant', content: '', refusal: null }, null)],
-      chunksOf(text).map((t) => chunk({ content: t }, null)),
+      head,
+      textEvents,
       tail,
       b,
       `data: ${JSON.stringify({ error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } })}\n\n`,
@@ -453,6 +559,8 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     if (!parsed.model) return json(res, 400, anthropicError(400, 'model: Field required'));
     if (typeof parsed.max_tokens !== 'number')
       return json(res, 400, anthropicError(400, 'max_tokens: Field required'));
+    if (enforceModels && !models.includes(parsed.model))
+      return json(res, 404, anthropicError(404, `model: ${parsed.model}`));
     if (!Array.isArray(parsed.messages) || parsed.messages.length === 0)
       return json(res, 400, anthropicError(400, 'messages: Field required'));
     const bad = parsed.messages.find((m) => m.role !== 'user' && m.role !== 'assistant');
@@ -576,6 +684,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
         'reset',
         'malformed',
         'stream-error',
+        'choiceless-chunks',
       ];
       if (!kinds.includes(String(data.kind)))
         return json(res, 400, { error: `kind must be one of ${kinds.join(', ')}` });
@@ -590,16 +699,55 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       requireAuth = data.required !== false;
       return json(res, 200, { ok: true, requireAuth });
     }
+    if (path === '/__fake/models' && req.method === 'POST') {
+      if (!Array.isArray(data.ids) || !data.ids.every((id) => typeof id === 'string'))
+        return json(res, 400, { error: 'ids must be an array of strings' });
+      api.setModels(
+        data.ids as string[],
+        data.enforce === true,
+        (data.shutdown ?? {}) as Record<string, string>,
+      );
+      return json(res, 200, { ok: true });
+    }
+    if (path === '/__fake/cors' && req.method === 'POST') {
+      const origins = data.allowOrigins;
+      if (origins !== undefined && origins !== null && !Array.isArray(origins))
+        return json(res, 400, { error: 'allowOrigins must be an array of origins or null' });
+      api.setCors({
+        ...(origins !== undefined ? { allowOrigins: origins as string[] | null } : {}),
+        ...(typeof data.exposeHeaders === 'boolean' ? { exposeHeaders: data.exposeHeaders } : {}),
+      });
+      return json(res, 200, { ok: true });
+    }
     return json(res, 404, { error: `Unknown control endpoint ${req.method} ${path}` });
   }
 
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
-      cors(res);
       const url = new URL(req.url ?? '/', 'http://fake');
       const path = url.pathname;
       const body = await readBody(req);
-      if (path.startsWith('/__fake/')) return handleControl(req, res, path, body);
+      if (path.startsWith('/__fake/')) {
+        cors(res);
+        return handleControl(req, res, path, body);
+      }
+      if (refusedOrigin(req)) {
+        // gin-contrib/cors as Ollama uses it: a bare 403, no CORS headers, for the preflight and the request.
+        log.push({
+          method: req.method ?? 'GET',
+          path,
+          query: url.search,
+          headers: Object.fromEntries(
+            Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
+          ),
+          body,
+          protocol: req.method === 'OPTIONS' ? 'preflight' : 'other',
+          at: Date.now(),
+        });
+        res.writeHead(403, { 'content-length': 0 });
+        return void res.end();
+      }
+      cors(res);
       const protocol: RecordedRequest['protocol'] =
         req.method === 'OPTIONS'
           ? 'preflight'
@@ -628,6 +776,11 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
         });
         return void res.end();
       }
+      if (req.method === 'GET' && path.endsWith('/models')) return handleModels(req, res, url);
+      if (req.method === 'GET' && path === '/') {
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+        return void res.end('Ollama is running');
+      }
       if (req.method !== 'POST' || protocol === 'other') {
         return protocol === 'other' && path.endsWith('/messages')
           ? json(res, 404, anthropicError(404))
@@ -646,7 +799,8 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       if (!res.headersSent) json(res, 500, { error: String(err) });
       else res.destroy();
     });
-  });
+  };
+  const server = options.tls ? createHttpsServer(options.tls, handler) : createServer(handler);
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -659,7 +813,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   const host = `${address.address}:${address.port}`;
 
   const api: FakeProvider = {
-    url: `http://${host}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}`,
     host,
     port: address.port,
     setBehaviour,
@@ -673,10 +827,24 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     clearRequests: () => {
       log = [];
     },
+    setModels: (ids, enforce = false, shutdown = {}) => {
+      models = [...ids];
+      enforceModels = enforce;
+      shutdownDates = { ...shutdown };
+    },
+    setCors: (cfg) => {
+      if (cfg.allowOrigins !== undefined) allowOrigins = cfg.allowOrigins;
+      if (cfg.exposeHeaders !== undefined) exposeHeaders = cfg.exposeHeaders;
+    },
     reset: () => {
       setBehaviour({ kind: 'normal' });
       reply = options.reply ?? null;
       requireAuth = options.requireAuth ?? true;
+      models = [...defaultModels];
+      enforceModels = options.enforceModels ?? false;
+      shutdownDates = {};
+      allowOrigins = options.allowOrigins ?? null;
+      exposeHeaders = true;
       log = [];
     },
     close: async () => {
