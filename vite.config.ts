@@ -12,17 +12,24 @@ import { WEBGPU_ONLY_FILES } from './src/sw/runtime-chunks.ts';
 /** Cross-origin isolation lets ONNX Runtime use several WASM threads (SharedArrayBuffer). */
 export const isolationHeaders = ISOLATION_HEADERS;
 
-/** Sets the per-path headers (isolation everywhere; /embed and /widget.js may be used by other sites). */
-function petitHeaders(widget: WidgetOrigins): Plugin {
-  const middleware: Connect.NextHandleFunction = (req, res: ServerResponse, next) => {
-    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
-    for (const [name, value] of Object.entries(headersForPath(pathname, widget))) res.setHeader(name, value);
-    next();
-  };
+/**
+ * Sets the per-path headers (isolation everywhere; /embed and /widget.js may be used by other sites). `vite
+ * preview` also sends the Content Security Policy as a header, which binds workers too; `vite dev` cannot (it
+ * injects inline scripts for React refresh).
+ */
+function petitHeaders(widget: WidgetOrigins, csp: string): Plugin {
+  const middleware =
+    (policy: string | undefined): Connect.NextHandleFunction =>
+    (req, res: ServerResponse, next) => {
+      const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+      for (const [name, value] of Object.entries(headersForPath(pathname, widget, policy)))
+        res.setHeader(name, value);
+      next();
+    };
   return {
     name: 'petit-headers',
-    configureServer: (server) => void server.middlewares.use(middleware),
-    configurePreviewServer: (server) => void server.middlewares.use(middleware),
+    configureServer: (server) => void server.middlewares.use(middleware(undefined)),
+    configurePreviewServer: (server) => void server.middlewares.use(middleware(csp)),
   };
 }
 
@@ -30,13 +37,7 @@ function petitHeaders(widget: WidgetOrigins): Plugin {
  * The Content Security Policy (src/app/csp-policy.ts) as the first element of every built page's <head>, so any
  * static host serves it. Build only: the dev server injects inline scripts (React refresh).
  */
-function petitCsp(): Plugin {
-  const policy = contentSecurityPolicy({
-    hubUrl: process.env.VITE_PETIT_HUB_URL || 'https://huggingface.co',
-    extraConnect: process.env.VITE_PETIT_CSP_CONNECT,
-    // The widget's remote model (src/widget/widget-provider.ts) is reached from the embed page.
-    widgetProvider: process.env.VITE_PETIT_WIDGET_PROVIDER,
-  });
+function petitCsp(policy: string): Plugin {
   return {
     name: 'petit-csp',
     apply: 'build',
@@ -64,12 +65,18 @@ function buildId(): string {
 
 // The widget allow-list comes from the environment at build time, as the app's other VITE_PETIT_* settings.
 const widget = parseWidgetOrigins(process.env.VITE_PETIT_WIDGET_ORIGINS);
+const csp = contentSecurityPolicy({
+  hubUrl: process.env.VITE_PETIT_HUB_URL || 'https://huggingface.co',
+  extraConnect: process.env.VITE_PETIT_CSP_CONNECT,
+  // The widget's remote model (src/widget/widget-provider.ts) is reached from the embed page.
+  widgetProvider: process.env.VITE_PETIT_WIDGET_PROVIDER,
+});
 
 export default defineConfig({
   plugins: [
     react(),
-    petitHeaders(widget),
-    petitCsp(),
+    petitHeaders(widget, csp),
+    petitCsp(csp),
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'src/sw',

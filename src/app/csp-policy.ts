@@ -1,4 +1,4 @@
-import { PROVIDER_PRESETS } from '../escalation/providers/presets.ts';
+import { PROVIDER_PRESETS, type ProviderPreset } from '../escalation/providers/presets.ts';
 import { widgetProviderOrigin } from '../widget/widget-provider.ts';
 
 /**
@@ -13,9 +13,10 @@ import { widgetProviderOrigin } from '../widget/widget-provider.ts';
  *   Hugging Face: `resolve/` answers redirect there, and CSP checks every redirect), the remote providers whose
  *   address is fixed in the presets (they are used only after the user's consent; the policy keeps injected
  *   code from sending anything anywhere else), and loopback, where local servers such as Ollama, LM Studio or
- *   a mirror on this machine live. A CSP cannot widen at runtime, so another host (a company mirror, an Azure
- *   or Bedrock endpoint, a proxy) is added at build time with `VITE_PETIT_CSP_CONNECT`; the widget's remote
- *   model (`VITE_PETIT_WIDGET_PROVIDER`) is added from its own setting.
+ *   a mirror on this machine live. Azure OpenAI and Bedrock, whose hosts hold the user's resource or region,
+ *   are allowed by their documented patterns. A CSP cannot widen at runtime, so another host (a company
+ *   mirror, a proxy, a Bedrock region newer than the list) is added at build time with
+ *   `VITE_PETIT_CSP_CONNECT`; the widget's remote model (`VITE_PETIT_WIDGET_PROVIDER`) from its own setting.
  * - Images only from the app, `data:` and `blob:`: remote images in answers stay blocked even after consent
  *   lifts the Markdown renderer's own block.
  */
@@ -44,13 +45,20 @@ function origin(url: string): string | null {
   }
 }
 
-/** Origins of the presets whose base URL needs no user-filled `{placeholder}`. */
+/**
+ * Origins of the presets whose base URL needs no user-filled `{placeholder}`, and the documented host patterns
+ * of those that do (Azure's `*.openai.azure.com`, Bedrock's regional hosts: `cspSources` in the presets).
+ */
 export function presetOrigins(): string[] {
-  return Object.values(PROVIDER_PRESETS)
-    .map((preset) => preset.baseUrl)
-    .filter((url) => !url.includes('{'))
-    .map(origin)
-    .filter((o): o is string => o !== null && !/^http:\/\/(localhost|127\.0\.0\.1)/.test(o));
+  const presets: readonly ProviderPreset[] = Object.values(PROVIDER_PRESETS);
+  return [
+    ...presets
+      .map((preset) => preset.baseUrl)
+      .filter((url) => !url.includes('{'))
+      .map(origin)
+      .filter((o): o is string => o !== null && !/^http:\/\/(localhost|127\.0\.0\.1)/.test(o)),
+    ...presets.flatMap((preset) => preset.cspSources ?? []),
+  ];
 }
 
 export function connectSources({ hubUrl, extraConnect = '', widgetProvider }: CspOptions): string[] {

@@ -122,8 +122,11 @@ export class PetitChatElement extends HTMLElement {
     }
     const frame = document.createElement('iframe');
     frame.title = 'Petit chat';
-    // Lets the iframe be cross-origin isolated (several WASM threads) when the host page is.
-    frame.allow = 'cross-origin-isolated';
+    // Lets the iframe be cross-origin isolated (several WASM threads) when the host page is, and ask for
+    // Chrome's Local Network Access (142+: `local-network-access`; later split into `loopback-network` and
+    // `local-network`), which a cross-origin iframe may only do when delegated: the deployment's larger model
+    // or model hub can be on the user's machine or LAN (e.g. Ollama). The user is still asked.
+    frame.allow = 'cross-origin-isolated; local-network-access; loopback-network; local-network';
     frame.src = url.href;
     frame.addEventListener('load', () => this.#post({ petit: 1, type: 'hello' }, true));
     this.#root.querySelector('.panel')!.append(frame);

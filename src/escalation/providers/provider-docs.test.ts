@@ -193,3 +193,21 @@ describe('details of the wire', () => {
     expect(finish).toBe('length');
   });
 });
+
+describe('the built Content Security Policy', () => {
+  it("allows Azure's and Bedrock's documented hosts, with wildcards only where CSP allows them", async () => {
+    const { connectSources } = await import('../../app/csp-policy.ts');
+    const sources = connectSources({ hubUrl: 'https://huggingface.co' });
+    expect(sources).toEqual(
+      expect.arrayContaining([
+        'https://*.openai.azure.com',
+        'https://*.cognitiveservices.azure.com',
+        'https://bedrock-runtime.us-east-1.amazonaws.com',
+        'https://bedrock-runtime.eu-west-3.amazonaws.com',
+      ]),
+    );
+    // A wildcard is valid only as the leftmost label; `*.amazonaws.com` would let anything reach S3.
+    for (const s of sources) expect(s).not.toMatch(/^https?:\/\/[^*]+\*|amazonaws\.com\/?$.*\*/);
+    expect(sources).not.toContain('https://*.amazonaws.com');
+  });
+});
