@@ -9,18 +9,28 @@
  * "beweisen". Nothing here names a particular prompt. Weights are learned elsewhere (tools/router/).
  */
 
+/** Every cue word list, by the regex built from it (for the keyword audit in tools/router/). */
+export const CUE_ALTERNATIVES = new Map<RegExp, string[]>();
+
+/** One alternative as a regex: whole words, `*` at the end allows any ending (inflections). */
+export function cueRegex(word: string): RegExp {
+  return cues(word, false);
+}
+
 /** A word list as a regex: whole words, `*` at the end of an entry allows any ending (inflections). */
-function cues(list: string): RegExp {
-  const alts = list
+function cues(list: string, register = true): RegExp {
+  const words = list
     .split('|')
     .map((w) => w.trim())
-    .filter(Boolean)
-    .map((w) => {
-      const stem = w.endsWith('*') ? w.slice(0, -1) : w;
-      const escaped = stem.replace(/[.+?^${}()[\]\\]/g, '\\$&').replace(/ /g, '\\s+');
-      return w.endsWith('*') ? `${escaped}[\\p{L}\\p{M}]*` : escaped;
-    });
-  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${alts.join('|')})(?![\\p{L}\\p{N}])`, 'iu');
+    .filter(Boolean);
+  const alts = words.map((w) => {
+    const stem = w.endsWith('*') ? w.slice(0, -1) : w;
+    const escaped = stem.replace(/[.+?^${}()[\]\\]/g, '\\$&').replace(/ /g, '\\s+');
+    return w.endsWith('*') ? `${escaped}[\\p{L}\\p{M}]*` : escaped;
+  });
+  const re = new RegExp(`(?<![\\p{L}\\p{N}])(?:${alts.join('|')})(?![\\p{L}\\p{N}])`, 'iu');
+  if (register) CUE_ALTERNATIVES.set(re, words);
+  return re;
 }
 
 function count(re: RegExp, text: string): number {
@@ -191,11 +201,10 @@ const hits = (re: RegExp, ctx: FeatureContext) => {
   const n = count(re, ctx.raw);
   return n === 0 ? 0 : n === 1 ? 0.7 : 1;
 };
-const askedSomething = (ctx: FeatureContext) =>
-  /\?|¿/.test(ctx.raw) ||
-  cues(
-    'why|what|how|fix|help|explain|wrong|pourquoi|quoi|comment|aide*|explique*|problème|por qué|qué|cómo|ayuda*|explica*|problema|warum|was|wie|hilf*|erkläre*|problem',
-  ).test(ctx.raw);
+const ASKS = cues(
+  'why|what|how|fix|help|explain|wrong|pourquoi|quoi|comment|aide*|explique*|problème|por qué|qué|cómo|ayuda*|explica*|problema|warum|was|wie|hilf*|erkläre*|problem',
+);
+const askedSomething = (ctx: FeatureContext) => /\?|¿/.test(ctx.raw) || ASKS.test(ctx.raw);
 
 /** Every feature the router computes. The order is the order of the weights in router-weights.json. */
 export const FEATURES = {

@@ -1,0 +1,61 @@
+/** The router's evaluation on a labelled set, shared by the script, the test and the figure the app shows. */
+import evalSet from '../../src/escalation/router-eval-set.json';
+import { route, type LocalModelInfo } from '../../src/escalation/router.ts';
+import { messagesOf, score, type LabelledPrompt, type Scores } from './dataset.ts';
+
+export const EVAL_SET: LabelledPrompt[] = evalSet.items as LabelledPrompt[];
+
+/** What a typical user has downloaded: the catalog's three smallest chat models, with their languages. */
+export const EVAL_MODELS: LocalModelInfo[] = [
+  {
+    id: 'smollm2-135m-instruct',
+    parameters: 134.5e6,
+    contextLength: 8192,
+    goodFor: ['chat', 'rewrite', 'classify'],
+    languages: ['en'],
+  },
+  {
+    id: 'smollm2-360m-instruct',
+    parameters: 361.8e6,
+    contextLength: 8192,
+    goodFor: ['chat', 'rewrite', 'classify', 'summarise', 'extract'],
+    languages: ['en'],
+  },
+  {
+    id: 'qwen2.5-0.5b-instruct',
+    parameters: 494e6,
+    contextLength: 32768,
+    goodFor: ['chat', 'rewrite', 'summarise', 'classify', 'extract', 'multilingual', 'code', 'maths'],
+    languages: ['en', 'fr', 'es', 'de', 'it', 'pt', 'zh', 'ja', 'ko', 'ru', 'ar'],
+  },
+];
+
+export interface Evaluation {
+  overall: Scores;
+  byLanguage: Record<string, Scores>;
+  wrong: { item: LabelledPrompt; score: number; reasons: string }[];
+}
+
+export function evaluateRouter(items: LabelledPrompt[], models: LocalModelInfo[]): Evaluation {
+  const rows = items.map((item) => {
+    const d = route({ messages: messagesOf(item), localModels: models });
+    return { item, d, label: item.label, predicted: d.escalate ? ('remote' as const) : ('local' as const) };
+  });
+  const languages = [...new Set(items.map((i) => i.language))];
+  return {
+    overall: score(rows),
+    byLanguage: Object.fromEntries(
+      languages.map((l) => [l, score(rows.filter((r) => r.item.language === l))]),
+    ),
+    wrong: rows
+      .filter((r) => r.label !== r.predicted)
+      .map((r) => ({
+        item: r.item,
+        score: r.d.score,
+        reasons: r.d.reasons
+          .filter((x) => Math.abs(x.weight) >= 0.3)
+          .map((x) => `${x.rule}:${x.weight}`)
+          .join(','),
+      })),
+  };
+}
