@@ -27,6 +27,7 @@ import {
   type RemoteClient,
   type RouterReason,
 } from '../../escalation/index.ts';
+import { remoteAnswerBudget } from '../../escalation/providers/remote-client.ts';
 import type { StoredMessage } from '../../storage/index.ts';
 import { remoteOfflineReason, useOnline } from '../pwa/use-online.ts';
 import type { ConversationsApi } from '../hooks/use-conversations.ts';
@@ -211,6 +212,7 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
       remoteAbort.current = controller;
       const started = Date.now();
       let text = '';
+      let cut = false;
       try {
         let usage: CompletionUsage | undefined;
         const stream = streamRemote({
@@ -229,6 +231,7 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
             patch((m) => ({ content: m.content + delta }));
           }
           if (chunk.usage) usage = chunk.usage;
+          if (chunk.choices[0]?.finish_reason === 'length') cut = true;
         }
         const finalUsage: CompletionUsage = usage ?? {
           prompt_tokens: preview.estimate.inputTokens,
@@ -243,6 +246,11 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
         };
         patch({ status: 'complete', usage: finalUsage });
         await writer?.finish({ status: 'complete', usage: finalUsage });
+        if (cut)
+          setNote({
+            kind: 'info',
+            text: `The answer from ${preview.destination.providerLabel} was cut: it reached the ${preview.estimate.maxOutputTokens}-token answer budget. Ask it to continue, or raise "Longest answer" in Settings.`,
+          });
         record({
           tokensIn: finalUsage.prompt_tokens,
           tokensOut: finalUsage.completion_tokens,
@@ -341,7 +349,8 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
           redactor,
           redact: cfg.redact,
           stream: true,
-          maxTokens,
+          // Reasoning models spend thinking tokens from this budget: the local default would cut them short.
+          maxTokens: remoteAnswerBudget(maxTokens),
         });
       } catch (e) {
         setNote({ kind: 'error', text: toPetitError(e).message });
@@ -441,6 +450,8 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
     afterLocalAnswer,
     askLargeModel,
     estimateMessagesTokens,
+    /** A client for the saved provider with its stored key (Settings lists the provider's models with it). */
+    clientWithKey,
   };
 }
 
