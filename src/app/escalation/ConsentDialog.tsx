@@ -62,6 +62,10 @@ export function ConsentDialog({ escalation }: { escalation: EscalationApi }) {
               {p.estimate.priceIsEstimate ? ', estimated' : ''})
             </dd>
           </dl>
+          <p className="muted" data-testid="consent-budget">
+            The answer is cut at {p.estimate.maxOutputTokens} tokens; a reasoning model spends part of them
+            thinking. Petit says so when that happens.
+          </p>
           {p.redactions.length > 0 && (
             <p className="muted" data-testid="consent-redactions">
               Replaced before sending (restored in the answer on this device):{' '}

@@ -18,9 +18,14 @@ export interface ProviderConfig {
   model: string;
   /** Overrides the preset's base URL (a proxy or any OpenAI-compatible server). */
   baseUrl?: string;
+  /** Azure `resource` and `deployment`, Bedrock `region` (Settings → Remote model). */
   urlParams?: Record<string, string>;
+  /** Azure `api-version`; empty means the preset's. */
+  apiVersion?: string;
   /** Time allowed for headers and between streamed chunks (default 60 s); not in the UI. */
   timeoutMs?: number;
+  /** The provider's own model list, when fetched ("Get the provider's models"); replaces the preset's. */
+  models?: { ids: string[]; checkedOn: string; shutdown?: Record<string, string> };
 }
 
 export interface EscalationConfig {

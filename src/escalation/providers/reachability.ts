@@ -167,3 +167,45 @@ export async function diagnoseUnreachable(url: string, startedAt: number): Promi
   if (answered === false) return { kind: 'no-answer', lna };
   return { kind: 'unknown', lna };
 }
+
+// ── this page's own policy ─────────────────────────────────────────────────────────────────────────────────
+
+function sourceMatches(source: string, target: URL, self: string | null): boolean {
+  if (source === "'self'") return self !== null && target.origin === self;
+  if (/^[a-z][a-z0-9+.-]*:$/i.test(source)) return target.protocol === source.toLowerCase();
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)?(\*\.)?([^:/]+|\*)(?::(\d+|\*))?(\/.*)?$/i.exec(source);
+  if (!m) return false;
+  const [, scheme, wildcard, host, port] = m;
+  if (scheme && `${target.protocol}//` !== scheme.toLowerCase()) return false;
+  const name = target.hostname.toLowerCase();
+  const hostOk =
+    host === '*' || (wildcard ? name.endsWith(`.${host.toLowerCase()}`) : name === host.toLowerCase());
+  if (!hostOk) return false;
+  const defaultPort = target.protocol === 'https:' ? '443' : '80';
+  return port === '*' || (port ?? defaultPort) === (target.port || defaultPort);
+}
+
+/**
+ * Whether this page's Content Security Policy (its `<meta>` tag) lets it connect to `url`; null when the page
+ * has no policy to read. A CSP cannot widen at runtime: Settings uses this to say so before anything is sent.
+ */
+export function cspAllows(url: string): boolean | null {
+  const doc = (globalThis as { document?: Document }).document;
+  const meta = doc?.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content');
+  if (!meta) return null;
+  const directives = new Map(
+    meta.split(';').map((d) => {
+      const [name, ...values] = d.trim().split(/\s+/);
+      return [name.toLowerCase(), values] as const;
+    }),
+  );
+  const sources = directives.get('connect-src') ?? directives.get('default-src');
+  if (!sources) return true;
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return false;
+  }
+  return sources.some((s) => sourceMatches(s, target, pageOrigin()));
+}
