@@ -39,6 +39,16 @@ describe('validateRequest', () => {
     ['content as an array', { messages: [{ role: 'user', content: ['hi'] }] }],
     ['no user message', { messages: [{ role: 'system', content: 'x' }] }],
     ['content over the limit', { messages: [user('a'.repeat(MAX_MESSAGE_CHARS + 1))] }],
+    [
+      'a system message after the first',
+      { messages: [user('hi'), { role: 'system', content: 'x' }, user('yo')] },
+    ],
+    [
+      'two system messages',
+      { messages: [{ role: 'system', content: 'a' }, { role: 'system', content: 'b' }, user('hi')] },
+    ],
+    ['an assistant message last', { messages: [user('hi'), { role: 'assistant', content: 'Hello' }] }],
+    ['a system message last', { messages: [user('hi'), { role: 'system', content: 'x' }] }],
   ])('refuses %s with invalid-request on messages or request', (_, request) => {
     expect(codeOf(() => validateRequest(request))).toMatch(/^invalid-request:(messages|request)$/);
   });
@@ -106,6 +116,25 @@ describe('validateRequest', () => {
     expect(toWellFormed('a\uD800b\uDC00c\uD83D\uDE00')).toBe('a\uFFFDb\uFFFDc\uD83D\uDE00');
     expect(validateRequest({ messages: [user('\u0000\u001b[31m\u202e')] }).messages[0].content).toBe(
       '\u0000\u001b[31m\u202e',
+    );
+  });
+
+  it('accepts a system message first and a multi-turn conversation that ends with the user', () => {
+    const messages = [
+      { role: 'system', content: 'Be brief.' },
+      user('Hi'),
+      { role: 'assistant', content: 'Hello!' },
+      user('And again?'),
+    ];
+    expect(validateRequest({ messages }).messages).toEqual(messages);
+  });
+
+  it('says which message is out of place and what to do', () => {
+    expect(() =>
+      validateRequest({ messages: [user('hi'), { role: 'system', content: 'x' }, user('yo')] }),
+    ).toThrow(/messages\[1\] is a system message.*Merge the instructions into messages\[0\]/);
+    expect(() => validateRequest({ messages: [user('hi'), { role: 'assistant', content: 'x' }] })).toThrow(
+      /last message must be from the user.*messages\[1\] is from the assistant/,
     );
   });
 

@@ -101,6 +101,21 @@ function readRequest(request: unknown): GenerationParams {
   if (!messages.some((m) => m.role === 'user')) {
     throw invalid('`messages` needs at least one message with the role "user".', 'messages');
   }
+  // Chat templates (and web-llm, which throws on anything else) take one system message, first, and answer the
+  // last user message: checked here so every backend sees the same, well-formed conversation.
+  const lateSystem = messages.findIndex((m, i) => m.role === 'system' && i > 0);
+  if (lateSystem !== -1) {
+    throw invalid(
+      `messages[${lateSystem}] is a system message; only the first message may be one. Merge the instructions into messages[0].`,
+      'messages',
+    );
+  }
+  if (messages[messages.length - 1].role !== 'user') {
+    throw invalid(
+      `The last message must be from the user (it is the one answered); messages[${messages.length - 1}] is from the ${messages[messages.length - 1].role}.`,
+      'messages',
+    );
+  }
 
   let maxTokens: number | null = null;
   if (r.max_tokens !== undefined && r.max_tokens !== null) {
