@@ -55,10 +55,18 @@ export interface LocalConfidence {
   meanLogprob?: number;
   /** Mean entropy of the next-token distributions, in nats, when the backend reports it. */
   meanEntropy?: number;
+  /** Mean log-probability of the first tokens of the answer, where a model that did not follow the prompt shows it. */
+  openingLogprob?: number;
   /** Share of tokens the model gave less than 10 % probability. */
   unsureShare?: number;
   /** Tokens measured. */
   tokens?: number;
+  /**
+   * Mean log-probability the local model gave the prompt's own tokens: how familiar the request looks to it. The
+   * strongest signal on stories260K (see tools/router/stories-confidence.test.ts); present only when the backend
+   * reports prompt log-probabilities.
+   */
+  promptLogprob?: number;
 }
 
 /** This user's corrections, added to the shipped weights (see router-user-weights.ts). */
@@ -181,6 +189,9 @@ export function chooseLocalModel(
   return [...fitting].sort((a, b) => coverage(b) - coverage(a) || a.parameters - b.parameters)[0];
 }
 
+/** The opening of an answer: long enough to average a few tokens, short enough to come before a model drifts. */
+const OPENING_TOKENS = 16;
+
 /**
  * Turns the backend's per-token log-probabilities into the router's confidence signal. Only the chosen token's
  * probability is reported by the backends, so the "entropy-like" measure is the share of unsure tokens.
@@ -190,17 +201,31 @@ export function confidenceFromLogprobs(logprobs: readonly number[]): LocalConfid
   if (finite.length === 0) return undefined;
   const meanLogprob = finite.reduce((s, x) => s + x, 0) / finite.length;
   const unsureShare = finite.filter((x) => x < Math.log(0.1)).length / finite.length;
-  return { meanLogprob, unsureShare, tokens: finite.length };
+  const opening = finite.slice(0, OPENING_TOKENS);
+  const openingLogprob = opening.reduce((s, x) => s + x, 0) / opening.length;
+  return { meanLogprob, openingLogprob, unsureShare, tokens: finite.length };
 }
 
 /**
- * How unsure the local answer was, as one number: higher is less sure. The mean negative log-probability, plus
- * the share of tokens under 10 % (scaled to the same range). Used by the router and by the AUC test.
+ * How unsure the local answer was, as one number: higher is less sure. The mean negative log-probability of the
+ * answer's opening (its first 16 tokens), plus the share of tokens under 10 % (scaled to the same range). On
+ * stories260K the opening separated known from unknown prompts better than the whole answer (AUC 0.83 against 0.79
+ * over 64 tokens, on 24 prompts other than the test's). Used by the router and by the AUC test.
  */
 export function uncertainty(c: LocalConfidence): number | null {
-  if (c.meanLogprob === undefined && c.meanEntropy === undefined) return null;
-  const nll = c.meanLogprob !== undefined ? -c.meanLogprob : (c.meanEntropy ?? 0) * 0.8;
-  return nll + 2 * (c.unsureShare ?? 0);
+  if (c.meanLogprob === undefined && c.meanEntropy === undefined && c.promptLogprob === undefined)
+    return null;
+  const lp = c.openingLogprob ?? c.meanLogprob;
+  const nll = lp !== undefined ? -lp : (c.meanEntropy ?? 0) * 0.8;
+  return nll + 2 * (c.unsureShare ?? 0) + unfamiliarity(c);
+}
+
+// A prompt whose tokens average under e^-4.5 (about 1 %) looks unfamiliar to the model.
+const PROMPT_PIVOT = 4.5;
+
+/** How unfamiliar the prompt looked to the model, 0 when familiar or unknown. */
+function unfamiliarity(c: LocalConfidence): number {
+  return c.promptLogprob === undefined ? 0 : Math.max(0, -c.promptLogprob - PROMPT_PIVOT) * 0.5;
 }
 
 // Calibrated so that an answer with a mean token probability of about 30 % (uncertainty ≈ 1.6) adds nothing,
@@ -209,12 +234,19 @@ const CONFIDENCE_PIVOT = 1.6;
 const CONFIDENCE_SLOPE = 1.6;
 
 function confidenceTerm(c: LocalConfidence | undefined): RouterReason | null {
-  if (!c || (c.tokens !== undefined && c.tokens < 3)) return null;
+  if (!c || (c.tokens !== undefined && c.tokens < 3 && c.promptLogprob === undefined)) return null;
   const u = uncertainty(c);
   if (u === null) return null;
   const w = round2(Math.max(-0.5, Math.min(3, (u - CONFIDENCE_PIVOT) * CONFIDENCE_SLOPE)));
   if (Math.abs(w) < 0.05) return null;
-  const p = c.meanLogprob !== undefined ? pct(Math.exp(c.meanLogprob)) : null;
+  const lp = c.openingLogprob ?? c.meanLogprob;
+  const p = lp !== undefined ? pct(Math.exp(lp)) : null;
+  if (w > 0 && unfamiliarity(c) * CONFIDENCE_SLOPE >= w / 2)
+    return {
+      rule: 'low-confidence',
+      weight: w,
+      explanation: 'The request looked unfamiliar to the local model (it could hardly predict its words).',
+    };
   if (w > 0)
     return {
       rule: 'low-confidence',
