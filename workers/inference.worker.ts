@@ -38,6 +38,8 @@ export interface WorkerLoadRequest {
   fallbackReason?: string;
   /** `auto` or absent: web-llm for a catalog model with an MLC build on a capable GPU, else transformers.js. */
   backend?: BackendPreference;
+  /** Prefix caching across requests (see prefix-cache.ts); default true. */
+  kvCache?: boolean;
 }
 
 export interface WorkerCapabilities {
@@ -384,6 +386,15 @@ const api = {
       throw new PetitError('webgpu-unavailable', 'This browser offers no WebGPU adapter.', {
         details: { device: 'webgpu' },
       });
+    }
+    if (request.kvCache !== undefined && typeof request.kvCache !== 'boolean') {
+      throw new PetitError(
+        'invalid-request',
+        `\`kvCache\` must be true or false; got ${typeof request.kvCache}.`,
+        {
+          details: { field: 'kvCache' },
+        },
+      );
     }
     if (backend) await api.unload();
     loadController = new AbortController();

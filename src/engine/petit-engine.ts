@@ -77,14 +77,17 @@ function completionId(): string {
 
 function buildUsage(outcome: GenerationOutcome, timeToFirstTokenMs: number): CompletionUsage {
   const { promptTokens, completionTokens, timings } = outcome;
+  const prefilled = outcome.prefilledTokens ?? promptTokens;
   const perSecond = (tokens: number, ms: number) => (ms > 0 && tokens > 0 ? (tokens * 1000) / ms : 0);
   return {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
     total_tokens: promptTokens + completionTokens,
+    prompt_tokens_details: { cached_tokens: promptTokens - prefilled },
     extra: {
       time_to_first_token_ms: timeToFirstTokenMs,
-      prefill_tokens_per_s: perSecond(promptTokens, timings.prefillMs),
+      // Only the tokens run through the model this time: the rest came from the KV cache.
+      prefill_tokens_per_s: perSecond(prefilled, timings.prefillMs),
       // The first token comes out of the prefill pass; decoding makes the rest.
       decode_tokens_per_s: perSecond(completionTokens - 1, timings.decodeMs),
       total_ms: timings.totalMs,
@@ -297,6 +300,7 @@ export class PetitEngine {
         dtype,
         device,
         ...(spec.backend ? { backend: spec.backend } : {}),
+        ...(spec.kvCache === false ? { kvCache: false } : {}),
       };
       await this.confirmSecondCopy(request.repo, dtype);
       this.lastLoad = null;

@@ -46,6 +46,8 @@ export interface CompletionUsage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** As OpenAI reports it: prompt tokens served from the KV cache of an earlier request, not prefilled again. */
+  prompt_tokens_details?: { cached_tokens: number };
   extra: {
     /** Milliseconds from the call to the first generated token. */
     time_to_first_token_ms: number;

@@ -34,6 +34,11 @@ export interface ModelSpec {
   hubUrl?: string;
   /** Which runtime to use; `auto` (the default) picks web-llm where it applies. */
   backend?: BackendPreference;
+  /**
+   * Reuse the KV cache of the previous answer when the next prompt starts with the same tokens (a chat's next
+   * turn prefills only the new message). Default true; false prefills every prompt whole (for comparisons).
+   */
+  kvCache?: boolean;
 }
 
 export interface FileProgress {

@@ -10,6 +10,8 @@ export interface BackendLoadRequest {
   dtype: Dtype;
   device: Device;
   threads: number;
+  /** Reuse the KV cache of the previous request when the new prompt starts with its tokens. Default true. */
+  kvCache?: boolean;
 }
 
 export interface LoadedModel {
@@ -26,7 +28,10 @@ export interface GenerationTimings {
 export interface GenerationOutcome {
   text: string;
   finishReason: FinishReason;
+  /** Tokens of the whole prompt, as the model saw it. */
   promptTokens: number;
+  /** Tokens actually run through the model this time, when a KV cache held the rest (prefill speed uses these). */
+  prefilledTokens?: number;
   completionTokens: number;
   timings: GenerationTimings;
   logprobs: TokenLogprob[] | null;

@@ -7,6 +7,7 @@ import {
   TopPLogitsWarper,
   env,
   random,
+  type DynamicCache,
   type PreTrainedModel,
   type PreTrainedTokenizer,
   type Tensor,
@@ -18,6 +19,7 @@ import type { GenerationParams } from '../../src/engine/validate.ts';
 import { MODEL_CACHE_NAME, type ModelStore } from '../../src/models/store.ts';
 import type { Backend, BackendLoadRequest, GenerationOutcome, LoadedModel, TextSink } from './backend.ts';
 import { rewriteQ4ToQ8 } from './q4-to-q8.ts';
+import { PrefixCache } from './prefix-cache.ts';
 import { StopSequenceMatcher } from './stop-sequences.ts';
 
 /** Chat models end a turn with their own marker, often not the config's eos_token_id. */
@@ -140,6 +142,7 @@ export class TransformersBackend implements Backend {
   private contextLength = 2048;
   private stopFlag: FlagStoppingCriteria | null = null;
   private endOfTurnIds: number[] = [];
+  private prefixCache: PrefixCache | null = null;
 
   constructor(private readonly store: ModelStore) {}
 
@@ -172,6 +175,7 @@ export class TransformersBackend implements Backend {
       if (typeof id === 'number' && this.hasToken(token)) ids.add(id);
     }
     this.endOfTurnIds = [...ids];
+    this.prefixCache = request.kvCache === false ? null : new PrefixCache();
     return { contextLength: this.contextLength };
   }
 
@@ -281,10 +285,17 @@ export class TransformersBackend implements Backend {
       }
     });
 
+    const promptIds = Array.from(inputs.input_ids.data as ArrayLike<bigint>, Number);
+    const reuse = (await this.prefixCache?.take(promptIds)) ?? { cachedTokens: 0, pastKeyValues: null };
     const prefillStart = now();
+    type GenerateResult = { sequences?: Tensor; past_key_values?: DynamicCache };
+    let result: GenerateResult;
     try {
-      await model.generate({
+      result = (await model.generate({
         ...inputs,
+        ...(reuse.pastKeyValues ? { past_key_values: reuse.pastKeyValues } : {}),
+        // Keeps the cache alive after the answer (transformers.js disposes it otherwise).
+        return_dict_in_generate: this.prefixCache !== null,
         max_new_tokens: maxNewTokens,
         do_sample: sampling,
         ...(sampling ? { temperature: params.temperature } : {}),
@@ -292,9 +303,17 @@ export class TransformersBackend implements Backend {
         streamer,
         stopping_criteria: [stopFlag],
         logits_processor: processors.length > 0 ? processors : null,
-      } as unknown as Parameters<PreTrainedModel['generate']>[0]);
+      } as unknown as Parameters<PreTrainedModel['generate']>[0])) as unknown as GenerateResult;
+    } catch (error) {
+      await reuse.pastKeyValues?.dispose().catch(() => {});
+      throw error;
     } finally {
       this.stopFlag = null;
+    }
+    // A failed generation threw above and left no cache behind (take() emptied it).
+    if (this.prefixCache && result?.sequences) {
+      const sequence = Array.from(result.sequences.data as ArrayLike<bigint>, Number);
+      await this.prefixCache.keep(sequence, result.past_key_values);
     }
     const tail = stops.flush();
     if (tail) sink(tail, null);
@@ -311,6 +330,7 @@ export class TransformersBackend implements Backend {
       text: stops.text,
       finishReason,
       promptTokens,
+      prefilledTokens: promptTokens - reuse.cachedTokens,
       completionTokens,
       timings: { timeToFirstTokenMs: first - start, prefillMs, decodeMs, totalMs: end - start },
       logprobs,
@@ -325,6 +345,8 @@ export class TransformersBackend implements Backend {
     const model = this.model;
     this.model = null;
     this.tokenizer = null;
+    await this.prefixCache?.clear();
+    this.prefixCache = null;
     await model?.dispose();
   }
 }
