@@ -22,6 +22,8 @@ import type {
   SearchMatch,
   StoredMessage,
 } from './types.ts';
+import { checkUserWeights } from '../escalation/router-user-weights.ts';
+import { ROUTER_WEIGHTS_KEY } from './router-weights.ts';
 
 export const DEFAULT_TITLE = 'New conversation';
 const MAX_TITLE_LENGTH = 500;
@@ -355,7 +357,11 @@ export class ConversationStore {
   /** A consistent snapshot (one transaction) of the given conversations, or all of them, newest first. */
   async exportData(ids?: string[]): Promise<ConversationExport> {
     try {
-      const tx = this.#db.transaction(['conversations', 'messages'], 'readonly');
+      const tx = this.#db.transaction(['conversations', 'messages', 'settings'], 'readonly');
+      // What the router learned from this user goes in full exports (issue 14).
+      const learned = ids
+        ? undefined
+        : checkUserWeights(await tx.objectStore('settings').get(ROUTER_WEIGHTS_KEY));
       let records = (await tx.objectStore('conversations').index('byUpdatedAt').getAll()).reverse();
       if (ids) {
         const wanted = new Set(ids);
@@ -369,7 +375,7 @@ export class ConversationStore {
         })),
       );
       await tx.done;
-      return makeExport(conversations, this.#now());
+      return makeExport(conversations, this.#now(), learned?.ok ? learned.value : undefined);
     } catch (error) {
       throw storageError('export conversations', error);
     }
@@ -399,9 +405,10 @@ export class ConversationStore {
     const onConflict = options.onConflict ?? 'copy';
     const result: ImportResult = { imported: 0, skipped: 0, renamed: {} };
     try {
-      const tx = this.#db.transaction(['conversations', 'messages'], 'readwrite');
+      const tx = this.#db.transaction(['conversations', 'messages', 'settings'], 'readwrite');
       const conversations = tx.objectStore('conversations');
       const messages = tx.objectStore('messages');
+      if (valid.routerWeights) await tx.objectStore('settings').put(valid.routerWeights, ROUTER_WEIGHTS_KEY);
       for (const { messages: list, ...meta } of valid.conversations) {
         let id = meta.id;
         if ((await conversations.getKey(id)) !== undefined) {

@@ -4,6 +4,8 @@
  * the file is wrong.
  */
 import { PetitError } from '../engine/errors.ts';
+import type { UserRouterWeights } from '../escalation/router.ts';
+import { checkUserWeights } from '../escalation/router-user-weights.ts';
 import {
   MESSAGE_ROLES,
   MESSAGE_SOURCES,
@@ -20,10 +22,22 @@ export interface ConversationExport {
   version: typeof EXPORT_VERSION;
   exportedAt: number;
   conversations: Conversation[];
+  /** What the router learned from this user (full exports only; absent when nothing was learned). */
+  routerWeights?: UserRouterWeights;
 }
 
-export function makeExport(conversations: Conversation[], exportedAt = Date.now()): ConversationExport {
-  return { format: EXPORT_FORMAT, version: EXPORT_VERSION, exportedAt, conversations };
+export function makeExport(
+  conversations: Conversation[],
+  exportedAt = Date.now(),
+  routerWeights?: UserRouterWeights,
+): ConversationExport {
+  return {
+    format: EXPORT_FORMAT,
+    version: EXPORT_VERSION,
+    exportedAt,
+    conversations,
+    ...(routerWeights ? { routerWeights } : {}),
+  };
 }
 
 function invalid(message: string): PetitError {
@@ -173,7 +187,13 @@ export function validateExport(value: unknown): ConversationExport {
       `This export was made by a newer Petit (format version ${value.version}; this one reads up to ${EXPORT_VERSION}). Update Petit, then import again.`,
     );
   }
-  checkKeys(value, ['format', 'version', 'exportedAt', 'conversations'], 'The export');
+  checkKeys(value, ['format', 'version', 'exportedAt', 'conversations', 'routerWeights'], 'The export');
+  let routerWeights: UserRouterWeights | undefined;
+  if (value.routerWeights !== undefined) {
+    const checked = checkUserWeights(value.routerWeights);
+    if (!checked.ok) throw invalid(`"routerWeights" ${checked.why}.`);
+    routerWeights = checked.value;
+  }
   const exportedAt = time(value, 'exportedAt', 'The export');
   if (!Array.isArray(value.conversations)) {
     throw invalid(`"conversations" must be an array (got ${describe(value.conversations)}).`);
@@ -185,7 +205,7 @@ export function validateExport(value: unknown): ConversationExport {
     ids.add(conversation.id);
     return conversation;
   });
-  return { format: EXPORT_FORMAT, version: EXPORT_VERSION, exportedAt, conversations };
+  return makeExport(conversations, exportedAt, routerWeights);
 }
 
 /** Parses and validates JSON text (or an already-parsed value). */

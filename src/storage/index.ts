@@ -7,6 +7,7 @@
 import type { IDBPDatabase } from 'idb';
 import { ConversationStore, type ConversationStoreOptions } from './conversations.ts';
 import { DEFAULT_DB_NAME, openDatabase, type PetitDB } from './schema.ts';
+import { RouterWeightsStore } from './router-weights.ts';
 import { SecretStore } from './secrets.ts';
 import { SettingsStore } from './settings.ts';
 
@@ -21,6 +22,7 @@ export class PetitStorage {
   readonly conversations: ConversationStore;
   readonly settings: SettingsStore;
   readonly secrets: SecretStore;
+  readonly routerWeights: RouterWeightsStore;
   readonly name: string;
   readonly #db: IDBPDatabase<PetitDB>;
 
@@ -30,6 +32,7 @@ export class PetitStorage {
     this.conversations = new ConversationStore(db, name, options);
     this.settings = new SettingsStore(db);
     this.secrets = new SecretStore(db);
+    this.routerWeights = new RouterWeightsStore(db);
   }
 
   /** Closes the connection; streaming writers are abandoned as on a page unload (their messages stay 'streaming'). */
@@ -50,6 +53,7 @@ export type { StreamingOptions, FinishOptions, ConversationStoreOptions } from '
 export { SettingsStore, SETTINGS_DEFAULTS } from './settings.ts';
 export type { Settings, SettingKey } from './settings.ts';
 export { SecretStore } from './secrets.ts';
+export { RouterWeightsStore, ROUTER_WEIGHTS_KEY } from './router-weights.ts';
 export { DB_VERSION, DEFAULT_DB_NAME } from './schema.ts';
 export {
   EXPORT_FORMAT,
