@@ -31,7 +31,9 @@ export function App({ engine }: { engine: PetitEngine }) {
   const catalog = useMemo(() => buildCatalog(import.meta.env.VITE_PETIT_EXTRA_MODELS), []);
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const conversations = useConversations();
-  const escalation = useEscalation(conversations, settings.maxTokens);
+  // The router chooses among the downloaded catalog models (issue 14).
+  const routerModels = useMemo(() => ({ catalog, hubUrl: settings.hubUrl }), [catalog, settings.hubUrl]);
+  const escalation = useEscalation(conversations, settings.maxTokens, routerModels);
   const [providerOpen, setProviderOpen] = useState(false);
   const [savingsOpen, setSavingsOpen] = useState(false);
   const petit = usePetit(engine, settings.hubUrl, settings, conversations, escalation.afterLocalAnswer);
@@ -176,6 +178,7 @@ export function App({ engine }: { engine: PetitEngine }) {
                 : (id) => void escalation.askLargeModel(id)
             }
             askRemoteOffReason={escalation.offlineReason}
+            onAnswerFine={petit.generating ? undefined : escalation.answerWasFine}
             emptyHint={
               ready
                 ? `${petit.runtime?.model ?? 'The model'} is ready. Ask it anything — it runs entirely on this device.`

@@ -9,6 +9,8 @@ interface Props {
   onAskRemote?: (answerId: string) => void;
   /** Why asking a remote model is off right now (offline): the button stays, disabled, saying why. */
   askRemoteOffReason?: string | null;
+  /** "This answer was fine" on an answer from this device: the router learns from it (issue 14). */
+  onAnswerFine?: (answerId: string) => void;
 }
 
 function statusLabel(m: StoredMessage): string | null {
@@ -22,7 +24,7 @@ function statusLabel(m: StoredMessage): string | null {
   return null;
 }
 
-export function ChatView({ messages, emptyHint, onAskRemote, askRemoteOffReason }: Props) {
+export function ChatView({ messages, emptyHint, onAskRemote, askRemoteOffReason, onAnswerFine }: Props) {
   const end = useRef<HTMLDivElement>(null);
   const last = messages.at(-1);
   useEffect(() => {
@@ -81,6 +83,16 @@ export function ChatView({ messages, emptyHint, onAskRemote, askRemoteOffReason 
                     onClick={() => onAskRemote(m.id)}
                   >
                     Not good enough — ask the large model{askRemoteOffReason ? ' (offline)' : ''}
+                  </button>
+                )}
+                {onAnswerFine && m.source === 'on-device' && m.status === 'complete' && (
+                  <button
+                    type="button"
+                    className="button ghost answer-fine"
+                    data-testid="answer-fine"
+                    onClick={() => onAnswerFine(m.id)}
+                  >
+                    This answer was fine
                   </button>
                 )}
                 {m.usage && (

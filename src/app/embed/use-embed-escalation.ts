@@ -14,6 +14,7 @@ import {
   buildConsentPreview,
   createRemoteClient,
   decideDispatch,
+  explainDecision,
   route,
   streamRemote,
   type ConsentPreview,
@@ -21,6 +22,8 @@ import {
   type RemoteClient,
   type RouterReason,
 } from '../../escalation/index.ts';
+import { answerReserve, downloadedModels } from '../../escalation/router-models.ts';
+import { buildCatalog } from '../../models/catalog.ts';
 import type { WidgetEscalation, WidgetRemote } from '../../widget/protocol.ts';
 import { widgetProviderSettings, type WidgetProvider } from '../../widget/widget-provider.ts';
 import type { EmbedBridge } from './bridge.ts';
@@ -91,6 +94,7 @@ export function useEmbedEscalation({
     () => (client ? { label: client.label, host: client.host, model: client.model } : null),
     [client],
   );
+  const catalog = useMemo(() => buildCatalog(import.meta.env.VITE_PETIT_EXTRA_MODELS), []);
   const [card, setCard] = useState<ConsentCardState | null>(null);
   const [note, setNote] = useState<EmbedNote | null>(null);
   const [busy, setBusy] = useState(false);
@@ -262,21 +266,22 @@ export function useEmbedEscalation({
   const afterLocalAnswer = useCallback(
     async (turn: LocalTurn) => {
       if (!client) return;
+      // The widget runs the one model the host chose: the router knows its size, languages and strengths.
       const decision = route({
         messages: turn.history,
-        localModels: [{ id: turn.modelId, parameters: 0, contextLength: turn.contextLength, goodFor: [] }],
+        localModels: downloadedModels(catalog, () => false, turn),
         confidence: turn.confidence,
-        answerReserveTokens: maxTokens,
+        answerReserveTokens: answerReserve(maxTokens, turn.contextLength),
       });
       await escalate({
         history: turn.history,
-        reasons: decision.reasons.filter((r) => r.weight > 0),
+        reasons: explainDecision(decision),
         routerEscalates: decision.escalate,
         userAsked: false,
         hostId: turn.hostId,
       });
     },
-    [client, escalate, maxTokens],
+    [client, escalate, maxTokens, catalog],
   );
 
   /** "Not good enough — ask the larger model" on a local answer. */

@@ -84,6 +84,32 @@ export function SavingsPanel({ open, onClose, escalation }: Props) {
           })}
         </svg>
       )}
+      <section data-testid="router-learned" aria-labelledby="router-learned-title">
+        <h3 id="router-learned-title">What the router learned from you</h3>
+        <p data-testid="router-learned-count">
+          {escalation.routerWeights.corrections.needsLarge} × “not good enough”,{' '}
+          {escalation.routerWeights.corrections.fine} × “this answer was fine”. Kept on this device only, and
+          in your JSON export.
+        </p>
+        {escalation.learned.length > 0 ? (
+          <ul data-testid="router-learned-list">
+            {escalation.learned.map((a) => (
+              <li key={a.feature}>{a.text}</li>
+            ))}
+          </ul>
+        ) : (
+          <p className="muted">Nothing yet: the router uses only what it shipped with.</p>
+        )}
+        <button
+          type="button"
+          className="button ghost"
+          data-testid="router-learned-reset"
+          disabled={escalation.learned.length === 0 && escalation.routerWeights.bias === 0}
+          onClick={() => void escalation.resetRouterWeights()}
+        >
+          Forget what it learned
+        </button>
+      </section>
       <details>
         <summary>Energy sources</summary>
         <ul>

@@ -3,7 +3,7 @@
  * remote send path. Nothing here runs a request in "On this device only": `decideDispatch` says 'local' and
  * `streamRemote` would refuse anyway.
  */
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { toPetitError } from '../../engine/errors.ts';
 import type { ChatMessage, CompletionUsage } from '../../engine/protocol.ts';
 import {
@@ -16,6 +16,8 @@ import {
   decideDispatch,
   estimateMessagesTokens,
   estimateTokens,
+  confidenceFromLogprobs,
+  explainDecision,
   findPrice,
   route,
   streamRemote,
@@ -24,9 +26,22 @@ import {
   type LedgerEntry,
   type LocalConfidence,
   type ModelPrice,
+  type LocalModelInfo,
   type RemoteClient,
+  type RouteDecision,
   type RouterReason,
+  type UserRouterWeights,
 } from '../../escalation/index.ts';
+import { answerReserve, downloadedModels } from '../../escalation/router-models.ts';
+import {
+  describeUserWeights,
+  emptyUserWeights,
+  learnFromFeedback,
+  type Feedback,
+} from '../../escalation/router-user-weights.ts';
+import type { CatalogEntry } from '../../models/catalog.ts';
+import { hasStoredBuild, storedBuildsOf } from '../../models/stored.ts';
+import { useKeptModels } from '../models/use-models.ts';
 import { remoteAnswerBudget } from '../../escalation/providers/remote-client.ts';
 import type { StoredMessage } from '../../storage/index.ts';
 import { remoteOfflineReason, useOnline } from '../pwa/use-online.ts';
@@ -66,10 +81,9 @@ export interface EscalationNote {
   reasons?: RouterReason[];
 }
 
-/** Mean log-probability of the generated tokens: the router's confidence signal. */
+/** The router's confidence signal from the answer's token log-probabilities (see router.ts). */
 export function confidenceFrom(logprobs: readonly number[]): LocalConfidence | undefined {
-  if (logprobs.length === 0) return undefined;
-  return { meanLogprob: logprobs.reduce((s, x) => s + x, 0) / logprobs.length };
+  return confidenceFromLogprobs(logprobs);
 }
 
 function providerHost(provider: ProviderConfig): string | null {
@@ -80,7 +94,12 @@ function providerHost(provider: ProviderConfig): string | null {
   }
 }
 
-export function useEscalation(conversations: ConversationsApi, maxTokens: number) {
+export interface ModelsForRouter {
+  catalog: readonly CatalogEntry[];
+  hubUrl: string;
+}
+
+export function useEscalation(conversations: ConversationsApi, maxTokens: number, models?: ModelsForRouter) {
   const [config, setConfig] = useState<EscalationConfig>(loadEscalationConfig);
   const [savings, setSavings] = useState<LedgerEntry[]>(loadSavings);
   const [pending, setPending] = useState<PendingConsent | null>(null);
@@ -91,6 +110,27 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
   const remoteAbort = useRef<AbortController | null>(null);
   const configRef = useRef(config);
   const { setMessages } = conversations;
+  const kept = useKeptModels();
+  const [routerWeights, setRouterWeights] = useState<UserRouterWeights>(emptyUserWeights);
+  const routerWeightsRef = useRef(routerWeights);
+  const weightsStore = conversations.storage?.routerWeights;
+  useEffect(() => {
+    if (!weightsStore) return;
+    void weightsStore.get().then((w) => {
+      routerWeightsRef.current = w;
+      setRouterWeights(w);
+    });
+  }, [weightsStore]);
+  const localModelsFor = useCallback(
+    (loaded: { modelId: string; contextLength: number }): LocalModelInfo[] =>
+      downloadedModels(
+        models?.catalog ?? [],
+        (e) => Boolean(kept && models && hasStoredBuild(storedBuildsOf(e, models.hubUrl, kept))),
+        loaded,
+      ),
+    [kept, models],
+  );
+  const lastLoaded = useRef<{ modelId: string; contextLength: number } | null>(null);
 
   const update = useCallback((patch: Partial<EscalationConfig>) => {
     const next = { ...configRef.current, ...patch, consent: ledger.current.snapshot() };
@@ -386,35 +426,97 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
           at: Date.now(),
           durationMs: a.usage.extra.total_ms,
         });
+      lastLoaded.current = { modelId: a.modelId, contextLength: a.contextLength };
+      const localModels = localModelsFor(lastLoaded.current);
       const decision = route({
         messages: a.history,
-        localModels: [{ id: a.modelId, parameters: 0, contextLength: a.contextLength, goodFor: [] }],
+        localModels,
         confidence: a.confidence,
-        // The answer room the app really asks for (the router's default of 512 overflows small test contexts).
-        answerReserveTokens: maxTokens,
+        // The answer room the app really keeps (the router's default of 512 overflows small test contexts).
+        answerReserveTokens: answerReserve(maxTokens, a.contextLength),
+        userWeights: routerWeightsRef.current,
       });
+      const better = localModels.find((m) => m.id === decision.localModelId);
+      if (!decision.escalate && better && better !== localModels[0]) {
+        // "A larger local model would do": say which, and why, instead of suggesting a remote one.
+        setNote({
+          kind: 'info',
+          text: `${better.label ?? better.id} is downloaded and suits this kind of request better than ${localModels[0].label ?? localModels[0].id}: load it for requests like this.`,
+          reasons: explainDecision(decision),
+        });
+        return;
+      }
       await escalate({
         conversationId: a.conversationId,
         history: a.history,
-        reasons: decision.reasons.filter((r) => r.weight > 0),
+        reasons: explainDecision(decision),
         routerEscalates: decision.escalate,
         userAsked: false,
       });
     },
-    [record, escalate, maxTokens],
+    [record, escalate, maxTokens, localModelsFor],
   );
 
-  /** "Not good enough — ask the large model" on a local answer. */
-  const askLargeModel = useCallback(
-    async (answerId: string) => {
+  /** The history an answer replied to, ending with the user's message; null when there is none. */
+  const historyBefore = useCallback(
+    (answerId: string): ChatMessage[] | null => {
       const all = conversations.messages;
       const at = all.findIndex((m) => m.id === answerId);
-      if (at < 0) return;
+      if (at < 0) return null;
       const history = all
         .slice(0, at)
         .filter((m) => m.status !== 'error' && m.status !== 'streaming' && m.content.length > 0)
         .map((m) => ({ role: m.role, content: m.content }));
-      if (history.at(-1)?.role !== 'user') return;
+      return history.at(-1)?.role === 'user' ? history : null;
+    },
+    [conversations.messages],
+  );
+
+  /** One correction from the user, learned for requests like this one and saved on this device. */
+  const learn = useCallback(
+    (history: ChatMessage[], feedback: Feedback) => {
+      const loaded = lastLoaded.current ?? { modelId: 'local', contextLength: 1 << 20 };
+      const decision: RouteDecision = route({
+        messages: history,
+        localModels: localModelsFor(loaded),
+        answerReserveTokens: answerReserve(maxTokens, loaded.contextLength),
+        userWeights: routerWeightsRef.current,
+      });
+      const next = learnFromFeedback(routerWeightsRef.current, decision, feedback);
+      routerWeightsRef.current = next;
+      setRouterWeights(next);
+      void weightsStore?.save(next);
+    },
+    [localModelsFor, maxTokens, weightsStore],
+  );
+
+  /** "This answer was fine": requests like this one stay on this device more often. */
+  const answerWasFine = useCallback(
+    (answerId: string) => {
+      const history = historyBefore(answerId);
+      if (!history) return;
+      learn(history, 'fine');
+      setNote({
+        kind: 'info',
+        text: 'Thanks: Petit will keep requests like this on this device more often. See what it learned under Savings.',
+      });
+    },
+    [historyBefore, learn],
+  );
+
+  const resetRouterWeights = useCallback(async () => {
+    const empty = emptyUserWeights();
+    routerWeightsRef.current = empty;
+    setRouterWeights(empty);
+    await weightsStore?.reset();
+  }, [weightsStore]);
+
+  /** "Not good enough — ask the large model" on a local answer. */
+  const askLargeModel = useCallback(
+    async (answerId: string) => {
+      const history = historyBefore(answerId);
+      if (!history) return;
+      learn(history, 'needs-large');
       const decision = route({ messages: history, localModels: [], userAskedForRemote: true });
       await escalate({
         conversationId: conversations.currentId,
@@ -424,7 +526,7 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
         userAsked: true,
       });
     },
-    [conversations.messages, conversations.currentId, escalate],
+    [historyBefore, learn, conversations.currentId, escalate],
   );
 
   return {
@@ -449,6 +551,11 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
     offlineReason,
     afterLocalAnswer,
     askLargeModel,
+    answerWasFine,
+    /** What the router learned from this user, and in words. */
+    routerWeights,
+    learned: useMemo(() => describeUserWeights(routerWeights), [routerWeights]),
+    resetRouterWeights,
     estimateMessagesTokens,
     /** A client for the saved provider with its stored key (Settings lists the provider's models with it). */
     clientWithKey,
