@@ -18,6 +18,8 @@ export interface PartialRecord {
   hash: Sha256State;
   chunks: number;
   updatedAt: number;
+  /** The model prefix the file is downloaded for, when its URL is outside it (web-llm's model library). */
+  owner?: string;
 }
 
 export interface ChunkRecord {
@@ -33,7 +35,10 @@ export interface ModelRecord {
   repo: string;
   revision: string;
   dtypes: string[];
-  /** Files of each complete dtype, by URL (shared files appear under every dtype that needs them). */
+  /**
+   * Files of each complete dtype, by URL (shared files appear under every dtype that needs them); for an MLC
+   * build this includes its model library, whose URL is outside the prefix.
+   */
   files: Record<string, string[]>;
   source: 'hub' | 'local';
   addedAt: number;

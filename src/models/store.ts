@@ -54,6 +54,11 @@ export interface DownloadOptions {
   expected?: ExpectedFile;
   /** Runs when the response's headers arrive, before any byte of the body is read (the quota check). */
   beforeBody?: (total: number, resumeFrom: number) => Promise<void>;
+  /**
+   * The model prefix this file belongs to when its URL is outside it (web-llm's model library, on GitHub or a
+   * mirror's library repository): the Models screen lists it, and deletes it, with that model.
+   */
+  owner?: string;
 }
 
 export type Verification = 'catalog' | 'etag' | 'none';
@@ -182,6 +187,28 @@ function parsePrefix(prefix: string): { hubUrl: string; repo: string; revision: 
 function prefixOf(url: string): string | null {
   const m = /^(.*?\/resolve\/[^/]+\/)/.exec(url);
   return m ? m[1] : null;
+}
+
+/** Header of a stored file naming the model it was downloaded for, when its URL is outside that model's prefix. */
+const OWNER_HEADER = 'x-petit-model';
+
+/**
+ * The model a stored file belongs to: a kept model that lists it (a library two models share stays with the one
+ * still kept), else the model it was downloaded for, else the revision its URL is under.
+ */
+function ownerOf(url: string, response: Response | undefined, listedBy: Map<string, string>): string | null {
+  return listedBy.get(url) ?? response?.headers.get(OWNER_HEADER) ?? prefixOf(url);
+}
+
+function listedBy(records: readonly ModelRecord[], except?: string): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const record of records) {
+    if (record.prefix === except) continue;
+    for (const url of Object.values(record.files).flat()) {
+      if (!url.startsWith(record.prefix) && !owners.has(url)) owners.set(url, record.prefix);
+    }
+  }
+  return owners;
 }
 
 export class ModelStore {
@@ -347,6 +374,7 @@ export class ModelStore {
       // 200: the whole file (new, or changed since the journal's ETag, which If-Range detects).
       record = {
         url,
+        ...(options.owner ? { owner: options.owner } : {}),
         etag: response.headers.get('etag'),
         total: Number(response.headers.get('content-length') ?? 0),
         received: 0,
@@ -419,7 +447,7 @@ export class ModelStore {
   private async commit(
     record: PartialRecord,
     responseHeaders: Headers,
-    { expected }: DownloadOptions,
+    { expected, owner }: DownloadOptions,
     resumeFrom: number,
   ): Promise<StoredFile> {
     const { url } = record;
@@ -448,6 +476,8 @@ export class ModelStore {
       'x-petit-verified': verified,
     });
     if (etag) headers.set('etag', etag);
+    const belongsTo = owner ?? record.owner;
+    if (belongsTo) headers.set(OWNER_HEADER, belongsTo);
     try {
       await (await this.cache()).put(url, new Response(blob, { status: 200, headers }));
     } catch (error) {
@@ -462,7 +492,9 @@ export class ModelStore {
   async listModels(): Promise<StoredModel[]> {
     const cache = await this.cache();
     const byPrefix = new Map<string, StoredModel>();
-    const records = new Map((await modelIndex.all()).map((r) => [r.prefix, r]));
+    const all = await modelIndex.all();
+    const records = new Map(all.map((r) => [r.prefix, r]));
+    const owners = listedBy(all);
     const get = (prefix: string): StoredModel => {
       let model = byPrefix.get(prefix);
       if (!model) {
@@ -484,9 +516,9 @@ export class ModelStore {
       return model;
     };
     for (const request of await cache.keys()) {
-      const prefix = prefixOf(request.url);
-      if (!prefix) continue;
       const response = await cache.match(request);
+      const prefix = ownerOf(request.url, response, owners);
+      if (!prefix) continue;
       const size = Number(response?.headers.get('content-length') ?? 0);
       const model = get(prefix);
       model.bytes += size;
@@ -497,7 +529,7 @@ export class ModelStore {
       });
     }
     for (const partial of await journal.all()) {
-      const prefix = prefixOf(partial.url);
+      const prefix = owners.get(partial.url) ?? partial.owner ?? prefixOf(partial.url);
       if (prefix) get(prefix).partialBytes += partial.received;
     }
     return [...byPrefix.values()].sort((a, b) => (b.lastUsed ?? 0) - (a.lastUsed ?? 0));
@@ -506,10 +538,30 @@ export class ModelStore {
   /** Deletes a model revision: its files, its interrupted downloads and its index record. */
   async deleteModel(prefix: string): Promise<number> {
     return withModelLock(prefix, async () => {
-      const removed = await this.deleteByPrefix(prefix);
+      const removed = (await this.deleteByPrefix(prefix)) + (await this.deleteOwned(prefix, new Set()));
       await modelIndex.remove(prefix);
       return removed;
     });
+  }
+
+  /** Deletes the files outside `prefix` that belong to it (its model library), unless another model lists them. */
+  private async deleteOwned(prefix: string, keep: ReadonlySet<string>): Promise<number> {
+    const cache = await this.cache();
+    const all = await modelIndex.all();
+    const others = listedBy(all, prefix);
+    const mine = new Set(Object.values(all.find((r) => r.prefix === prefix)?.files ?? {}).flat());
+    let removed = 0;
+    for (const request of await cache.keys()) {
+      const { url } = request;
+      if (url.startsWith(prefix) || keep.has(url) || others.has(url)) continue;
+      const owned = mine.has(url) || (await cache.match(request))?.headers.get(OWNER_HEADER) === prefix;
+      if (owned && (await cache.delete(request))) removed++;
+    }
+    for (const partial of await journal.all()) {
+      if (partial.owner === prefix && !keep.has(partial.url) && !others.has(partial.url))
+        await journal.discard(partial.url);
+    }
+    return removed;
   }
 
   /**
@@ -526,6 +578,7 @@ export class ModelStore {
       for (const request of await cache.keys()) {
         if (request.url.startsWith(prefix) && !kept.has(request.url)) await cache.delete(request);
       }
+      await this.deleteOwned(prefix, kept);
     };
     // Web Locks are not re-entrant: a caller that already holds the model's lock says so.
     await (locked ? discard() : withModelLock(prefix, discard));
