@@ -1,3 +1,5 @@
+import type { AppConfig } from '@mlc-ai/web-llm';
+import { abortError } from '../../src/engine/errors.ts';
 import { DEFAULT_HUB_URL, type Dtype } from '../../src/engine/types.ts';
 import type { Capabilities } from '../../src/models/capabilities.ts';
 import type { CatalogEntry, MlcBuild, MlcQuantization } from '../../src/models/catalog.ts';
@@ -43,6 +45,13 @@ export async function modelLibUrl(build: MlcBuild, hubUrl: string): Promise<stri
   return `${hubUrl.replace(/\/+$/, '')}/mlc-ai/binary-mlc-llm-libs/resolve/main/web-llm-models/${modelVersion}/${build.modelLib}`;
 }
 
+/** web-llm's own overrides for a build (its prebuilt record's), which Petit's context window is merged into. */
+export async function prebuiltOverrides(build: MlcBuild): Promise<Record<string, unknown>> {
+  const { prebuiltAppConfig } = await import('@mlc-ai/web-llm');
+  const record = prebuiltAppConfig.model_list.find((m) => m.model_id === build.modelId);
+  return { ...record?.overrides };
+}
+
 export interface WebLlmStartHooks {
   signal: AbortSignal;
   onFile: (path: string) => void;
@@ -50,7 +59,7 @@ export interface WebLlmStartHooks {
   onDone: (path: string, fromCache: boolean) => void;
   /** web-llm has its files and is loading them onto the GPU. */
   onCompile: () => void;
-  createEngine?: () => Promise<WebLlmEngine>;
+  createEngine?: (appConfig: AppConfig) => Promise<WebLlmEngine>;
 }
 
 /**
@@ -65,6 +74,7 @@ export async function startWebLlm(
 ): Promise<WebLlmBackend> {
   const prefix = modelPrefix(hubUrl, build.repo, MLC_REVISION);
   const libUrl = await modelLibUrl(build, hubUrl);
+  const overrides = await prebuiltOverrides(build);
   const path = (url: string) => (url.startsWith(prefix) ? url.slice(prefix.length) : url.split('/').pop()!);
   const used = new Set<string>();
   let compiling = false;
@@ -77,6 +87,8 @@ export async function startWebLlm(
     onProgress: (url, loaded, total) => hooks.onProgress(path(url), loaded, total),
     onDone: (url, fromCache) => hooks.onDone(path(url), fromCache),
     beforeBody: (url, total, resumeFrom) => ensureRoomForFile(url, total, resumeFrom),
+    // The library's URL is outside the model's prefix: it is listed and deleted with this model.
+    owner: prefix,
   });
   const backend = new WebLlmBackend({
     target: {
@@ -85,6 +97,7 @@ export async function startWebLlm(
       modelLibUrl: libUrl,
       contextWindow: build.contextWindow,
       requiredFeatures: build.shaderF16 ? ['shader-f16'] : [],
+      overrides,
     },
     openCache: (scope) => (scope.startsWith('webllm/') ? cache : null),
     onProgress: (report) => {
@@ -109,10 +122,17 @@ export async function startWebLlm(
           threads: 1,
         });
       } catch (error) {
+        // The model's lock is released only once no download web-llm started is still running.
+        await cache.idle();
         await backend.unload().catch(() => {});
         throw error;
       }
-      const files = [...used].filter((url) => url.startsWith(prefix));
+      if (hooks.signal.aborted) {
+        // web-llm's reload() returns quietly when aborted; the model is not loaded.
+        await backend.unload().catch(() => {});
+        throw abortError('Loading the model was cancelled.');
+      }
+      const files = [...used].filter((url) => url.startsWith(prefix) || url === libUrl);
       if (files.length > 0)
         await store.keep({ hubUrl, repo: build.repo, revision: MLC_REVISION }, build.quantization, files);
     },

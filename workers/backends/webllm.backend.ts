@@ -5,9 +5,10 @@ import type {
   InitProgressReport,
 } from '@mlc-ai/web-llm';
 import { PetitError, isPetitError } from '../../src/engine/errors.ts';
-import type { FinishReason, TokenLogprob } from '../../src/engine/protocol.ts';
+import type { ChatMessage, FinishReason, TokenLogprob } from '../../src/engine/protocol.ts';
 import type { GenerationParams } from '../../src/engine/validate.ts';
 import type { Backend, BackendLoadRequest, GenerationOutcome, LoadedModel, TextSink } from './backend.ts';
+import { StopSequenceMatcher } from './stop-sequences.ts';
 
 /**
  * web-llm's in-thread MLCEngine inside our own inference worker (DESIGN.md convention 3): one protocol, ours.
@@ -25,6 +26,8 @@ export interface WebLlmEngine {
     };
   };
   interruptGenerate(): void | Promise<void>;
+  /** The reply as web-llm keeps it in its conversation (stop string cut off), once a request has ended. */
+  getMessage(): Promise<string>;
   unload(): Promise<void>;
 }
 
@@ -39,6 +42,11 @@ export interface WebLlmTarget {
   contextWindow: number;
   /** `shader-f16` for f16 builds. */
   requiredFeatures: string[];
+  /**
+   * web-llm's own overrides for this build (its prebuilt record's), e.g. Mistral's `sliding_window_size: -1`:
+   * the model runner refuses a config with both a context and a sliding window, after the whole download.
+   */
+  overrides?: Record<string, unknown>;
 }
 
 export interface WebLlmBackendOptions {
@@ -68,12 +76,51 @@ const NO_GPU_ERRORS = new Set([
   'FeatureSupportError',
 ]);
 
+/**
+ * web-llm's errors (lib/error.ts) for a request it refuses before touching its state: the request is wrong, the
+ * model is fine. Mapped to `invalid-request` so the engine does not treat them as a crash and reload the model.
+ */
+const REQUEST_ERRORS = new Set([
+  'MessageOrderError',
+  'SystemMessageOrderError',
+  'ContentTypeError',
+  'UnsupportedRoleError',
+  'UserMessageContentError',
+  'UnsupportedContentPartError',
+  'MultipleTextContentError',
+  'UnsupportedFieldsError',
+  'StreamingCountError',
+  'SeedTypeError',
+  'MinValueError',
+  'NonNegativeError',
+  'ConfigValueError',
+  'InvalidResponseFormatError',
+  'InvalidResponseFormatGrammarError',
+  'InvalidResponseFormatStructuralTagError',
+  'CustomResponseFormatError',
+  'CustomSystemPromptError',
+  'InvalidStreamOptionsError',
+]);
+
 /** Turns what web-llm throws into a PetitError whose code says what to do; `details.backend` marks its origin. */
 export function toWebLlmError(error: unknown, stage: 'load' | 'generate'): PetitError {
   if (isPetitError(error)) return error;
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : String(error);
   const details = { backend: 'webllm', device: 'webgpu', stage, name };
+  if (stage === 'generate' && name === 'ContextWindowSizeExceededError') {
+    return new PetitError(
+      'context-length-exceeded',
+      `The conversation is longer than the model's context (${message.split('\n')[0]}). Start a new conversation or shorten the messages.`,
+      { cause: error, details },
+    );
+  }
+  if (stage === 'generate' && REQUEST_ERRORS.has(name)) {
+    return new PetitError('invalid-request', `web-llm refused the request: ${message.slice(0, 300)}`, {
+      cause: error,
+      details,
+    });
+  }
   if (NO_GPU_ERRORS.has(name)) {
     return new PetitError('webgpu-unavailable', `web-llm cannot run here: ${message}`, {
       cause: error,
@@ -121,15 +168,45 @@ function finishReason(reason: string | null | undefined): FinishReason {
   return 'stop';
 }
 
-/** A conservative token estimate: web-llm keeps its tokenizer private (about 3 characters per token). */
-function estimateTokens(messages: GenerationParams['messages']): number {
-  return messages.reduce((sum, m) => sum + Math.ceil(m.content.length / 3) + 8, 0);
+/**
+ * A conservative token estimate (web-llm keeps its tokenizer private): about 3 ASCII characters per token, and
+ * every other character counted at its UTF-8 length, since a byte-level BPE can spend a token per byte on a
+ * script it was not trained on (chars/3 undercounts CJK several times over). Over-counting only drops history early.
+ */
+export function estimateTokens(messages: GenerationParams['messages']): number {
+  return messages.reduce((sum, m) => {
+    let ascii = 0;
+    let bytes = 0;
+    for (const ch of m.content) {
+      const code = ch.codePointAt(0)!;
+      if (code < 0x80) ascii += 1;
+      else bytes += code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    }
+    return sum + Math.ceil(ascii / 3) + bytes + 8;
+  }, 0);
+}
+
+function sameMessages(a: readonly ChatMessage[], b: readonly ChatMessage[]): boolean {
+  return a.length === b.length && a.every((m, i) => m.role === b[i].role && m.content === b[i].content);
+}
+
+/**
+ * What web-llm holds after the last request, mirrored here: its conversation (every message it was sent and its
+ * own reply, byte for byte) and how many tokens its KV cache holds. web-llm reuses that cache on the next request
+ * only if the request's earlier messages equal this conversation and the last reply ended with `stop`
+ * (lib/index.js `preparePrefillInput` / `compareConversationObject`); it then prefills only the new round and
+ * reports only that round as `prompt_tokens`.
+ */
+interface HeldConversation {
+  messages: ChatMessage[];
+  kvTokens: number;
 }
 
 export class WebLlmBackend implements Backend {
   readonly name = 'webllm' as const;
   private engine: WebLlmEngine | null = null;
   private interrupted = false;
+  private held: HeldConversation | null = null;
 
   constructor(private readonly options: WebLlmBackendOptions) {}
 
@@ -142,13 +219,15 @@ export class WebLlmBackend implements Backend {
           model_id: target.modelId,
           model_lib: target.modelLibUrl,
           required_features: target.requiredFeatures,
-          overrides: { context_window_size: target.contextWindow },
+          // Replacing web-llm's own overrides would drop e.g. Mistral's `sliding_window_size: -1`.
+          overrides: { ...target.overrides, context_window_size: target.contextWindow },
         },
       ],
     };
     const storage = (globalThis as { caches?: CacheStorage }).caches;
     const open = storage?.open;
     const { openCache } = this.options;
+    this.held = null;
     try {
       const engine = await (this.options.createEngine ?? createMlcEngine)(appConfig);
       this.engine = engine;
@@ -178,14 +257,29 @@ export class WebLlmBackend implements Backend {
   async generate(params: WebLlmParams, sink: TextSink): Promise<GenerationOutcome> {
     const engine = this.engine;
     if (!engine) throw new PetitError('not-loaded', 'No model is loaded. Load a model first.');
+    const format = (params as { responseFormat?: string }).responseFormat;
+    if (format !== undefined && format !== 'json_object') {
+      // web-llm 0.2.86 would run any other type (e.g. `json_schema`) unconstrained: refuse instead.
+      throw new PetitError(
+        'invalid-request',
+        `web-llm cannot honour response_format type "${format}" here; use { type: 'json_object' } or run the model with transformers.js.`,
+        { details: { field: 'response_format', backend: 'webllm' } },
+      );
+    }
     this.interrupted = false;
     const started = performance.now();
     let firstAt = 0;
-    let text = '';
     let chunks = 0;
-    let reason: FinishReason = 'stop';
+    let rawFinish: string | null = null;
     let usage: ChatCompletionChunk['usage'] | undefined;
     const allLogprobs: TokenLogprob[] = [];
+    // web-llm streams the start of a stop string before it knows it is one, then cuts it from its own copy only.
+    const matcher = new StopSequenceMatcher(params.stop);
+    const history = params.messages.slice(0, -1);
+    const reuses = this.held !== null && history.length > 0 && sameMessages(history, this.held.messages);
+    const kvBefore = reuses ? this.held!.kvTokens : 0;
+    const held = this.held;
+    this.held = null;
     const request: ChatCompletionRequestStreaming = {
       messages: params.messages.map((m) => ({
         role: m.role,
@@ -199,9 +293,7 @@ export class WebLlmBackend implements Backend {
       ...(params.stop.length > 0 ? { stop: params.stop } : {}),
       ...(params.seed !== null ? { seed: params.seed } : {}),
       ...(params.logprobs ? { logprobs: true, top_logprobs: 1 } : {}),
-      ...(params.responseFormat === 'json_object'
-        ? { response_format: { type: 'json_object' as const } }
-        : {}),
+      ...(format === 'json_object' ? { response_format: { type: 'json_object' as const } } : {}),
     };
     try {
       const stream = await engine.chat.completions.create(request);
@@ -216,18 +308,42 @@ export class WebLlmBackend implements Backend {
         if (delta || logprobs?.length) {
           if (firstAt === 0) firstAt = performance.now();
           chunks += 1;
-          text += delta;
-          sink(delta, params.logprobs ? logprobs : null);
+          const shown = matcher.push(delta);
+          if (shown || logprobs?.length) sink(shown, params.logprobs ? logprobs : null);
         }
-        if (choice.finish_reason) reason = finishReason(choice.finish_reason);
+        if (choice.finish_reason) rawFinish = choice.finish_reason;
       }
     } catch (error) {
-      throw toWebLlmError(error, 'generate');
+      const mapped = toWebLlmError(error, 'generate');
+      // A request web-llm refused up front left its conversation (and KV cache) as it was.
+      if (mapped.code === 'invalid-request') this.held = held;
+      throw mapped;
     }
-    if (this.interrupted) reason = 'abort';
+    // The reply as web-llm stored it: sent back unchanged next turn, it lets web-llm reuse its KV cache.
+    const stored = await Promise.resolve(engine.getMessage()).catch(() => null);
+    let text = matcher.text;
+    if (stored !== null && stored.startsWith(text)) {
+      const rest = stored.slice(text.length);
+      if (rest) sink(rest, null);
+      text = stored;
+    } else {
+      const rest = matcher.flush();
+      if (rest) sink(rest, null);
+      text = matcher.text;
+    }
+    const reason: FinishReason = this.interrupted ? 'abort' : finishReason(rawFinish);
     const totalMs = performance.now() - started;
-    const promptTokens = usage?.prompt_tokens ?? estimateTokens(params.messages);
+    // web-llm counts only what it prefilled this round; the request's prompt also holds what its cache had.
+    const prefilledTokens = usage?.prompt_tokens ?? estimateTokens(params.messages);
+    const promptTokens = kvBefore + prefilledTokens;
     const completionTokens = usage?.completion_tokens ?? chunks;
+    if (rawFinish === 'stop' && !this.interrupted && usage) {
+      // The last sampled token (end of turn or the end of a stop string) is never run through the model.
+      this.held = {
+        messages: [...params.messages, { role: 'assistant', content: text }],
+        kvTokens: promptTokens + Math.max(0, completionTokens - 1),
+      };
+    }
     const extra = usage?.extra;
     const timeToFirstTokenMs = extra
       ? extra.time_to_first_token_s * 1000
@@ -236,7 +352,7 @@ export class WebLlmBackend implements Backend {
         : totalMs;
     const prefillMs =
       extra && extra.prefill_tokens_per_s > 0
-        ? (promptTokens / extra.prefill_tokens_per_s) * 1000
+        ? (prefilledTokens / extra.prefill_tokens_per_s) * 1000
         : timeToFirstTokenMs;
     const decodeMs =
       extra && extra.decode_tokens_per_s > 0
@@ -246,6 +362,7 @@ export class WebLlmBackend implements Backend {
       text,
       finishReason: reason,
       promptTokens,
+      prefilledTokens,
       completionTokens,
       timings: { timeToFirstTokenMs, prefillMs, decodeMs, totalMs },
       logprobs: params.logprobs ? allLogprobs : null,
@@ -260,6 +377,7 @@ export class WebLlmBackend implements Backend {
   async unload(): Promise<void> {
     const engine = this.engine;
     this.engine = null;
+    this.held = null;
     await engine?.unload();
   }
 }
