@@ -212,3 +212,23 @@ describe('the built Content Security Policy', () => {
     expect(sources).not.toContain('https://*.amazonaws.com');
   });
 });
+
+describe('address spaces (Local Network Access)', () => {
+  it('sorts hosts as Chrome does: loopback, local network, public', async () => {
+    const { addressSpace } = await import('./reachability.ts');
+    for (const h of ['localhost', '127.0.0.1', '127.0.0.2', '[::1]', 'app.localhost'])
+      expect(addressSpace(h)).toBe('loopback');
+    for (const h of [
+      '10.0.0.5',
+      '192.168.1.20',
+      '172.16.0.1',
+      '172.31.255.1',
+      '169.254.1.1',
+      'nas.local',
+      '[fd12::1]',
+    ])
+      expect(addressSpace(h)).toBe('local');
+    for (const h of ['172.32.0.1', '8.8.8.8', 'api.openai.com', '11.0.0.1'])
+      expect(addressSpace(h)).toBe('public');
+  });
+});
