@@ -22,6 +22,7 @@ import { ModeSwitch } from './escalation/ModeSwitch.tsx';
 import { ProviderPanel } from './escalation/ProviderPanel.tsx';
 import { SavingsPanel } from './escalation/SavingsPanel.tsx';
 import { useEscalation } from './escalation/use-escalation.ts';
+import { useKeptModels } from './models/use-models.ts';
 import './escalation/escalation.css';
 
 export function App({ engine }: { engine: PetitEngine }) {
@@ -32,7 +33,11 @@ export function App({ engine }: { engine: PetitEngine }) {
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const conversations = useConversations();
   // The router chooses among the downloaded catalog models (issue 14).
-  const routerModels = useMemo(() => ({ catalog, hubUrl: settings.hubUrl }), [catalog, settings.hubUrl]);
+  const kept = useKeptModels();
+  const routerModels = useMemo(
+    () => ({ catalog, hubUrl: settings.hubUrl, kept }),
+    [catalog, settings.hubUrl, kept],
+  );
   const escalation = useEscalation(conversations, settings.maxTokens, routerModels);
   const [providerOpen, setProviderOpen] = useState(false);
   const [savingsOpen, setSavingsOpen] = useState(false);

@@ -40,8 +40,7 @@ import {
   type Feedback,
 } from '../../escalation/router-user-weights.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
-import { hasStoredBuild, storedBuildsOf } from '../../models/stored.ts';
-import { useKeptModels } from '../models/use-models.ts';
+import { hasStoredBuild, storedBuildsOf, type KeptModels } from '../../models/stored.ts';
 import { remoteAnswerBudget } from '../../escalation/providers/remote-client.ts';
 import type { StoredMessage } from '../../storage/index.ts';
 import { remoteOfflineReason, useOnline } from '../pwa/use-online.ts';
@@ -97,6 +96,8 @@ function providerHost(provider: ProviderConfig): string | null {
 export interface ModelsForRouter {
   catalog: readonly CatalogEntry[];
   hubUrl: string;
+  /** The model index's complete models (useKeptModels); null until read. */
+  kept: KeptModels | null;
 }
 
 export function useEscalation(conversations: ConversationsApi, maxTokens: number, models?: ModelsForRouter) {
@@ -110,7 +111,6 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
   const remoteAbort = useRef<AbortController | null>(null);
   const configRef = useRef(config);
   const { setMessages } = conversations;
-  const kept = useKeptModels();
   const [routerWeights, setRouterWeights] = useState<UserRouterWeights>(emptyUserWeights);
   const routerWeightsRef = useRef(routerWeights);
   const weightsStore = conversations.storage?.routerWeights;
@@ -125,10 +125,10 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
     (loaded: { modelId: string; contextLength: number }): LocalModelInfo[] =>
       downloadedModels(
         models?.catalog ?? [],
-        (e) => Boolean(kept && models && hasStoredBuild(storedBuildsOf(e, models.hubUrl, kept))),
+        (e) => Boolean(models?.kept && hasStoredBuild(storedBuildsOf(e, models.hubUrl, models.kept))),
         loaded,
       ),
-    [kept, models],
+    [models],
   );
   const lastLoaded = useRef<{ modelId: string; contextLength: number } | null>(null);
 
