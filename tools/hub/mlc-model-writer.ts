@@ -128,3 +128,98 @@ export function writeModelLibrary(
   write(join(root, path), bytes);
   return path;
 }
+
+const leb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+};
+const sleb = (n: number): number[] => {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) return [...out, b];
+    out.push(b | 0x80);
+  }
+};
+const name = (s: string) => {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...leb(bytes.length), ...bytes];
+};
+const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
+const vec = (items: number[][]) => [...leb(items.length), ...items.flat()];
+
+/**
+ * A stand-in for an MLC model library: a wasm module exporting just enough of TVM's C ABI (the functions tvmjs
+ * calls while it builds its runtime and registers WebGPU) for web-llm to go on past `instantiate()` to the
+ * tokenizer and the weight download. It has no kernels: every packed-function call fails with `message`, so
+ * web-llm stops at the first tensor it allocates on the GPU, after every file was fetched. Real MLC libraries are
+ * compiled by TVM and cannot be had on these machines.
+ */
+export function stubModelLibrary(message: string): Uint8Array<ArrayBuffer> {
+  // One signature for all: (i32, i32, i32, i32) -> i32; JavaScript passes fewer arguments as 0.
+  const bodies: Record<string, number[]> = {
+    // bump allocator over global 0, 16-byte aligned
+    alloc: [0x23, 0, 0x23, 0, 0x20, 0, 0x6a, 0x41, 15, 0x6a, 0x41, ...sleb(-16), 0x71, 0x24, 0],
+    ok: [0x41, 0],
+    // *arg1 = ++global 1 (a fresh handle or type index); return 0
+    handle: [0x23, 1, 0x41, 1, 0x6a, 0x24, 1, 0x20, 1, 0x23, 1, 0x36, 2, 0, 0x41, 0],
+    fail: [0x41, ...sleb(-1)],
+    lastError: [0x41, ...sleb(1024)],
+  };
+  const functions = Object.keys(bodies);
+  const exported: [string, string][] = [
+    ['_initialize', 'ok'],
+    ['TVMWasmAllocSpace', 'alloc'],
+    ['TVMWasmFreeSpace', 'ok'],
+    ['TVMFFIFunctionGetGlobal', 'handle'],
+    ['TVMFFIWasmFunctionCreate', 'handle'],
+    ['TVMFFIFunctionSetGlobal', 'ok'],
+    ['TVMFFITypeKeyToIndex', 'handle'],
+    ['TVMFFIObjectIncRef', 'ok'],
+    ['TVMFFIObjectDecRef', 'ok'],
+    ['TVMFFIAnyViewToOwnedAny', 'ok'],
+    ['TVMFFIErrorSetRaisedFromCStr', 'ok'],
+    ['TVMFFIGetTypeInfo', 'ok'],
+    ['TVMFFIFunctionCall', 'fail'],
+    ['TVMFFIDataTypeToString', 'fail'],
+    ['TVMFFIWasmGetLastError', 'lastError'],
+  ];
+  const text = [...new TextEncoder().encode(message), 0];
+  return new Uint8Array([
+    ...[0, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
+    ...section(1, vec([[0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 1, 0x7f]])),
+    ...section(3, vec(functions.map(() => [0]))),
+    ...section(5, vec([[0, ...leb(256)]])),
+    ...section(
+      6,
+      vec([
+        [0x7f, 1, 0x41, ...sleb(65536), 0x0b],
+        [0x7f, 1, 0x41, ...sleb(1000), 0x0b],
+      ]),
+    ),
+    ...section(
+      7,
+      vec([
+        [...name('memory'), 2, 0],
+        ...exported.map(([n, f]) => [...name(n), 0, ...leb(functions.indexOf(f))]),
+      ]),
+    ),
+    ...section(
+      10,
+      vec(
+        functions.map((f) => {
+          const body = [0, ...bodies[f], 0x0b];
+          return [...leb(body.length), ...body];
+        }),
+      ),
+    ),
+    ...section(11, vec([[0, 0x41, ...sleb(1024), 0x0b, ...leb(text.length), ...text]])),
+  ]);
+}
