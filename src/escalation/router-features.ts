@@ -130,19 +130,19 @@ const PLAN = cues(
   'plan|planning|schedule|itinerary|timetable|roadmap|programme|program|strategy|organise|organize|planifi*|organise*|organiser|emploi du temps|itinéraire|calendrier|stratégie|planific*|organiza*|horario|itinerario|calendario|estrategia|cronograma|plane*|planung|zeitplan|reiseplan|stundenplan|ablaufplan|strategie|organisier*',
 );
 const ANALYSIS = cues(
-  'analyse*|analyze*|analysis|compare*|comparison|evaluate*|assess*|critique*|argue|argument*|pros and cons|trade-off*|tradeoff*|implication*|explain why|why does|why do|why is|why are|justify|discuss|weigh|analys*|compar*|évalue*|évaluer|critique*|argumente*|avantages et inconvénients|explique pourquoi|pourquoi|justifie*|discute*|analiza*|evalúa*|evaluar|critica*|argumenta*|ventajas y desventajas|explica por qué|por qué|justifica*|discut*|analysier*|vergleich*|bewerte*|bewerten|beurteil*|kritisier*|argumentier*|vor- und nachteile|erkläre warum|erkläre, warum|warum|begründe*|diskutier*|abwäg*',
+  'analyse*|analyze*|analysis|compare*|comparison|evaluate*|assess*|critique*|argue|argument*|pros and cons|trade-off*|tradeoff*|implication*|explain why|justify|discuss|weigh|analys*|compar*|évalue*|évaluer|critique*|argumente*|avantages et inconvénients|explique pourquoi|justifie*|discute*|analiza*|evalúa*|evaluar|critica*|argumenta*|ventajas y desventajas|explica por qué|justifica*|discut*|analysier*|vergleich*|bewerte*|bewerten|beurteil*|kritisier*|argumentier*|vor- und nachteile|erkläre warum|erkläre, warum|begründe*|diskutier*|abwäg*',
 );
 const LIVE = cues(
-  "today|tonight|now|right now|currently|current|latest|newest|recent|recently|this week|this month|this year|yesterday|tomorrow|live|news|score|result*|exchange rate|rate|price|prices|stock|weather|forecast|open now|traffic|aujourd'hui|ce soir|maintenant|en ce moment|actuel*|actuellement|dernier|dernière|derniers|dernières|récent*|cette semaine|hier|demain|en direct|actualités|infos|score|résultat*|taux|cours|prix|bourse|météo|prévisions|hoy|esta noche|ahora|actual*|actualmente|último|última|últimos|últimas|reciente*|esta semana|ayer|mañana|en directo|noticias|marcador|resultado*|tipo de cambio|cotización|precio*|bolsa|tiempo que hace|clima|pronóstico|heute|heute abend|jetzt|gerade|aktuell*|derzeit|neueste*|letzte*|kürzlich|diese woche|gestern|morgen|live|nachrichten|spielstand|ergebnis*|wechselkurs|kurs|preis*|börse|wetter|vorhersage",
+  "today|tonight|now|right now|currently|current|latest|newest|recent|recently|this week|this month|this year|yesterday|tomorrow|live|news|score|result*|exchange rate|rate|price|prices|stock|weather|forecast|open now|traffic|delayed|late|standings|table|leaderboard|aujourd'hui|ce soir|maintenant|en ce moment|actuel*|actuellement|dernier|dernière|derniers|dernières|récent*|cette semaine|hier|demain|en direct|actualités|infos|score|résultat*|taux|cours|prix|bourse|météo|prévisions|en retard|retard|classement|hoy|esta noche|ahora|actual*|actualmente|último|última|últimos|últimas|reciente*|esta semana|ayer|mañana|en directo|noticias|marcador|resultado*|tipo de cambio|cotización|precio*|bolsa|tiempo que hace|clima|pronóstico|retraso|con retraso|clasificación|heute|heute abend|jetzt|gerade|aktuell*|derzeit|neueste*|letzte*|kürzlich|diese woche|gestern|morgen|live|nachrichten|spielstand|ergebnis*|wechselkurs|kurs|preis*|börse|wetter|vorhersage|verspätung|verspätet|tabelle",
 );
 const MEDICAL = cues(
-  'symptom*|pain|hurts|fever|dose|dosage|mg|medication*|medicine|drug*|pill*|prescri*|doctor|diagnos*|pregnan*|blood|chest|rash|infection|allerg*|vaccin*|side effect*|breath*|dizzy|vomit*|bleed*|injur*|symptôme*|douleur*|fièvre|posologie|médicament*|ordonnance|médecin|diagnostic|enceinte|grossesse|sang|poitrine|éruption|infection|allergi*|vaccin*|effets secondaires|respir*|vertige*|saign*|síntoma*|dolor*|fiebre|dosis|medicamento*|receta|médico|diagnóstico|embarazada|embarazo|sangre|pecho|erupción|infección|alergi*|vacuna*|efectos secundarios|respirar|mareo*|sangr*|symptom*|schmerz*|fieber|dosis|dosierung|medikament*|tablette*|rezept|arzt|ärztin|diagnose|schwanger*|blut*|brust|ausschlag|infektion|allergi*|impf*|nebenwirkung*|atem*|schwindel*|blute*|verletz*',
+  'symptom*|pain|hurts|fever|dose|dosage|mg|medication*|medicine|drug*|pill*|prescri*|doctor|diagnos*|pregnan*|blood|chest|rash|infection|allerg*|vaccin*|side effect*|breath*|dizzy|vomit*|bleed*|injur*|symptôme*|douleur*|fièvre|posologie|médicament*|ordonnance|médecin|diagnostic|enceinte|grossesse|sang|poitrine|éruption|infection|allergi*|vaccin*|effets secondaires|respir*|vertige*|saign*|síntoma*|dolor*|fiebre|dosis|medicamento*|médico|diagnóstico|embarazada|embarazo|sangre|pecho|erupción|infección|alergi*|vacuna*|efectos secundarios|respirar|mareo*|sangr*|symptom*|schmerz*|fieber|dosis|dosierung|medikament*|tablette*|arzt|ärztin|diagnose|schwanger*|blut*|brust|ausschlag|infektion|allergi*|impf*|nebenwirkung*|atem*|schwindel*|blute*|verletz*',
 );
 const URGENT = cues(
-  "urgent*|emergency|right now|immediately|can't breathe|cannot breathe|severe|unconscious|swallowed|overdose|suicid*|chest pain|bleeding|urgence|urgent|tout de suite|immédiatement|respire plus|inconscient*|avalé|surdose|douleur thoracique|urgencia|urgente|ahora mismo|inmediatamente|no puedo respirar|inconsciente|se tragó|tragado|sobredosis|dolor en el pecho|notfall|dringend|sofort|bewusstlos|verschluckt|überdosis|brustschmerz*|kann nicht atmen",
+  "suddenly|all of a sudden|soudain|soudainement|tout à coup|de repente|repentinamente|plötzlich|urgent*|emergency|right now|immediately|can't breathe|cannot breathe|severe|unconscious|swallowed|overdose|suicid*|chest pain|bleeding|urgence|urgent|tout de suite|immédiatement|respire plus|inconscient*|avalé|surdose|douleur thoracique|urgencia|urgente|ahora mismo|inmediatamente|no puedo respirar|inconsciente|se tragó|tragado|sobredosis|dolor en el pecho|notfall|dringend|sofort|bewusstlos|verschluckt|überdosis|brustschmerz*|kann nicht atmen",
 );
 const LEGAL = cues(
-  'law|legal*|illegal|lawyer|attorney|court|sue|lawsuit|contract*|clause*|lease|landlord|tenant|right*|liabilit*|notice period|dismiss*|fired|visa|custody|inheritance|will|gdpr|loi|légal*|illégal*|avocat*|tribunal|procès|contrat*|bail|propriétaire|locataire|droit*|responsabilité|préavis|licenci*|titre de séjour|garde|héritage|succession|rgpd|ley|legal*|ilegal*|abogad*|tribunal|juicio|demanda*|contrato*|cláusula*|alquiler|arrendador|inquilino|derecho*|responsabilidad|preaviso|despid*|herencia|testamento|custodia|gesetz*|recht*|rechtlich*|illegal|anwalt|anwältin|gericht|klage*|verklagen|vertrag*|klausel*|mietvertrag|vermieter*|mieter*|kündigung*|gekündigt|haftung|erbe|erbschaft|testament|sorgerecht|dsgvo|aufenthaltstitel',
+  'law|legal*|illegal|lawyer|attorney|court|sue|lawsuit|contract*|clause*|lease|landlord|tenant|right*|liabilit*|notice period|dismiss*|fired|visa|custody|inheritance|will|gdpr|loi|légal*|illégal*|avocat*|tribunal|procès|contrat*|bail|propriétaire|locataire|droit*|responsabilité|préavis|licenci*|titre de séjour|garde|héritage|succession|rgpd|ley|legal*|ilegal*|abogad*|tribunal|juicio|demanda*|contrato*|cláusula*|alquiler|arrendador|inquilino|derecho*|responsabilidad|preaviso|despid*|herencia|testamento|custodia|gesetz*|recht*|rechtlich*|illegal|anwalt|anwältin|gericht|klage*|verklagen|vertrag*|klausel*|mietvertrag|vermieter*|mieter*|kündigung*|gekündigt|haftung|erbe|erbschaft|testament|sorgerecht|dsgvo|aufenthaltstitel|citizenship|nationality|naturali*|residence permit|nationalité|carte de séjour|ciudadanía|nacionalidad|permiso de residencia|einbürger*|staatsangehörigkeit|aufenthalt*|immigration|visado|visum',
 );
 const FINANCE = cues(
   "tax*|taxes|invest*|loan|mortgage|pension|retirement|interest rate|interest|savings|stock*|shares|dividend*|capital gains|deduct*|vat|insurance|debt|credit|impôt*|impots|fiscal*|déclaration de revenus|investi*|prêt|hypothèque|crédit|retraite|taux d’intérêt|taux d'intérêt|intérêts|épargne|actions|dividende*|plus-value*|tva|assurance*|dette*|impuesto*|hacienda|declaración de la renta|irpf|inversi*|invertir|préstamo|hipoteca|pensión|jubilación|tipo de interés|intereses|ahorro*|acciones|dividendo*|iva|seguro*|deuda*|crédito|steuer*|steuererklärung|finanzamt|investi*|anlage*|kredit*|darlehen|hypothek|rente|altersvorsorge|zins*|ersparnis*|aktie*|dividende*|mehrwertsteuer|versicherung*|schulden|abzugsfähig|absetzen",
@@ -157,15 +157,25 @@ const GREETING = cues(
 const SHORT_QUESTION = cues(
   "what is|what's|who is|who was|when is|when was|where is|what does|qu'est-ce que|qui est|qui était|quand|où est|c'est quoi|qué es|quién es|quién fue|cuándo|dónde está|was ist|wer ist|wer war|wann|wo ist",
 );
+/** Verse with a strict form (a short poem is an everyday task; a sonnet with a rhyme scheme is not). */
 const CREATIVE_FORM = cues(
-  'poem|sonnet|haiku|rhym*|verse|stanza*|acrostic|limerick|lyrics|poème|sonnet|rime*|strophe*|acrostiche|poema|soneto|rima*|estrofa*|acróstico|gedicht|sonett|reim*|strophe*|akrostichon',
+  'sonnet*|villanelle*|sestina|iambic|pentameter|rhyme scheme|alexandrin*|rimes croisées|rimes embrassées|octosyllab*|soneto*|endecasílab*|octosílab*|rima consonante|rima asonante|sonett*|jambe*|jamben|reimschema|hebig*|acrostic|acrostiche|acróstico|akrostichon|limerick|abab|abba',
 );
 const RARE_LANGUAGES = cues(
   'yoruba|quechua|icelandic|tigrinya|welsh|amharic|basque|khmer|maori|māori|lao|sinhala|wolof|faroese|hmong|igbo|hausa|zulu|xhosa|somali|swahili|nepali|burmese|mongolian|tibetan|uyghur|pashto|kurdish|armenian|georgian|albanian|maltese|irish|gaelic|breton|luxembourgish|estonian|latvian|lithuanian|kinyarwanda|malagasy|samoan|tongan|guarani|aymara|inuktitut|cherokee|navajo|hawaiian|islandais|gallois|basque|swahili|breton|quechua|islandés|galés|vasco|euskera|suajili|bretón|isländisch*|walisisch*|baskisch*|suaheli|bretonisch*|gälisch*',
 );
+/** Something was swallowed or eaten: poisoning questions, for people and pets. */
+const INGESTED = cues(
+  'ate|eaten|swallowed|drank|has eaten|a mangé|mangé|avalé|a bu|ingéré|se ha comido|se comió|comido|se tragó|tragado|se ha tomado|se bebió|ingerido|gegessen|gefressen|verschluckt|getrunken|geschluckt',
+);
+/** Is it safe, dangerous, allowed: the answer has consequences. */
+const SAFETY = cues(
+  "safe|safely|unsafe|dangerous|danger|risk*|harmful|is it serious|allowed|legal to|sans danger|dangereux|dangereuse|risque*|grave|c'est grave|autorisé|ai-je le droit|seguro|segura|peligroso|peligrosa|riesgo*|es grave|permitido|tengo derecho|sicher|gefährlich|gefahr|risiko*|schlimm|erlaubt|darf ich",
+);
+const WHY = cues('why|how come|pourquoi|por qué|porqué|warum|wieso|weshalb');
 /** Asking what to do in a personal, social or practical situation: advice where judgement matters. */
 const ADVICE = cues(
-  "what should i|what do i do|how should i|should i|how do i talk|how do i tell|how to handle|how do i handle|how can i help|what are my options|is it normal|que dois-je|que faire|dois-je|comment lui dire|comment lui en parler|comment gérer|comment l'aider|est-ce normal|quelles sont mes options|qué hago|qué debo|debería|cómo le digo|cómo manejo|cómo puedo ayudar*|es normal|qué opciones tengo|was soll ich|soll ich|wie sage ich|wie spreche ich|wie gehe ich|wie kann ich ihm helfen|wie kann ich ihr helfen|ist das normal|welche möglichkeiten habe ich",
+  "which is better|better for me|worth it|vaut-il mieux|vaut mieux|le plus avantageux|quels recours|me conviene|conviene más|es mejor para mí|lohnt sich|besser für mich|what should i|what do i do|how should i|should i|how do i talk|how do i tell|how to handle|how do i handle|how can i help|what are my options|is it normal|que dois-je|que faire|dois-je|comment lui dire|comment lui en parler|comment gérer|comment l'aider|est-ce normal|quelles sont mes options|qué hago|qué debo|debería|cómo le digo|cómo manejo|cómo puedo ayudar*|es normal|qué opciones tengo|was soll ich|soll ich|wie sage ich|wie spreche ich|wie gehe ich|wie kann ich ihm helfen|wie kann ich ihr helfen|ist das normal|welche möglichkeiten habe ich",
 );
 const SHORT_OUTPUT = cues(
   'short|shorter|brief|briefly|quick|one sentence|one line|one word|two sentences|a few words|in short|court|courte|bref|brève|rapide|en une phrase|en un mot|en quelques mots|corto|corta|breve|rápido|en una frase|en una palabra|en pocas palabras|kurz|kurze|kurzen|knapp|schnell|in einem satz|in einem wort|mit wenigen worten',
@@ -349,6 +359,18 @@ export const FEATURES = {
   'short-question': {
     explain: () => 'It is a short factual question.',
     value: (c) => (has(SHORT_QUESTION, c) && c.words <= 12 ? 1 : 0),
+  },
+  'why-question': {
+    explain: () => 'It asks why something happens.',
+    value: (c) => (has(WHY, c) ? 1 : 0),
+  },
+  ingested: {
+    explain: () => 'Someone swallowed or ate something: a possible poisoning.',
+    value: (c) => (has(INGESTED, c) ? 1 : 0),
+  },
+  safety: {
+    explain: () => 'It asks whether something is safe or allowed; a wrong answer has consequences.',
+    value: (c) => (has(SAFETY, c) ? 1 : 0),
   },
   advice: {
     explain: () => 'It asks for advice on a situation, where judgement matters.',
