@@ -21,6 +21,8 @@ import { startFakeProvider, type FakeProvider } from '../tools/fake-provider/fak
 import { APP_URL, HUB_URL, PROVIDER_KEY, PROVIDER_URL } from './env.ts';
 import { fake, providerRequests } from './fake-provider-client.ts';
 import { CHROMIUM_ARGS, chromiumPath, expect, loadFromPicker } from './fixtures.ts';
+import { DEPLOY_PORT, E2E_DIST, WIDGET_HOST_ORIGIN, WIDGET_HOST_PORT } from './pwa-env.ts';
+import { startStaticServer } from './static-server.ts';
 
 const AZURE_HOST = 'petit-e2e.openai.azure.com';
 const BEDROCK_HOST = 'bedrock-runtime.eu-west-3.amazonaws.com';
@@ -64,6 +66,8 @@ function certificate(): { key: string; cert: string } | null {
 }
 
 interface Fixtures {
+  /** More Chromium flags for a describe block (address-space overrides for Local Network Access). */
+  extraArgs: string[];
   context: BrowserContext;
   page: Page;
 }
@@ -81,7 +85,8 @@ const test = base.extend<Fixtures, { tlsProvider: FakeProvider | null }>({
     },
     { scope: 'worker' },
   ],
-  context: async ({ tlsProvider }, use) => {
+  extraArgs: [[], { option: true }],
+  context: async ({ tlsProvider, extraArgs }, use) => {
     const dir = mkdtempSync(join(tmpdir(), 'petit-e2e-providers-'));
     const port = tlsProvider?.port ?? 9;
     const context = await chromium.launchPersistentContext(dir, {
@@ -92,6 +97,7 @@ const test = base.extend<Fixtures, { tlsProvider: FakeProvider | null }>({
         // The providers' real host names reach the HTTPS fake; nothing else is remapped.
         `--host-resolver-rules=MAP ${AZURE_HOST} 127.0.0.1:${port}, MAP ${BEDROCK_HOST} 127.0.0.1:${port}`,
         '--ignore-certificate-errors',
+        ...extraArgs,
       ],
       baseURL: APP_URL,
       viewport: { width: 1100, height: 900 },
@@ -416,6 +422,95 @@ test.describe('with the fake provider on 127.0.0.1', () => {
       expect(response.headers()['content-security-policy']).toContain('connect-src');
     } finally {
       await new Promise((resolve) => outside.close(resolve));
+    }
+  });
+});
+
+/**
+ * Chrome's Local Network Access (Chrome 142+): a public page must be allowed before it reaches this computer,
+ * and a cross-origin iframe may only ask when its parent delegates the permission. Chromium treats the app (and
+ * the widget's host page) as public with `--ip-address-space-overrides`, and as a secure context (LNA is denied
+ * outright to insecure pages). Headless Chromium cannot show the prompt, so the request is refused as a user
+ * who dismissed it would be.
+ */
+test.describe('Local Network Access', () => {
+  const APP_PORT = new URL(APP_URL).port;
+  // The built app served as a production host would, under a public name (vite preview refuses other hosts).
+  const PUBLIC_APP = `http://petit.example:${DEPLOY_PORT}`;
+  test.use({
+    extraArgs: [
+      '--host-resolver-rules=MAP petit.example 127.0.0.1',
+      `--ip-address-space-overrides=127.0.0.1:${APP_PORT}=public,127.0.0.1:${DEPLOY_PORT}=public,127.0.0.1:${WIDGET_HOST_PORT}=public`,
+      // An address made public is no longer a trustworthy loopback one: say it is secure, as https would be.
+      `--unsafely-treat-insecure-origin-as-secure=${PUBLIC_APP},${WIDGET_HOST_ORIGIN},${APP_URL}`,
+    ],
+  });
+  test.beforeEach(async () => {
+    await fake('reset');
+  });
+
+  test('a public Petit reaching Ollama on this computer names the permission instead of "not running"', async ({
+    page,
+  }) => {
+    const app = await startStaticServer(DEPLOY_PORT, { root: E2E_DIST });
+    try {
+      await page.goto(`${PUBLIC_APP}/`);
+      await configure(page, { preset: 'ollama', baseUrl: `${PROVIDER_URL}/v1` });
+      await page.getByTestId('open-provider').click();
+      await page.getByTestId('provider-fetch-models').click();
+      await expect(page.getByTestId('provider-status')).toContainText(
+        `Chrome blocks this page from reaching ${new URL(PROVIDER_URL).host} on your computer or local network: allow "Local network access"`,
+      );
+      // Refused before it left: Ollama never saw it.
+      expect(await providerRequests()).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test("the widget's iframe is delegated the permission, so it can ask (an undelegated one may not)", async ({
+    page,
+  }) => {
+    const host = await startStaticServer(WIDGET_HOST_PORT, {
+      pages: {
+        '/shop.html': {
+          body: `<!doctype html><html><head><title>A public shop</title></head><body>
+<petit-chat model="tiny-llama" placement="inline"></petit-chat>
+<iframe id="plain" src="${APP_URL}/embed?model=tiny-llama"></iframe>
+<script type="module" src="${APP_URL}/widget.js"></script>
+</body></html>`,
+        },
+      },
+    });
+    try {
+      await page.goto(`${WIDGET_HOST_ORIGIN}/shop.html`);
+      const states = async () => {
+        const embeds = page.frames().filter((f) => f.url().startsWith(`${APP_URL}/embed`));
+        return Promise.all(
+          embeds.map(async (f) => ({
+            delegated: (await f.frameElement().then((e) => e.getAttribute('id'))) !== 'plain',
+            // Whether the frame's permissions policy lets it use the features (Chrome's featurePolicy API);
+            // the permission state itself turns to "denied" once headless Chromium refuses a request.
+            allowed: await f.evaluate(() => {
+              const policy = (
+                document as unknown as { featurePolicy?: { allowsFeature(f: string): boolean } }
+              ).featurePolicy;
+              return ['local-network-access', 'loopback-network', 'local-network'].map(
+                (name) => policy?.allowsFeature(name) ?? null,
+              );
+            }),
+          })),
+        );
+      };
+      await expect.poll(async () => (await states()).length, { timeout: 20_000 }).toBe(2);
+      expect(await states()).toEqual(
+        expect.arrayContaining([
+          { delegated: true, allowed: [true, true, true] },
+          { delegated: false, allowed: [false, false, false] },
+        ]),
+      );
+    } finally {
+      await host.close();
     }
   });
 });

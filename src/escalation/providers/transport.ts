@@ -366,9 +366,13 @@ export function unreachableError(ctx: FailureContext, cause?: unknown, reach?: R
       message = `${label} at ${host} is running but refuses requests from this page (${origin}). ${corsFix(ctx, origin)}`;
       break;
     case 'no-answer':
-      message = local
-        ? `Nothing answers at ${host}. Is ${label} running?${ctx.endpoint.providerId === 'ollama' ? ' Start it (`ollama serve`).' : ''}${lnaText(lna)}`
-        : `Nothing answers at ${host}. Check your connection and the address in Settings → Remote model.${lnaText(lna)}`;
+      // A public page's request to this computer or the LAN that Chrome refused looks like silence: say so first.
+      message =
+        lna === 'denied'
+          ? `Chrome blocks this page from reaching ${host} on your computer or local network: allow "Local network access" for this site (site settings, left of the address bar), then try again. If it is allowed, is ${label} running?`
+          : local
+            ? `Nothing answers at ${host}. Is ${label} running?${ctx.endpoint.providerId === 'ollama' ? ' Start it (`ollama serve`).' : ''}${lnaText(lna)}`
+            : `Nothing answers at ${host}. Check your connection and the address in Settings → Remote model.${lnaText(lna)}`;
       break;
     default:
       // The probe could not tell a refused origin from a server that is not running: say both.
