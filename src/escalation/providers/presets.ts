@@ -20,28 +20,29 @@ export const URL_PARAM_LABELS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Bedrock Runtime regions (AWS "Amazon Bedrock endpoints and quotas", read 2026-12-03). A CSP source cannot
- * put a wildcard in the middle of a host (`bedrock-runtime.*.amazonaws.com` is invalid) and `*.amazonaws.com`
- * would also allow every S3 bucket, so the built policy lists each regional host instead.
+ * Bedrock Runtime regions. US, Canada, Europe and Asia Pacific are from AWS's "Regional availability by endpoints"
+ * page (read 2026-12-03 through the search index, whose copy was cut before the Middle East); af-south-1 from its
+ * "Amazon Bedrock endpoints and quotas" control-plane table; the Middle East, South America, Mexico and GovCloud
+ * entries were not read there and are a best guess. A CSP source cannot put a wildcard in the middle of a host
+ * (`bedrock-runtime.*.amazonaws.com` is invalid) and `*.amazonaws.com` would also allow every S3 bucket, so the
+ * built policy lists each regional host; another region needs VITE_PETIT_CSP_CONNECT.
  */
 export const BEDROCK_REGIONS = [
   'us-east-1',
   'us-east-2',
   'us-west-1',
   'us-west-2',
-  'us-gov-east-1',
-  'us-gov-west-1',
   'ca-central-1',
-  'sa-east-1',
-  'mx-central-1',
+  'ca-west-1',
   'eu-central-1',
   'eu-central-2',
-  'eu-west-1',
-  'eu-west-2',
-  'eu-west-3',
   'eu-north-1',
   'eu-south-1',
   'eu-south-2',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'ap-east-2',
   'ap-northeast-1',
   'ap-northeast-2',
   'ap-northeast-3',
@@ -52,11 +53,17 @@ export const BEDROCK_REGIONS = [
   'ap-southeast-3',
   'ap-southeast-4',
   'ap-southeast-5',
+  'ap-southeast-6',
   'ap-southeast-7',
-  'ap-east-2',
+  'af-south-1',
+  // Not read on AWS's pages (see above).
   'me-central-1',
   'me-south-1',
   'il-central-1',
+  'sa-east-1',
+  'mx-central-1',
+  'us-gov-east-1',
+  'us-gov-west-1',
 ] as const;
 
 export type ProviderProtocol = 'openai' | 'anthropic';
