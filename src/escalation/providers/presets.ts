@@ -146,8 +146,9 @@ export const PROVIDER_PRESETS = {
     models: ['gpt-4o-mini', 'gpt-4.1-mini'],
     docsUrl: 'https://learn.microsoft.com/azure/ai-services/openai/reference',
     modelsPath: null,
-    // Resources are https://{resource}.openai.azure.com; resources made in Azure AI Foundry answer on
-    // {resource}.cognitiveservices.azure.com with the same /openai/deployments paths.
+    // Resources are https://{resource}.openai.azure.com; resources made in Azure AI Foundry are said to answer
+    // on {resource}.cognitiveservices.azure.com with the same paths (not read on Microsoft's pages: unverified).
+    // That host needs the Address field; the policy allows both.
     cspSources: ['https://*.openai.azure.com', 'https://*.cognitiveservices.azure.com'],
   },
   mistral: {
