@@ -1,21 +1,22 @@
 /**
- * The router on its evaluation set (router-eval-set.json): prompts written after the router was frozen, never used
+ * The router on its evaluation set (router-eval-set-2.json): prompts written after the router was frozen, never used
  * to fit or tune it. The floors are the figures first measured, rounded down: a change that makes the router worse
- * on unseen prompts fails here. (A change made after looking at these prompts would make them seen: say so.)
+ * on unseen prompts fails here. (A change made after looking at these prompts would make them seen: say so, and
+ * write a new set, as was done once: router-eval-set.json measured v1 and was read to make v2.)
  */
 import { describe, expect, it } from 'vitest';
-import { EVAL_MODELS, EVAL_SET, evaluateRouter } from '../../tools/router/evaluation.ts';
+import { EVAL_MODELS, EVAL_SET, EVAL_SET_1, evaluateRouter } from '../../tools/router/evaluation.ts';
 import { TRAINING_SET, messagesOf } from '../../tools/router/dataset.ts';
 import { auditCues } from '../../tools/router/keyword-audit.ts';
 import { estimateTokens } from './pricing.ts';
 import { FEATURE_IDS, extractFeatures, featureContext } from './router-features.ts';
 
 describe('router on the evaluation set', () => {
-  it('has at least 300 prompts, half not in English, none from the training set', () => {
+  it('has at least 300 prompts, half not in English, none from the training set or the first evaluation set', () => {
     expect(EVAL_SET.length).toBeGreaterThanOrEqual(300);
     expect(EVAL_SET.filter((i) => i.language !== 'en').length).toBeGreaterThanOrEqual(EVAL_SET.length / 2);
-    const trained = new Set(TRAINING_SET.map((i) => i.prompt.trim().toLowerCase()));
-    expect(EVAL_SET.filter((i) => trained.has(i.prompt.trim().toLowerCase()))).toEqual([]);
+    const seen = new Set([...TRAINING_SET, ...EVAL_SET_1].map((i) => i.prompt.trim().toLowerCase()));
+    expect(EVAL_SET.filter((i) => seen.has(i.prompt.trim().toLowerCase()))).toEqual([]);
   });
 
   it('reaches the measured accuracy, precision and recall overall and in each language', () => {
@@ -24,12 +25,12 @@ describe('router on the evaluation set', () => {
       console.log(
         `router eval ${name}: n=${s.n} accuracy=${s.accuracy.toFixed(3)} precision=${s.precision.toFixed(3)} recall=${s.recall.toFixed(3)}`,
       );
-    expect(r.overall.accuracy).toBeGreaterThanOrEqual(0.83);
-    expect(r.overall.precision).toBeGreaterThanOrEqual(0.87);
-    expect(r.overall.recall).toBeGreaterThanOrEqual(0.8);
+    expect(r.overall.accuracy).toBeGreaterThanOrEqual(0.87);
+    expect(r.overall.precision).toBeGreaterThanOrEqual(0.92);
+    expect(r.overall.recall).toBeGreaterThanOrEqual(0.84);
     for (const lang of ['en', 'fr', 'es', 'de']) {
-      expect(r.byLanguage[lang].accuracy, lang).toBeGreaterThanOrEqual(0.78);
-      expect(r.byLanguage[lang].recall, lang).toBeGreaterThanOrEqual(0.7);
+      expect(r.byLanguage[lang].accuracy, lang).toBeGreaterThanOrEqual(0.85);
+      expect(r.byLanguage[lang].recall, lang).toBeGreaterThanOrEqual(0.82);
     }
   });
 

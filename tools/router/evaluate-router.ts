@@ -1,13 +1,14 @@
 /**
- * Measures the frozen router on the evaluation set (src/escalation/router-eval-set.json), which it was never fitted
+ * Measures the frozen router on its evaluation set (src/escalation/router-eval-set-2.json), which it was never fitted
  * or tuned on: accuracy, and precision and recall of "needs a large model", overall and per language.
  *
  *   npx tsx tools/router/evaluate-router.ts            # the table
  *   npx tsx tools/router/evaluate-router.ts --errors   # and every wrong decision
+ *   npx tsx tools/router/evaluate-router.ts --first-set  # on the first set (measured v1; seen since)
  */
-import { EVAL_MODELS, EVAL_SET, evaluateRouter } from './evaluation.ts';
+import { EVAL_MODELS, EVAL_SET, EVAL_SET_1, evaluateRouter } from './evaluation.ts';
 
-const result = evaluateRouter(EVAL_SET, EVAL_MODELS);
+const result = evaluateRouter(process.argv.includes('--first-set') ? EVAL_SET_1 : EVAL_SET, EVAL_MODELS);
 const fmt = (x: number) => x.toFixed(3);
 console.log('| set | n | accuracy | precision | recall |');
 console.log('| --- | --- | --- | --- | --- |');
