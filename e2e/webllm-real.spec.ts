@@ -185,18 +185,22 @@ test.describe('the real web-llm on SwiftShader WebGPU, through the model store',
     for (const i of [1, 3, 5, 7]) expect(firstTry).not.toContain(`params_shard_${i}.bin`);
     const stored = await storeHeaders(page);
     expect(Object.keys(stored).filter((u) => u.includes('params_shard_'))).toEqual([]);
-    // Only the cut shard's bytes wait in the download journal; the cancelled ones left nothing running.
-    expect(await journal(page)).toEqual([{ url: PREFIX + 'params_shard_0.bin', received: 20_000 }]);
+    // Only the cut shard waits in the download journal (with what reached the page before the socket closed:
+    // up to 20 kB); the cancelled ones were discarded, not left running.
+    const partials = await journal(page);
+    expect(partials.map((p) => p.url)).toEqual([PREFIX + 'params_shard_0.bin']);
+    const kept = partials[0].received;
+    expect(kept).toBeLessThanOrEqual(20_000);
 
     await resetHub();
     const again = await loadWithWebLlm(page);
     expect(again.code).toBe('backend-unavailable');
     const secondTry = await hubEntries();
-    // Shard 0 continues where the cut left it (its bytes were kept); the others download whole.
+    // Shard 0 continues from the bytes kept (a Range request), the others download whole.
     const shard0 = secondTry.filter((e) => mlcFile(e) === 'params_shard_0.bin');
     expect(shard0).toHaveLength(1);
-    expect(shard0[0].range).toBe('bytes=20000-');
-    expect(shard0[0].status).toBe(206);
+    expect(shard0[0].range).toBe(kept > 0 ? `bytes=${kept}-` : undefined);
+    expect(shard0[0].status).toBe(kept > 0 ? 206 : 200);
     expect(
       secondTry
         .map(mlcFile)
