@@ -29,10 +29,11 @@ function isOnGpu(tensor: Tensor): boolean {
   return (tensor as unknown as { location?: string }).location === 'gpu-buffer';
 }
 
+const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, float16: 2, bfloat16: 2, int8: 1, uint8: 1 };
+
+/** From the type, never from `data`: a GPU tensor's data cannot be read without downloading it. */
 function tensorBytes(tensor: Tensor): number {
-  const data = (tensor as unknown as { data?: ArrayLike<number> & { BYTES_PER_ELEMENT?: number } }).data;
-  const perElement = data?.BYTES_PER_ELEMENT ?? 4;
-  return tensor.dims.reduce((a, b) => a * b, 1) * perElement;
+  return tensor.dims.reduce((a, b) => a * b, 1) * (BYTES_PER_ELEMENT[tensor.type] ?? 4);
 }
 
 /** Keeps the first `length` positions of a `[batch, heads, sequence, headDim]` key or value tensor. */
