@@ -34,6 +34,7 @@ import {
   RUNTIMES,
   type BenchReport,
   type CaseResult,
+  type ChatScenario,
   type GenerationRun,
   type Runtime,
   type RuntimeResult,
@@ -52,6 +53,8 @@ const { values: args } = parseArgs({
     label: { type: 'string', default: '' },
     contexts: { type: 'string' },
     tokens: { type: 'string' },
+    /** Turns of the chat scenario (0: none). */
+    'chat-turns': { type: 'string' },
     out: { type: 'string' },
     /** JSON merged into the transformers.js direct page's load request: an experiment, e.g. '{"wasm":"plain"}'. */
     direct: { type: 'string' },
@@ -67,10 +70,21 @@ const APP_PORT = Number(process.env.PETIT_BENCH_APP_PORT ?? 4187);
 const HUB_URL = `http://127.0.0.1:${HUB_PORT}`;
 const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 const SETTINGS = QUICK
-  ? { runs: 1, promptTokens: 64, newTokens: 16, contexts: [] as number[], contextNewTokens: 0 }
-  : { runs: 5, promptTokens: 128, newTokens: 128, contexts: [128, 512, 1024, 2048], contextNewTokens: 16 };
+  ? { runs: 1, promptTokens: 64, newTokens: 16, contexts: [] as number[], contextNewTokens: 0, chatTurns: 2 }
+  : {
+      runs: 5,
+      promptTokens: 128,
+      newTokens: 128,
+      contexts: [128, 512, 1024, 2048],
+      contextNewTokens: 16,
+      chatTurns: 10,
+    };
+/** Each chat turn: a user message of about 70 tokens, an answer of at most 32. */
+const CHAT_USER_TOKENS = 70;
+const CHAT_ANSWER_TOKENS = 32;
 if (args.runs) SETTINGS.runs = Math.max(1, Number(args.runs));
 if (args.tokens) SETTINGS.newTokens = Math.max(2, Number(args.tokens));
+if (args['chat-turns'] !== undefined) SETTINGS.chatTurns = Math.max(0, Number(args['chat-turns']));
 if (args.contexts !== undefined)
   SETTINGS.contexts = args.contexts === 'none' ? [] : args.contexts.split(',').map(Number);
 const CASES: ModelCase[] = QUICK
@@ -151,7 +165,8 @@ const toRun = (g: PageGeneration, loadMs: number): GenerationRun & { loadMs: num
   promptTokens: g.promptTokens,
   completionTokens: g.completionTokens,
   ttftMs: g.ttftMs,
-  prefillTokPerS: (g.promptTokens * 1000) / g.prefillMs,
+  // One definition for every runtime: prompt tokens over the time from the request to the first token.
+  prefillTokPerS: (g.promptTokens * 1000) / g.ttftMs,
   decodeTokPerS: ((g.completionTokens - 1) * 1000) / g.decodeMs,
 });
 
@@ -190,16 +205,16 @@ function finishResult(result: RuntimeResult): RuntimeResult {
 
 type PetitWindow = { petit: PetitEngine };
 
-async function petitLoad(page: Page, model: PreparedModel): Promise<number> {
+async function petitLoad(page: Page, model: PreparedModel, kvCache = true): Promise<number> {
   return withTimeout(
     page.evaluate(
-      async ({ repo, dtype }) => {
+      async ({ repo, dtype, kvCache }) => {
         const { petit } = window as unknown as PetitWindow;
         const t0 = performance.now();
-        await petit.load({ id: repo, dtype: dtype as 'q4', device: 'wasm' });
+        await petit.load({ id: repo, dtype: dtype as 'q4', device: 'wasm', kvCache });
         return performance.now() - t0;
       },
-      { repo: model.repo, dtype: model.dtype },
+      { repo: model.repo, dtype: model.dtype, kvCache },
     ),
     LOAD_TIMEOUT,
     `Petit loading ${caseName(model)}`,
@@ -243,6 +258,7 @@ async function petitGenerate(
           ttftMs: first - t0,
           prefillMs: (prompt * 1000) / usage.extra.prefill_tokens_per_s,
           decodeMs: last - first,
+          cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
           text,
         };
       },
@@ -278,6 +294,11 @@ interface BrowserRuntime {
   file: (m: PreparedModel) => { name: string; bytes: number };
   load: (page: Page, m: PreparedModel, prompt: Prompt) => Promise<number>;
   generate: (page: Page, prompt: Prompt, maxTokens: number) => Promise<PageGeneration>;
+  /** The chat scenario: load (with or without KV reuse), then answer one conversation turn by turn. */
+  chat?: {
+    load: (page: Page, m: PreparedModel, reuse: boolean) => Promise<number>;
+    answer: (page: Page, messages: ChatMessage[], reuse: boolean) => Promise<PageGeneration>;
+  };
 }
 
 /** Tokens wllama must not emit, per model (see PromptBuilder.invalidUtf8Ids). */
@@ -289,7 +310,23 @@ const PETIT: BrowserRuntime = {
   file: (m) => ({ name: m.onnxFile, bytes: m.onnxBytes }),
   load: (page, m) => petitLoad(page, m),
   generate: (page, prompt, maxTokens) => petitGenerate(page, prompt.messages, maxTokens),
+  chat: {
+    load: (page, m, reuse) => petitLoad(page, m, reuse),
+    answer: (page, messages) => petitGenerate(page, messages, CHAT_ANSWER_TOKENS),
+  },
 };
+
+function directGenerate(page: Page, messages: ChatMessage[], maxTokens: number, reuse = false) {
+  return withTimeout(
+    page.evaluate((request) => (window as unknown as BenchWindow<DirectBench>).bench.generate(request), {
+      messages,
+      maxTokens,
+      reuse,
+    }),
+    GENERATE_TIMEOUT,
+    'transformers.js generating',
+  );
+}
 
 const DIRECT: BrowserRuntime = {
   runtime: 'direct',
@@ -310,15 +347,11 @@ const DIRECT: BrowserRuntime = {
         `transformers.js loading ${caseName(m)}`,
       )
     ).loadMs,
-  generate: (page, prompt, maxTokens) =>
-    withTimeout(
-      page.evaluate((request) => (window as unknown as BenchWindow<DirectBench>).bench.generate(request), {
-        messages: prompt.messages,
-        maxTokens,
-      }),
-      GENERATE_TIMEOUT,
-      'transformers.js generating',
-    ),
+  generate: (page, prompt, maxTokens) => directGenerate(page, prompt.messages, maxTokens),
+  chat: {
+    load: (page, m, _reuse) => DIRECT.load(page, m, null as unknown as Prompt),
+    answer: (page, messages, reuse) => directGenerate(page, messages, CHAT_ANSWER_TOKENS, reuse),
+  },
 };
 
 const WLLAMA: BrowserRuntime = {
@@ -370,6 +403,8 @@ interface Runner {
   run(index: number): Promise<void>;
   /** Decode speed after longer prompts. */
   contexts(): Promise<void>;
+  /** The chat scenario, with KV reuse and without. */
+  chat(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -396,6 +431,7 @@ function browserRunner(
   model: PreparedModel,
   prompt: Prompt,
   contextPrompts: Prompt[],
+  chatTurns: string[],
 ): Runner {
   const file = spec.file(model);
   const result = emptyResult(spec.runtime, file.name, file.bytes);
@@ -473,6 +509,54 @@ function browserRunner(
         progress.tick();
       }
     },
+    async chat() {
+      const chat = spec.chat;
+      if (!chat || SETTINGS.chatTurns === 0) return;
+      const b = browser!;
+      result.chat = [];
+      const texts: string[][] = [];
+      for (const reuse of [true, false]) {
+        label(`chat, ${SETTINGS.chatTurns} turns, KV cache reuse ${reuse ? 'on' : 'off'}`);
+        const scenario: ChatScenario = { reuse, turns: [] };
+        result.chat.push(scenario);
+        const answers: string[] = [];
+        texts.push(answers);
+        await b.page.goto('about:blank');
+        b.memory.reset();
+        try {
+          await openPage(b, spec.path);
+          scenario.idlePssBytes = b.memory.peak().pss;
+          b.memory.reset();
+          b.memory.start();
+          await chat.load(b.page, model, reuse);
+          const messages: ChatMessage[] = [];
+          for (let turn = 0; turn < SETTINGS.chatTurns; turn++) {
+            messages.push({ role: 'user', content: chatTurns[turn]! });
+            const g = await chat.answer(b.page, messages, reuse);
+            messages.push({ role: 'assistant', content: g.text });
+            answers.push(g.text);
+            scenario.turns.push({
+              promptTokens: g.promptTokens,
+              cachedTokens: g.cachedTokens ?? 0,
+              completionTokens: g.completionTokens,
+              ttftMs: g.ttftMs,
+            });
+          }
+        } catch (error) {
+          scenario.error = describeError(error, b).split('\n')[0];
+          progress.log(`chat scenario failed for ${spec.runtime}: ${scenario.error}`);
+        } finally {
+          b.memory.stop();
+          scenario.peakPssBytes = b.memory.peak().pss;
+        }
+        progress.tick();
+      }
+      // Greedy answers must not depend on the cache: a difference is reported, never hidden.
+      const differing = texts[0]!.findIndex((t, i) => texts[1]![i] !== undefined && texts[1]![i] !== t);
+      if (differing !== -1)
+        result.notes.push(`chat: turn ${differing + 1}'s answer differs with and without KV reuse`);
+      await b.page.goto('about:blank');
+    },
     async close() {
       await browser?.close();
     },
@@ -504,6 +588,7 @@ async function nativeRunner(
   const runner: Runner = {
     result,
     async prepare() {},
+    async chat() {},
     async run(index) {
       progress.step(`${caseName(model)} · native · run ${index + 1}/${SETTINGS.runs}`);
       const g = await session.generate(prompt.ids, SETTINGS.newTokens);
@@ -596,7 +681,9 @@ async function webgpuCheck(
 
 // ---- main ----
 
-const PARTIAL = Boolean(args.only || args.runs || args.tokens || args.contexts !== undefined || args.direct);
+const PARTIAL = Boolean(
+  args.only || args.runs || args.tokens || args.contexts !== undefined || args.direct || args['chat-turns'],
+);
 let resultsPath = '';
 
 /** Writes the report (after every model too, so a stopped run keeps what it measured). */
@@ -619,7 +706,8 @@ async function main(): Promise<number> {
     1 +
     SETTINGS.runs * (1 + browserRuntimes.length) +
     browserRuntimes.length +
-    SETTINGS.contexts.length * (1 + browserRuntimes.filter((r) => r.runtime === 'petit').length);
+    SETTINGS.contexts.length * (1 + browserRuntimes.filter((r) => r.runtime === 'petit').length) +
+    (SETTINGS.chatTurns ? 2 * browserRuntimes.filter((r) => r.chat).length : 0);
   progress.addTotal(cases.length * perCase + (args['no-build'] ? 0 : 1) + (args['no-webgpu'] ? 0 : 1));
 
   mkdirSync(hubRoot, { recursive: true });
@@ -643,6 +731,9 @@ async function main(): Promise<number> {
       threads: THREADS,
       contexts: SETTINGS.contexts,
       contextNewTokens: SETTINGS.contextNewTokens,
+      chatTurns: SETTINGS.chatTurns,
+      chatUserTokens: CHAT_USER_TOKENS,
+      chatAnswerTokens: CHAT_ANSWER_TOKENS,
     },
     cases: [],
   };
@@ -663,13 +754,22 @@ async function main(): Promise<number> {
       report.cases.push(caseResult);
       wllamaBanned = builder.invalidUtf8Ids();
       const native = await nativeRunner(model, builder);
+      const chatTurns = Array.from({ length: SETTINGS.chatTurns }, (_, i) =>
+        builder.chatTurn(i, CHAT_USER_TOKENS),
+      );
       caseResult.promptVariant = native.prompt.variant;
       webgpuTarget ??= { model, prompt: native.prompt };
       const runners = [
         ...(skip.has('native') ? [] : [native.runner]),
         ...browserRuntimes.map((spec) =>
           // Context scaling for Petit (and native): the peers' scaling would add minutes and little news.
-          browserRunner(spec, model, native.prompt, spec.runtime === 'petit' ? native.contextPrompts : []),
+          browserRunner(
+            spec,
+            model,
+            native.prompt,
+            spec.runtime === 'petit' ? native.contextPrompts : [],
+            chatTurns,
+          ),
         ),
       ];
       try {
@@ -678,6 +778,7 @@ async function main(): Promise<number> {
           for (const r of runners) await guarded(r, model, () => r.run(run));
         }
         for (const r of runners) await guarded(r, model, () => r.contexts());
+        for (const r of runners) await guarded(r, model, () => r.chat());
       } finally {
         for (const r of runners) await r.close().catch(() => {});
         if (skip.has('native')) await native.runner.close().catch(() => {});

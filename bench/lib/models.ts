@@ -19,7 +19,11 @@ export const HUB_ORG = 'petit-bench';
 /** One seed for every model, so ONNX and GGUF files hold the same weights (and forged caches are shared). */
 export const SEED = 1;
 
-export const GGUF_TYPE: Record<Exclude<Dtype, 'fp16'>, GgufType> = { q4: 'Q4_0', q8: 'Q8_0', fp32: 'F32' };
+/**
+ * wllama's file for each case, like for like: on WASM Petit runs a q4 file as its 8-bit rewrite (q4-to-q8.ts), so
+ * the q4 case is compared with wllama's Q8_0, not its Q4_0.
+ */
+export const GGUF_TYPE: Record<Exclude<Dtype, 'fp16'>, GgufType> = { q4: 'Q8_0', q8: 'Q8_0', fp32: 'F32' };
 
 export interface ModelCase {
   preset: PresetName;

@@ -116,6 +116,15 @@ export class PromptBuilder {
     return count(lo) === tokens ? pool.slice(0, lo) : null;
   }
 
+  /**
+   * The user messages of the chat scenario: turn `index` adds about `tokens` tokens to the templated conversation
+   * (its own template tokens included), with words drawn afresh for every turn.
+   */
+  chatTurn(index: number, tokens: number): string {
+    const overhead = this.template(this.messagesOf([]), true).length;
+    return this.build(overhead + tokens, 1000 + index).messages[0]!.content;
+  }
+
   /** Tokens of plain generated text (no template, no special tokens added). */
   encodeText(text: string): number[] {
     return this.tokenizer.encode(text, { add_special_tokens: false });

@@ -78,13 +78,14 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push('', ...targets(report), '');
   lines.push('**Every runtime** (median (min–max) of the runs)', '');
   lines.push(
-    '| model | runtime | file | load ms | TTFT ms | prefill tok/s | decode tok/s | peak RSS / PSS (idle) | notes |',
+    '| model | runtime | file | load ms | TTFT ms | prefill tok/s | decode tok/s | peak RSS / PSS (idle RSS); PSS over idle | notes |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const c of report.cases) {
     for (const r of c.results) {
+      const overIdle = (r.peakPssBytes ?? 0) - (r.idlePssBytes ?? 0);
       const mem = r.peakRssBytes
-        ? `${MB(r.peakRssBytes)} / ${MB(r.peakPssBytes ?? 0)} (${MB(r.idleRssBytes ?? 0)})`
+        ? `${MB(r.peakRssBytes)} / ${MB(r.peakPssBytes ?? 0)} (${MB(r.idleRssBytes ?? 0)}); PSS over idle ${MB(overIdle)} = ${(overIdle / r.fileBytes).toFixed(2)}× file`
         : '—';
       const notes = [r.skipped, r.error?.split('\n')[0], ...r.notes]
         .filter(Boolean)
@@ -114,6 +115,33 @@ export function renderMarkdown(report: BenchReport): string {
         });
         lines.push(`| ${c.preset} ${c.dtype} | ${r.runtime} | ${cells.join(' | ')} |`);
       }
+    }
+  }
+  const chats = report.cases.flatMap((c) =>
+    c.results.flatMap((r) => (r.chat ?? []).map((scenario) => ({ c, r, scenario }))),
+  );
+  if (chats.length) {
+    const turns = s.chatTurns ?? Math.max(...chats.map((x) => x.scenario.turns.length));
+    lines.push(
+      '',
+      `**Chat: time to first token per turn, ms** (one conversation of ${turns} turns on a fresh page: each user turn adds about ${s.chatUserTokens ?? 70} tokens, each answer at most ${s.chatAnswerTokens ?? 32}; every prompt holds the whole conversation so far. "reuse" keeps the KV cache across turns. The target: turn ${turns} ≤ 1.2× turn 1. Peak PSS over the idle page covers the load and every turn, as a multiple of the model file)`,
+      '',
+      `| model | runtime | reuse | ${Array.from({ length: turns }, (_, i) => `${i + 1}`).join(' | ')} | last/first | prompt tokens at the last turn (cached) | peak PSS over idle (× file) |`,
+      `| --- | --- | --- | ${Array.from({ length: turns }, () => '---').join(' | ')} | --- | --- | --- |`,
+    );
+    for (const { c, r, scenario } of chats) {
+      const cells = Array.from({ length: turns }, (_, i) => scenario.turns[i]?.ttftMs.toFixed(0) ?? '—');
+      const first = scenario.turns[0];
+      const last = scenario.turns.at(-1);
+      const grown =
+        scenario.peakPssBytes && scenario.idlePssBytes
+          ? `${MB(scenario.peakPssBytes - scenario.idlePssBytes)} (${((scenario.peakPssBytes - scenario.idlePssBytes) / r.fileBytes).toFixed(2)}×)`
+          : '—';
+      lines.push(
+        `| ${c.preset} ${c.dtype} | ${r.runtime} | ${scenario.reuse ? 'on' : 'off'} | ${cells.join(' | ')} | ${
+          first && last && scenario.turns.length > 1 ? `${(last.ttftMs / first.ttftMs).toFixed(2)}×` : '—'
+        } | ${last ? `${last.promptTokens} (${last.cachedTokens})` : '—'} | ${grown}${scenario.error ? ` (failed: ${scenario.error.replaceAll('|', '\\|')})` : ''} |`,
+      );
     }
   }
   if (report.webgpu) {

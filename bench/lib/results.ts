@@ -23,6 +23,24 @@ export interface GenerationRun {
   decodeTokPerS: number;
 }
 
+export interface ChatTurn {
+  promptTokens: number;
+  /** Prompt tokens whose keys and values came from the previous turn's cache. */
+  cachedTokens: number;
+  completionTokens: number;
+  /** From the request to the first token of the answer (tokenisation and prefill included). */
+  ttftMs: number;
+}
+
+export interface ChatScenario {
+  reuse: boolean;
+  turns: ChatTurn[];
+  /** Peak PSS of the browser over the whole scenario (load and every turn), and before the load. */
+  peakPssBytes?: number;
+  idlePssBytes?: number;
+  error?: string;
+}
+
 export interface RuntimeResult {
   runtime: Runtime;
   /** Why it did not run, when it did not. */
@@ -43,6 +61,11 @@ export interface RuntimeResult {
   /** The same before the model was loaded (an empty page). */
   idleRssBytes?: number;
   idlePssBytes?: number;
+  /**
+   * The chat scenario: a fresh page, the model loaded from the store, then N user turns answered one after the
+   * other, each prompt holding the whole conversation so far; with the KV cache reused across turns and without.
+   */
+  chat?: ChatScenario[];
   /** Decode tokens/s after a prompt of N tokens (one run each). */
   contextScaling?: { contextTokens: number; completionTokens: number; decodeTokPerS: number }[];
   notes: string[];
@@ -71,6 +94,9 @@ export interface BenchReport {
     threads: number;
     contexts: number[];
     contextNewTokens?: number;
+    chatTurns?: number;
+    chatUserTokens?: number;
+    chatAnswerTokens?: number;
   };
   cases: CaseResult[];
   webgpu?: { model: string; ok: boolean; note: string; tokensCompared?: number; tokensAgreeing?: number };

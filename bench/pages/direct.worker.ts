@@ -8,6 +8,7 @@ import {
   AutoTokenizer,
   BaseStreamer,
   env,
+  type DynamicCache,
   type PreTrainedModel,
   type PreTrainedTokenizer,
   type Tensor,
@@ -16,6 +17,7 @@ import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import ortPlainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import ortPlainMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
+import { PrefixCache } from '../../workers/backends/prefix-cache.ts';
 import { rewriteQ4ToQ8 } from '../../workers/backends/q4-to-q8.ts';
 import type { ChatMessage } from '../lib/prompts.ts';
 import type { DirectWorkerReply, DirectWorkerRequest, PageGeneration } from './page-api.ts';
@@ -64,6 +66,9 @@ async function load({
   env.allowRemoteModels = true;
   env.remoteHost = `${hubUrl}/`;
   env.useBrowserCache = true;
+  // Its default imports ORT's script from a blob: URL, which the app's Content Security Policy (served for
+  // every page of this build) refuses; Petit's backend turns it off too.
+  env.useWasmCache = false;
   if (rewriteQ4) {
     // transformers.js keeps what this returns in its browser cache: the rewrite is made on the first load only.
     env.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -93,12 +98,20 @@ async function load({
   return null;
 }
 
+/**
+ * The previous answer's KV cache, reused the way Petit's backend does (the same PrefixCache, longest common
+ * prefix of token ids), so that the chat scenario compares the two without Petit's layers.
+ */
+const held = new PrefixCache();
+
 async function generate({
   messages,
   maxTokens,
+  reuse = false,
 }: {
   messages: ChatMessage[];
   maxTokens: number;
+  reuse?: boolean;
 }): Promise<PageGeneration> {
   if (!model || !tokenizer) throw new Error('load first');
   const start = performance.now();
@@ -107,17 +120,29 @@ async function generate({
     tokenize: true,
     return_dict: true,
   }) as unknown as { input_ids: Tensor; attention_mask: Tensor };
+  const promptIds = Array.from(inputs.input_ids.data as unknown as ArrayLike<bigint>, Number);
+  const cached = reuse ? await held.take(promptIds) : { cachedTokens: 0, pastKeyValues: null };
   const streamer = new TimingStreamer();
   const output = (await model.generate({
     ...inputs,
+    ...(cached.pastKeyValues ? { past_key_values: cached.pastKeyValues } : {}),
+    return_dict_in_generate: reuse,
     max_new_tokens: maxTokens,
     do_sample: false,
     streamer,
-  } as unknown as Parameters<PreTrainedModel['generate']>[0])) as Tensor;
+  } as unknown as Parameters<PreTrainedModel['generate']>[0])) as unknown as
+    Tensor | { sequences: Tensor; past_key_values: DynamicCache };
+  const sequences = 'sequences' in output ? output.sequences : output;
+  if ('sequences' in output)
+    await held.keep(
+      Array.from(sequences.data as unknown as ArrayLike<bigint>, Number),
+      output.past_key_values,
+    );
   const promptTokens = inputs.input_ids.dims.at(-1) ?? 0;
-  const ids = (output.tolist() as bigint[][])[0]!.slice(promptTokens).map(Number);
+  const ids = (sequences.tolist() as bigint[][])[0]!.slice(promptTokens).map(Number);
   return {
     promptTokens,
+    cachedTokens: cached.cachedTokens,
     completionTokens: streamer.tokens,
     ttftMs: streamer.first - start,
     prefillMs: streamer.first - start,

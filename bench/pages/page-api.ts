@@ -9,6 +9,8 @@ export interface PageGeneration {
   decodeMs: number;
   /** Prefill as the runtime itself timed it, when it says. */
   prefillMs: number;
+  /** Prompt tokens taken from an earlier request's KV cache (chat scenario). */
+  cachedTokens?: number;
   text: string;
 }
 
@@ -25,7 +27,8 @@ export interface DirectBench {
     /** ONNX Runtime session options to try. */
     sessionOptions?: Record<string, unknown>;
   }): Promise<{ loadMs: number }>;
-  generate(request: { messages: ChatMessage[]; maxTokens: number }): Promise<PageGeneration>;
+  /** `reuse`: prefill only what follows the previous answer's cached tokens (the same PrefixCache as Petit). */
+  generate(request: { messages: ChatMessage[]; maxTokens: number; reuse?: boolean }): Promise<PageGeneration>;
 }
 
 export interface WllamaBench {
