@@ -27,9 +27,81 @@ export interface Capabilities {
   /** `navigator.deviceMemory` in GB (Chromium rounds down to a power of two and caps at 8); null elsewhere. */
   deviceMemoryGB: number | null;
   cores: number;
+  /** What one tab can hold at most (see `memoryBudget`), and why; null when nothing is known. Absent: derived
+   * from `deviceMemoryGB` alone. */
+  memoryBudget?: MemoryBudget | null;
   /** Multi-threaded WASM needs it (SharedArrayBuffer). */
   crossOriginIsolated: boolean;
   storage: StorageCapability;
+}
+
+export interface MemoryBudget {
+  bytes: number;
+  /** Why, in words: "this device reports 4 GB", "Safari on iOS closes tabs above about 1.5 GB", … */
+  reason: string;
+}
+
+/** A tab rarely gets more than half of the device's memory: the system and the browser keep the rest. */
+const TAB_SHARE_OF_DEVICE = 0.5;
+/** Safari on iOS kills a tab above about 1.5 GB, whatever the device (web-llm issue 753). */
+const IOS_SAFARI_TAB_BYTES = 1.5e9;
+const DEVICE_MEMORY_CAP_GB = 8;
+/** Where the page remembers the size of a model whose load ran out of memory on this device. */
+const CEILING_KEY = 'petit:memory-ceiling';
+
+function isIosSafari(userAgent: string): boolean {
+  return /iPhone|iPad|iPod/.test(userAgent) || (/Macintosh/.test(userAgent) && /Mobile\//.test(userAgent));
+}
+
+function readCeiling(): number | null {
+  try {
+    const value = Number(globalThis.localStorage?.getItem(CEILING_KEY));
+    return Number.isFinite(value) && value > 0 ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Remembers that a model needing about `peakBytes` ran out of memory here, so that models at least that large
+ * are refused before their download next time. Pages only (workers have no localStorage); a no-op elsewhere.
+ */
+export function recordOutOfMemory(peakBytes: number): void {
+  try {
+    const ceiling = Math.round(peakBytes * 0.9);
+    const known = readCeiling();
+    if (known === null || ceiling < known) globalThis.localStorage?.setItem(CEILING_KEY, String(ceiling));
+  } catch {
+    // Storage refused (private mode): the next load may fail the same way, nothing worse.
+  }
+}
+
+/** The smallest of what the device says, what its browser is known to allow, and what failed here before. */
+export function memoryBudget(
+  deviceMemoryGB: number | null,
+  userAgent: string,
+  ceiling: number | null = readCeiling(),
+): MemoryBudget | null {
+  const limits: MemoryBudget[] = [];
+  // Chromium reports at most 8: 8 means "8 GB or more", which sets no useful limit.
+  if (deviceMemoryGB !== null && deviceMemoryGB > 0 && deviceMemoryGB < DEVICE_MEMORY_CAP_GB) {
+    limits.push({
+      bytes: deviceMemoryGB * 1e9 * TAB_SHARE_OF_DEVICE,
+      reason: `this device reports ${deviceMemoryGB} GB of memory, and a tab can rarely use more than half`,
+    });
+  }
+  if (isIosSafari(userAgent))
+    limits.push({
+      bytes: IOS_SAFARI_TAB_BYTES,
+      reason: 'Safari on iOS closes a tab that uses more than about 1.5 GB',
+    });
+  if (ceiling !== null)
+    limits.push({
+      bytes: ceiling,
+      reason: 'a model of about this size ran out of memory on this device before',
+    });
+  if (limits.length === 0) return null;
+  return limits.reduce((a, b) => (b.bytes < a.bytes ? b : a));
 }
 
 /** The parts of `navigator` read here, on a page or in a worker (the two libs type it differently). */
@@ -39,6 +111,7 @@ export interface NavigatorLike {
   locks?: LockManager;
   deviceMemory?: number;
   hardwareConcurrency?: number;
+  userAgent?: string;
 }
 
 export function nav(): NavigatorLike | undefined {
@@ -74,10 +147,12 @@ export async function probeStorage(): Promise<StorageCapability> {
 async function probe(): Promise<Readonly<Capabilities>> {
   const navigator = nav();
   const [webgpu, storage] = await Promise.all([probeGpu(), probeStorage()]);
+  const deviceMemory = typeof navigator?.deviceMemory === 'number' ? navigator.deviceMemory : null;
   return Object.freeze({
     webgpu: webgpu && Object.freeze(webgpu),
-    deviceMemoryGB: typeof navigator?.deviceMemory === 'number' ? navigator.deviceMemory : null,
+    deviceMemoryGB: deviceMemory,
     cores: navigator?.hardwareConcurrency || 1,
+    memoryBudget: memoryBudget(deviceMemory, navigator?.userAgent ?? ''),
     crossOriginIsolated: Boolean(globalThis.crossOriginIsolated),
     storage: Object.freeze(storage),
   });

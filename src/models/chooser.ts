@@ -1,8 +1,9 @@
 import type { BackendName, Device, Dtype } from '../engine/types.ts';
-import type { Capabilities } from './capabilities.ts';
+import { memoryBudget, type Capabilities } from './capabilities.ts';
 import { onnxFileFor, type CatalogEntry, type MlcBuild, type MlcQuantization } from './catalog.ts';
 import {
   estimateLargestTensorBytes,
+  estimatePeakBytes,
   estimateRuntimeBytes,
   estimateTokenizerBytes,
   estimateWeightBytes,
@@ -91,6 +92,8 @@ interface Candidate {
   /** The largest single file: committing it briefly stores it twice. */
   largestFileBytes: number;
   memoryBytes: number;
+  /** What the model adds to the tab at its peak, from the bench's measured factor; 0 when unknown. */
+  peakBytes: number;
   largestTensorBytes: number;
 }
 
@@ -99,8 +102,6 @@ interface Failure {
   reason: string;
   memoryBytes: number;
 }
-
-const GB = 1e9;
 
 /** Bytes of an ONNX dtype's download: exact when the catalog pins the files, else estimated. */
 export function downloadBytesFor(entry: CatalogEntry, dtype: OnnxDtype): { total: number; largest: number } {
@@ -132,6 +133,8 @@ function onnxCandidate(entry: CatalogEntry, device: Device, dtype: OnnxDtype): C
       entry.paramCount === 0
         ? 0
         : estimateRuntimeBytes(entry.paramCount, entry.architecture, dtype, entry.contextLength, weights),
+    // On WASM a q4 file runs as its q8 rewrite; the factor measured for q4 includes that.
+    peakBytes: estimatePeakBytes(weights, dtype),
     largestTensorBytes: estimateLargestTensorBytes(entry.architecture, dtype),
   };
 }
@@ -148,6 +151,7 @@ function mlcCandidate(entry: CatalogEntry, build: MlcBuild): Candidate {
     downloadBytes: weights,
     largestFileBytes: 64e6,
     memoryBytes: build.vramMB * 1e6,
+    peakBytes: build.vramMB * 1e6,
     largestTensorBytes: 0,
   };
 }
@@ -187,14 +191,26 @@ function check(c: Candidate, caps: Capabilities, prefs: ChoicePreferences): Fail
   const fail = (code: ChoiceFailureCode, reason: string): Failure => ({
     code,
     reason,
-    memoryBytes: c.memoryBytes,
+    memoryBytes: Math.max(c.memoryBytes, c.peakBytes),
   });
-  if (caps.deviceMemoryGB !== null && c.memoryBytes > caps.deviceMemoryGB * GB) {
-    const kind = c.device === 'webgpu' ? 'GPU memory' : 'memory';
-    return fail(
-      'model-too-large',
-      `needs ${formatSize(c.memoryBytes)} of ${kind}; this device reports ${caps.deviceMemoryGB} GB`,
-    );
+  if (c.mlc) {
+    // web-llm's weights live in GPU memory, which the tab's share of system memory does not bound.
+    if (caps.deviceMemoryGB !== null && c.memoryBytes > caps.deviceMemoryGB * 1e9) {
+      return fail(
+        'model-too-large',
+        `needs ${formatSize(c.memoryBytes)} of GPU memory; this device reports ${caps.deviceMemoryGB} GB`,
+      );
+    }
+  } else {
+    const budget =
+      caps.memoryBudget !== undefined ? caps.memoryBudget : memoryBudget(caps.deviceMemoryGB, '', null);
+    const needs = Math.max(c.memoryBytes, c.peakBytes);
+    if (budget && needs > budget.bytes) {
+      return fail(
+        'model-too-large',
+        `needs about ${formatSize(needs)} of memory at its peak, more than this tab can count on (about ${formatSize(budget.bytes)}: ${budget.reason})`,
+      );
+    }
   }
   if (c.device === 'wasm' && c.memoryBytes > LIMITS.wasmMaxBytes) {
     return fail(
@@ -317,7 +333,7 @@ export function chooseRuntime(
       reason,
       notes,
       downloadBytes: c.downloadBytes,
-      memoryBytes: c.memoryBytes,
+      memoryBytes: Math.max(c.memoryBytes, c.peakBytes),
     };
     if (c.mlc) {
       return {
@@ -331,10 +347,29 @@ export function chooseRuntime(
     return { ...base, backend: 'transformers', device: c.device, dtype: c.dtype as Dtype };
   }
   const closest = failures.reduce((a, b) => (b.failure.memoryBytes < a.failure.memoryBytes ? b : a));
+  // memoryBytes on a failure is what the check compared: the larger of the estimate and the measured peak.
   const reason = closest.failure.reason;
   return {
     ok: false,
     code: closest.failure.code,
     reason: `${reason[0].toUpperCase()}${reason.slice(1)} (${what(closest.candidate)}, the smallest option).`,
   };
+}
+
+/**
+ * The catalog model that needs the most memory among those that fit this device: what to suggest when the one
+ * asked for is too large. Null when none fits.
+ */
+export function largestThatFits(
+  entries: readonly CatalogEntry[],
+  caps: Capabilities,
+  prefs: ChoicePreferences = {},
+): { entry: CatalogEntry; choice: RuntimeChoice } | null {
+  let best: { entry: CatalogEntry; choice: RuntimeChoice } | null = null;
+  for (const entry of entries) {
+    if (entry.paramCount === 0) continue;
+    const choice = chooseRuntime(entry, caps, prefs);
+    if (choice.ok && (!best || entry.paramCount > best.entry.paramCount)) best = { entry, choice };
+  }
+  return best;
 }

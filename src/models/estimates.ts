@@ -93,3 +93,21 @@ export function estimateLargestTensorBytes(arch: Architecture | null, dtype: Onn
 export function estimateTokenizerBytes(arch: Architecture | null): number {
   return arch ? arch.vocabSize * 70 : 8e6;
 }
+
+/**
+ * Memory the model adds to the browser at its peak (PSS over an idle tab, load and generation), as a multiple of
+ * its ONNX file: measured by `npm run bench` on WASM (BENCHMARKS.md, full run of 2026-12-02: fp32 3.7×, q8 4.8×,
+ * q4 read as its q8 rewrite 5.2–6.0×). Update with each measured change to memory use.
+ */
+export const MEASURED_PEAK_FACTOR = {
+  fp32: 3.7,
+  fp16: 3.7,
+  q8: 4.8,
+  q4: 6.0,
+  q4f16: 6.0,
+} as const satisfies Record<OnnxDtype, number>;
+
+/** The peak memory a model file of this size and dtype adds to the tab, from the measured factor. */
+export function estimatePeakBytes(fileBytes: number, dtype: OnnxDtype): number {
+  return Math.round(fileBytes * MEASURED_PEAK_FACTOR[dtype]);
+}
