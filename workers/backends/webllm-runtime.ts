@@ -60,6 +60,8 @@ export interface WebLlmStartHooks {
   /** web-llm has its files and is loading them onto the GPU. */
   onCompile: () => void;
   createEngine?: (appConfig: AppConfig) => Promise<WebLlmEngine>;
+  /** `load({ kvCache: false })`: web-llm forgets its conversation before every request. Default true. */
+  kvCache?: boolean;
 }
 
 /**
@@ -120,6 +122,7 @@ export async function startWebLlm(
           dtype: MLC_DTYPE[build.quantization],
           device: 'webgpu',
           threads: 1,
+          ...(hooks.kvCache !== undefined ? { kvCache: hooks.kvCache } : {}),
         });
       } catch (error) {
         // The model's lock is released only once no download web-llm started is still running.

@@ -389,6 +389,12 @@ class FakeMlcEngine implements WebLlmEngine {
     return this.outputMessage;
   }
 
+  async resetChat(): Promise<void> {
+    this.conv = { system: undefined, messages: [] };
+    this.kv = 0;
+    this.finish = null;
+  }
+
   interruptGenerate(): void {
     this.interruptSignal = true;
   }
@@ -840,6 +846,26 @@ describe('web-llm’s KV cache across turns', () => {
     expect(second.outcome.prefilledTokens).toBe(prefilled);
     // Prefill speed stays web-llm's: the tokens it ran over the time it took.
     expect(second.outcome.timings.prefillMs).toBeCloseTo(100);
+  });
+
+  it('load({ kvCache: false }): web-llm forgets its conversation before every request', async () => {
+    const store = memoryStore();
+    let engine: FakeMlcEngine | null = null;
+    const backend = new WebLlmBackend({
+      target: target(),
+      openCache: () => storeCache(store as unknown as ModelStore, { signal: new AbortController().signal }),
+      createEngine: async (appConfig) => (engine = new FakeMlcEngine(appConfig)),
+    });
+    await backend.load({ ...LOAD, kvCache: false });
+    const first = await answer(backend, turn([], 'Hi'));
+    const history: ChatMessage[] = [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: first.outcome.text },
+    ];
+    const second = await answer(backend, turn(history, 'Again?'));
+    expect(engine!.lastPrefill?.reused).toBe(false);
+    expect(second.outcome.promptTokens).toBe(engine!.lastPrefill!.prefilled);
+    expect(second.outcome.text).toBe('Hello there!');
   });
 
   it('an edited history: web-llm starts over, and prompt_tokens is its full count', async () => {

@@ -28,6 +28,8 @@ export interface WebLlmEngine {
   interruptGenerate(): void | Promise<void>;
   /** The reply as web-llm keeps it in its conversation (stop string cut off), once a request has ended. */
   getMessage(): Promise<string>;
+  /** Forgets the conversation and its KV cache. */
+  resetChat(): Promise<void>;
   unload(): Promise<void>;
 }
 
@@ -207,11 +209,14 @@ export class WebLlmBackend implements Backend {
   private engine: WebLlmEngine | null = null;
   private interrupted = false;
   private held: HeldConversation | null = null;
+  /** `load({ kvCache: false })`: every request is prefilled whole, as web-llm does after resetChat(). */
+  private reuseKvCache = true;
 
   constructor(private readonly options: WebLlmBackendOptions) {}
 
-  async load(_request: BackendLoadRequest): Promise<LoadedModel> {
+  async load(request: BackendLoadRequest): Promise<LoadedModel> {
     const { target } = this.options;
+    this.reuseKvCache = request.kvCache !== false;
     const appConfig: AppConfig = {
       model_list: [
         {
@@ -275,6 +280,10 @@ export class WebLlmBackend implements Backend {
     const allLogprobs: TokenLogprob[] = [];
     // web-llm streams the start of a stop string before it knows it is one, then cuts it from its own copy only.
     const matcher = new StopSequenceMatcher(params.stop);
+    if (!this.reuseKvCache) {
+      this.held = null;
+      await engine.resetChat();
+    }
     const history = params.messages.slice(0, -1);
     const reuses = this.held !== null && history.length > 0 && sameMessages(history, this.held.messages);
     const kvBefore = reuses ? this.held!.kvTokens : 0;
