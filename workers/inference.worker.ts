@@ -12,7 +12,10 @@ import {
   type RuntimeInfo,
 } from '../src/engine/types.ts';
 import type { GenerationParams } from '../src/engine/validate.ts';
-import { probeCapabilities as probeDeviceCapabilities } from '../src/models/capabilities.ts';
+import {
+  probeCapabilities as probeDeviceCapabilities,
+  type MemoryBudget,
+} from '../src/models/capabilities.ts';
 import { buildCatalog, findByRepo } from '../src/models/catalog.ts';
 import {
   ensureRoom,
@@ -21,6 +24,8 @@ import {
   planFiles,
   type PlannedFile,
 } from '../src/models/download-plan.ts';
+import { estimatePeakBytes } from '../src/models/estimates.ts';
+import { formatSize } from '../src/models/format-size.ts';
 import { modelIndex } from '../src/models/store-db.ts';
 import { ModelStore, hubFileUrl, modelPrefix, withModelLock } from '../src/models/store.ts';
 import type { Backend, GenerationOutcome } from './backends/backend.ts';
@@ -40,6 +45,8 @@ export interface WorkerLoadRequest {
   backend?: BackendPreference;
   /** Prefix caching across requests (see prefix-cache.ts); default true. */
   kvCache?: boolean;
+  /** What the tab can count on (capabilities.ts memoryBudget, read on the page): larger models are refused. */
+  memoryBudget?: MemoryBudget | null;
 }
 
 export interface WorkerCapabilities {
@@ -285,7 +292,10 @@ async function fetchModelFiles(
           signal,
           optional: file.optional,
           expected: file.expected,
-          beforeBody: (total, resumeFrom) => ensureRoomForFile(file.url, total, resumeFrom),
+          beforeBody: (total, resumeFrom) => {
+            if (WEIGHTS_FILE.test(file.path)) ensureMemory(request, total);
+            return ensureRoomForFile(file.url, total, resumeFrom);
+          },
           onProgress: ({ loaded, total }) => tracker.progress(file.path, loaded, total),
         });
         tracker.send({ status: 'done', file: file.path, fromCache: stored?.fromCache ?? false });
@@ -310,6 +320,8 @@ async function fetchModelFiles(
       for (const file of plan)
         if (file.expected.size !== undefined) tracker.expect(file.path, file.expected.size);
       tracker.send({ status: 'initiate', files: plan.map((f) => f.path) });
+      // Pinned sizes tell before any request; otherwise the weights' headers do (beforeBody above).
+      for (const file of plan) if (WEIGHTS_FILE.test(file.path)) ensureMemory(request, file.size ?? 0);
       await ensureRoom(store, plan);
 
       const [configFile, ...rest] = plan;
@@ -331,7 +343,8 @@ async function fetchModelFiles(
         for (const file of [...rest, ...extra]) if (await fetchOne(file)) present.push(file.url);
       } catch (error) {
         // A model that cannot fit leaves nothing behind (the small files fetched before its weights included).
-        if (isPetitError(error, 'storage-quota')) await store.discardIncomplete(prefix, { locked: true });
+        if (isPetitError(error, 'storage-quota') || isPetitError(error, 'model-too-large'))
+          await store.discardIncomplete(prefix, { locked: true });
         throw error;
       }
       await store.keep(request, request.dtype, present);
@@ -339,6 +352,24 @@ async function fetchModelFiles(
     { signal },
   );
 }
+
+/**
+ * Refuses weights whose measured peak (estimates.ts) exceeds what the tab can count on, before their body is
+ * downloaded: the tab would otherwise die mid-load, as Safari on iOS does above about 1.5 GB.
+ */
+function ensureMemory(request: WorkerLoadRequest, weightBytes: number): void {
+  const budget = request.memoryBudget;
+  if (!budget || weightBytes <= 0) return;
+  const peak = estimatePeakBytes(weightBytes, request.dtype);
+  if (peak <= budget.bytes) return;
+  throw new PetitError(
+    'model-too-large',
+    `This model needs about ${formatSize(peak)} of memory at its peak, more than this tab can count on (about ${formatSize(budget.bytes)}: ${budget.reason}). Choose a smaller model or precision.`,
+    { details: { peakBytes: peak, budgetBytes: budget.bytes } },
+  );
+}
+
+const WEIGHTS_FILE = /^onnx\/model[^/]*\.onnx(_data(_\d+)?)?$/;
 
 /** Removes what the backend could not read, so a retry downloads it afresh instead of failing again. */
 async function discardModel(request: WorkerLoadRequest): Promise<void> {

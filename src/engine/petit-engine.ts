@@ -5,6 +5,8 @@ import type {
   WorkerLoadRequest,
 } from '../../workers/inference.worker.ts';
 import type { GenerationOutcome } from '../../workers/backends/backend.ts';
+import { memoryBudget, recordOutOfMemory, type MemoryBudget } from '../models/capabilities.ts';
+import { estimatePeakBytes } from '../models/estimates.ts';
 import { hangLimitBeforeFirstToken } from './hang-limit.ts';
 import { AsyncQueue } from './async-queue.ts';
 import { installErrorTransfer } from './comlink-errors.ts';
@@ -69,6 +71,15 @@ function defaultWorker(): Worker {
     type: 'module',
     name: 'petit-inference',
   });
+}
+
+/**
+ * What this tab can hold, read on the page: the worker sees neither the page's localStorage (where an earlier
+ * out-of-memory failure is remembered) nor anything the page overrides.
+ */
+function pageMemoryBudget(): MemoryBudget | null {
+  const nav = globalThis.navigator as (Navigator & { deviceMemory?: number }) | undefined;
+  return memoryBudget(typeof nav?.deviceMemory === 'number' ? nav.deviceMemory : null, nav?.userAgent ?? '');
 }
 
 function completionId(): string {
@@ -301,6 +312,7 @@ export class PetitEngine {
         device,
         ...(spec.backend ? { backend: spec.backend } : {}),
         ...(spec.kvCache === false ? { kvCache: false } : {}),
+        memoryBudget: pageMemoryBudget(),
       };
       await this.confirmSecondCopy(request.repo, dtype);
       this.lastLoad = null;
@@ -356,6 +368,9 @@ export class PetitEngine {
       if (runtime.backend === 'transformers' && runtime.device === 'wasm') this.cpuOnlyOrt = true;
       return runtime;
     } catch (error) {
+      // Next time, a model this large is refused before its download instead of failing the same way.
+      if (isPetitError(error, 'out-of-memory') && this.loadBytes > 0)
+        recordOutOfMemory(estimatePeakBytes(this.loadBytes, request.dtype));
       // ONNX Runtime and transformers.js keep a failed session start around and fail every later one in that
       // worker; with no model loaded, a fresh worker costs nothing.
       this.discardWorker();

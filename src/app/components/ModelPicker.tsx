@@ -2,7 +2,7 @@ import { useId, useMemo, useState } from 'react';
 import type { BackendPreference, Device, Dtype } from '../../engine/types.ts';
 import { requestPersistence } from '../../models/capabilities.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
-import { DTYPE_LABELS, chooseRuntime, type ChoiceResult } from '../../models/chooser.ts';
+import { DTYPE_LABELS, chooseRuntime, largestThatFits, type ChoiceResult } from '../../models/chooser.ts';
 import { formatSize } from '../../models/format-size.ts';
 import { NOTHING_STORED, hasStoredBuild, storedBuildsOf, type StoredBuilds } from '../../models/stored.ts';
 import { useCapabilities, useKeptModels, useLocalEntries } from '../models/use-models.ts';
@@ -123,6 +123,8 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto
 
   if (!entry) return <p className="muted">No models are configured.</p>;
   const runnable = choice?.ok === true;
+  const tooLarge = choice?.ok === false && choice.code === 'model-too-large';
+  const instead = tooLarge && caps ? largestThatFits(all, caps, prefs) : null;
   // Offline, "Automatic" may have switched to a stored precision: the label says which.
   const auto = wanted ? choices.get(entry.id) : choice;
   const autoLabel = !auto?.ok
@@ -215,6 +217,28 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto
           </p>
         )}
         <ChoiceLine choice={choice} id={`${id}-choice`} />
+        {tooLarge && (
+          <p className="choice-instead" data-testid="choice-instead">
+            {instead ? (
+              <>
+                The largest model that fits this device: {instead.entry.label}.{' '}
+                <button
+                  type="button"
+                  className="link-button"
+                  data-testid="choose-instead"
+                  onClick={() => {
+                    setModelId(instead.entry.id);
+                    setDtype('auto');
+                  }}
+                >
+                  Choose it
+                </button>
+              </>
+            ) : (
+              'No model in the list fits this device’s memory.'
+            )}
+          </p>
+        )}
       </div>
     </form>
   );
