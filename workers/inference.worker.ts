@@ -190,6 +190,7 @@ async function loadWithWebLlm(
       onProgress: (file, loaded, total) => tracker.progress(file, loaded, total),
       onDone: (file, fromCache) => tracker.send({ status: 'done', file, fromCache }),
       onCompile: () => tracker.send({ status: 'compile', device: 'webgpu' }),
+      kvCache: request.kvCache,
     });
     loadController = null;
     backend = next;
