@@ -102,6 +102,7 @@ function buildUsage(outcome: GenerationOutcome, timeToFirstTokenMs: number): Com
       // The first token comes out of the prefill pass; decoding makes the rest.
       decode_tokens_per_s: perSecond(completionTokens - 1, timings.decodeMs),
       total_ms: timings.totalMs,
+      ...(outcome.promptLogprob ? { prompt_logprob: outcome.promptLogprob } : {}),
     },
   };
 }

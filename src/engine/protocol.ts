@@ -55,6 +55,11 @@ export interface CompletionUsage {
     decode_tokens_per_s: number;
     /** Milliseconds of the whole generation. */
     total_ms: number;
+    /**
+     * With `logprobs: true`, on backends that can tell: the mean log-probability the model gave the prompt's new
+     * tokens (how familiar the request looked to it; the router uses it) and how many tokens that covers.
+     */
+    prompt_logprob?: { mean: number; tokens: number };
   };
 }
 

@@ -35,6 +35,11 @@ export interface GenerationOutcome {
   completionTokens: number;
   timings: GenerationTimings;
   logprobs: TokenLogprob[] | null;
+  /**
+   * With `logprobs`: the mean log-probability the model gave the prompt tokens it read this time (how familiar the
+   * request looked to it), and how many; absent where the backend cannot tell.
+   */
+  promptLogprob?: { mean: number; tokens: number };
 }
 
 /** Receives text as it is generated; `logprobs` holds one entry per token that produced the delta. */

@@ -131,6 +131,38 @@ function yieldToEventLoop(): Promise<void> {
   });
 }
 
+/** Prompt positions scored at most (the request's end, where the user's new words are): bounds the cost. */
+const PROMPT_LOGPROB_POSITIONS = 256;
+
+/**
+ * Mean log-probability of the prompt tokens the prefill read: position j's logits predict token j + 1. With a
+ * cached prefix, the logits start at `offset`. Null when the pass returned only the last position's logits.
+ */
+function meanPromptLogprob(
+  logits: Tensor,
+  promptIds: readonly number[],
+  offset: number,
+): { mean: number; tokens: number } | null {
+  const [, positions, vocab] = logits.dims;
+  if (!positions || !vocab || positions < 2 || (logits as { location?: string }).location === 'gpu-buffer')
+    return null;
+  const data = logits.data as Float32Array;
+  let sum = 0;
+  let count = 0;
+  for (let j = Math.max(0, positions - 1 - PROMPT_LOGPROB_POSITIONS); j < positions - 1; j++) {
+    const next = promptIds[offset + j + 1];
+    if (next === undefined) break;
+    const row = j * vocab;
+    let max = -Infinity;
+    for (let v = 0; v < vocab; v++) if (data[row + v] > max) max = data[row + v];
+    let z = 0;
+    for (let v = 0; v < vocab; v++) z += Math.exp(data[row + v] - max);
+    sum += data[row + next] - max - Math.log(z);
+    count++;
+  }
+  return count > 0 ? { mean: sum / count, tokens: count } : null;
+}
+
 function now(): number {
   return performance.now();
 }
@@ -143,6 +175,8 @@ export class TransformersBackend implements Backend {
   private stopFlag: FlagStoppingCriteria | null = null;
   private endOfTurnIds: number[] = [];
   private prefixCache: PrefixCache | null = null;
+  /** Called once with the logits of a generation's first forward pass (the prefill), then cleared. */
+  private onPrefillLogits: ((logits: Tensor) => void) | null = null;
 
   constructor(private readonly store: ModelStore) {}
 
@@ -160,7 +194,11 @@ export class TransformersBackend implements Backend {
     const forward = model.forward.bind(model);
     model.forward = async (inputs: unknown) => {
       await yieldToEventLoop();
-      return forward(inputs);
+      const output = await forward(inputs);
+      const onLogits = this.onPrefillLogits;
+      this.onPrefillLogits = null;
+      onLogits?.((output as { logits: Tensor }).logits);
+      return output;
     };
     const config = this.model.config as unknown as Record<string, unknown>;
     const maxPositions = Number(config.max_position_embeddings);
@@ -287,6 +325,12 @@ export class TransformersBackend implements Backend {
 
     const promptIds = Array.from(inputs.input_ids.data as ArrayLike<bigint>, Number);
     const reuse = (await this.prefixCache?.take(promptIds)) ?? { cachedTokens: 0, pastKeyValues: null };
+    let promptLogprob: GenerationOutcome['promptLogprob'];
+    if (params.logprobs) {
+      this.onPrefillLogits = (logits) => {
+        promptLogprob = meanPromptLogprob(logits, promptIds, reuse.cachedTokens) ?? undefined;
+      };
+    }
     const prefillStart = now();
     type GenerateResult = { sequences?: Tensor; past_key_values?: DynamicCache };
     let result: GenerateResult;
@@ -309,6 +353,7 @@ export class TransformersBackend implements Backend {
       throw error;
     } finally {
       this.stopFlag = null;
+      this.onPrefillLogits = null;
     }
     // A failed generation threw above and left no cache behind (take() emptied it).
     if (this.prefixCache && result?.sequences) {
@@ -334,6 +379,7 @@ export class TransformersBackend implements Backend {
       completionTokens,
       timings: { timeToFirstTokenMs: first - start, prefillMs, decodeMs, totalMs: end - start },
       logprobs,
+      ...(promptLogprob ? { promptLogprob } : {}),
     };
   }
 

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { PetitError, toPetitError } from '../../engine/errors.ts';
 import type { PetitEngine } from '../../engine/petit-engine.ts';
 import type { Dtype, RuntimeInfo } from '../../engine/types.ts';
+import type { CompletionUsage } from '../../engine/protocol.ts';
 import { buildCatalog, findByRepo, type CatalogEntry } from '../../models/catalog.ts';
 import { PROVIDER_PRESETS } from '../../escalation/index.ts';
 import type { HostMessage, WidgetRuntime } from '../../widget/protocol.ts';
@@ -196,6 +197,7 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
         abort.current = controller;
         let finishReason: string | null = null;
         let completionTokens = 0;
+        let usage: CompletionUsage | undefined;
         const logprobs: number[] = [];
         let answered = false;
         try {
@@ -215,7 +217,10 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
               if (hostId) bridge.post({ petit: 1, type: 'delta', id: hostId, text: delta });
             }
             finishReason = chunk.choices[0]?.finish_reason ?? finishReason;
-            if (chunk.usage) completionTokens = chunk.usage.completion_tokens;
+            if (chunk.usage) {
+              completionTokens = chunk.usage.completion_tokens;
+              usage = chunk.usage;
+            }
             for (const t of chunk.choices[0]?.logprobs?.content ?? []) logprobs.push(t.logprob);
           }
           update(answer.id, () => ({ status: 'complete' }));
@@ -249,7 +254,7 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
           // Outside the turn queue: a card waiting for the user must not hold the next prompt.
           const turn = {
             history: prompt,
-            confidence: confidenceFrom(logprobs),
+            confidence: confidenceFrom(logprobs, usage),
             modelId: runtimeRef.current.model,
             contextLength: runtimeRef.current.contextLength,
             hostId,

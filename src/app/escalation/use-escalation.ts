@@ -80,9 +80,18 @@ export interface EscalationNote {
   reasons?: RouterReason[];
 }
 
-/** The router's confidence signal from the answer's token log-probabilities (see router.ts). */
-export function confidenceFrom(logprobs: readonly number[]): LocalConfidence | undefined {
-  return confidenceFromLogprobs(logprobs);
+/**
+ * The router's confidence signal from the answer's token log-probabilities and, where the backend reports it, how
+ * familiar the prompt looked to the model (`usage.extra.prompt_logprob`; see router.ts).
+ */
+export function confidenceFrom(
+  logprobs: readonly number[],
+  usage?: { extra?: { prompt_logprob?: { mean: number } } },
+): LocalConfidence | undefined {
+  const answer = confidenceFromLogprobs(logprobs);
+  const prompt = usage?.extra?.prompt_logprob?.mean;
+  if (prompt === undefined || !Number.isFinite(prompt)) return answer;
+  return { ...answer, promptLogprob: prompt };
 }
 
 function providerHost(provider: ProviderConfig): string | null {

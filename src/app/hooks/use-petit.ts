@@ -285,7 +285,7 @@ export function usePetit(
             conversationId,
             history: fitted.messages,
             usage,
-            confidence: confidenceFrom(logprobs),
+            confidence: confidenceFrom(logprobs, usage),
             modelId: info.model,
             contextLength: info.contextLength,
           };
