@@ -22,6 +22,7 @@ import {
   type RemoteClient,
   type RouterReason,
 } from '../../escalation/index.ts';
+import { remoteAnswerBudget } from '../../escalation/providers/remote-client.ts';
 import { answerReserve, downloadedModels } from '../../escalation/router-models.ts';
 import { buildCatalog } from '../../models/catalog.ts';
 import type { WidgetEscalation, WidgetRemote } from '../../widget/protocol.ts';
@@ -227,7 +228,8 @@ export function useEmbedEscalation({
           redactor,
           redact: true,
           stream: true,
-          maxTokens,
+          // Reasoning models spend thinking tokens from the answer budget, as in the app.
+          maxTokens: remoteAnswerBudget(maxTokens),
         });
       } catch (e) {
         setNote({ kind: 'error', text: toPetitError(e).message });
