@@ -11,148 +11,36 @@
  * other field is copied through byte for byte.
  */
 
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LEN = 2;
-const WIRE_FIXED32 = 5;
-
-// Field numbers (onnx.proto3).
-const MODEL_GRAPH = 7;
-const GRAPH_NODE = 1;
-const GRAPH_INITIALIZER = 5;
-const NODE_INPUT = 1;
-const NODE_OUTPUT = 2;
-const NODE_NAME = 3;
-const NODE_OP_TYPE = 4;
-const NODE_ATTRIBUTE = 5;
-const NODE_DOMAIN = 7;
-const ATTR_NAME = 1;
-const ATTR_I = 3;
-const ATTR_TYPE = 20;
-const TENSOR_DIMS = 1;
-const TENSOR_DATA_TYPE = 2;
-const TENSOR_FLOAT_DATA = 4;
-const TENSOR_NAME = 8;
-const TENSOR_RAW_DATA = 9;
-const TENSOR_DATA_LOCATION = 14;
-
-const FLOAT = 1;
-const UINT8 = 2;
-const INT8 = 3;
-const ATTR_INT = 2;
-
-const utf8 = new TextDecoder();
-const encoder = new TextEncoder();
-
-interface Field {
-  field: number;
-  wire: number;
-  /** Varint value (wire 0). */
-  value: number;
-  /** Payload (wire 2) or fixed bytes (wires 1 and 5). */
-  bytes: Uint8Array;
-  /** The whole field as it was encoded, tag included. */
-  raw: Uint8Array;
-}
-
-function* fields(buf: Uint8Array): Generator<Field> {
-  let pos = 0;
-  const varint = (): number => {
-    let result = 0;
-    let shift = 1;
-    for (;;) {
-      const b = buf[pos++]!;
-      result += (b & 0x7f) * shift;
-      if (b < 0x80) return result;
-      shift *= 128;
-    }
-  };
-  while (pos < buf.length) {
-    const start = pos;
-    const tag = varint();
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
-    let value = 0;
-    let bytes = buf.subarray(pos, pos);
-    if (wire === WIRE_VARINT) value = varint();
-    else if (wire === WIRE_LEN) {
-      const len = varint();
-      bytes = buf.subarray(pos, pos + len);
-      pos += len;
-    } else if (wire === WIRE_FIXED64) {
-      bytes = buf.subarray(pos, pos + 8);
-      pos += 8;
-    } else if (wire === WIRE_FIXED32) {
-      bytes = buf.subarray(pos, pos + 4);
-      pos += 4;
-    } else throw new Error(`unsupported protobuf wire type ${wire}`);
-    yield { field, wire, value, bytes, raw: buf.subarray(start, pos) };
-  }
-}
-
-/** Protobuf encoding as a list of chunks: big payloads are referenced, never copied. */
-class Writer {
-  readonly chunks: Uint8Array[] = [];
-  length = 0;
-  private small: number[] = [];
-
-  private flush(): void {
-    if (!this.small.length) return;
-    this.chunks.push(Uint8Array.from(this.small));
-    this.small = [];
-  }
-
-  private varint(v: number): void {
-    while (v >= 0x80) {
-      this.small.push((v % 128) | 0x80);
-      v = Math.floor(v / 128);
-      this.length++;
-    }
-    this.small.push(v);
-    this.length++;
-  }
-
-  raw(bytes: Uint8Array): this {
-    if (bytes.length < 1024) {
-      for (const b of bytes) this.small.push(b);
-    } else {
-      this.flush();
-      this.chunks.push(bytes);
-    }
-    this.length += bytes.length;
-    return this;
-  }
-
-  int(field: number, v: number): this {
-    this.varint(field * 8 + WIRE_VARINT);
-    this.varint(v);
-    return this;
-  }
-
-  bytes(field: number, payload: Uint8Array | Writer): this {
-    this.varint(field * 8 + WIRE_LEN);
-    if (payload instanceof Writer) {
-      this.varint(payload.length);
-      this.flush();
-      payload.flush();
-      this.chunks.push(...payload.chunks);
-      this.length += payload.length;
-    } else {
-      this.varint(payload.length);
-      this.raw(payload);
-    }
-    return this;
-  }
-
-  string(field: number, s: string): this {
-    return this.bytes(field, encoder.encode(s));
-  }
-
-  done(): Uint8Array[] {
-    this.flush();
-    return this.chunks;
-  }
-}
+import {
+  WIRE_VARINT,
+  WIRE_LEN,
+  MODEL_GRAPH,
+  GRAPH_NODE,
+  GRAPH_INITIALIZER,
+  NODE_INPUT,
+  NODE_OUTPUT,
+  NODE_NAME,
+  NODE_OP_TYPE,
+  NODE_ATTRIBUTE,
+  NODE_DOMAIN,
+  ATTR_NAME,
+  ATTR_I,
+  ATTR_TYPE,
+  TENSOR_DIMS,
+  TENSOR_DATA_TYPE,
+  TENSOR_FLOAT_DATA,
+  TENSOR_NAME,
+  TENSOR_RAW_DATA,
+  TENSOR_DATA_LOCATION,
+  FLOAT,
+  UINT8,
+  INT8,
+  ATTR_INT,
+  utf8,
+  type Field,
+  fields,
+  Writer,
+} from './onnx-protobuf.ts';
 
 interface NodeInfo {
   raw: Uint8Array;
@@ -423,14 +311,7 @@ export function rewriteQ4ToQ8(model: Uint8Array): RewriteResult {
     if (f === graphField) out.bytes(MODEL_GRAPH, graph);
     else out.raw(f.raw);
   }
-  const chunks = out.done();
-  const result = new Uint8Array(out.length);
-  let offset = 0;
-  for (const c of chunks) {
-    result.set(c, offset);
-    offset += c.length;
-  }
-  return { model: result, rewritten: rewrite.size, skipped };
+  return { model: out.toBytes(), rewritten: rewrite.size, skipped };
 }
 
 function readTensorName(bytes: Uint8Array): string {

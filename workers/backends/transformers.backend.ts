@@ -15,9 +15,11 @@ import {
 import { ortWasmPaths } from './ort-wasm.ts';
 import { PetitError } from '../../src/engine/errors.ts';
 import type { FinishReason, TokenLogprob } from '../../src/engine/protocol.ts';
+import { DTYPE_FILE_SUFFIX } from '../../src/engine/types.ts';
 import type { GenerationParams } from '../../src/engine/validate.ts';
 import { MODEL_CACHE_NAME, type ModelStore } from '../../src/models/store.ts';
 import type { Backend, BackendLoadRequest, GenerationOutcome, LoadedModel, TextSink } from './backend.ts';
+import { externalizeWeights } from './external-weights.ts';
 import { rewriteQ4ToQ8 } from './q4-to-q8.ts';
 import { PrefixCache } from './prefix-cache.ts';
 import { StopSequenceMatcher } from './stop-sequences.ts';
@@ -52,8 +54,69 @@ function q4AsQ8(match: (key: string) => Promise<Response | undefined>) {
   };
 }
 
-/** Routes every file transformers.js asks for to the model store; it never downloads on its own. */
-function configureTransformers(store: ModelStore, model: BackendLoadRequest): void {
+type Match = (key: string) => Promise<Response | undefined>;
+
+const MODEL_ONNX = /\/onnx\/model[^/]*\.onnx$/;
+/** The mount name of the weights in the split graph, and the suffix of the key transformers.js asks them under. */
+const WEIGHTS_LOCATION = 'petit-weights';
+const WEIGHTS_SUFFIX = '.petit-weights';
+
+/**
+ * A response whose arrayBuffer() hands over `bytes` itself: transformers.js reads store files that way (it is
+ * given no progress callback), and a real Response would copy a model-sized buffer once more.
+ */
+function bufferResponse(bytes: Uint8Array): Response {
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  if (!whole) return new Response(bytes as Uint8Array<ArrayBuffer>);
+  return {
+    ok: true,
+    status: 200,
+    headers: new Headers({ 'content-length': String(bytes.byteLength) }),
+    arrayBuffer: async () => bytes.buffer,
+  } as unknown as Response;
+}
+
+/**
+ * On WASM the model file reaches ONNX Runtime as a small graph plus its weights as external data pointing into
+ * the file's own buffer (external-weights.ts): each weight is copied into the WASM heap once instead of three
+ * times. transformers.js asks for the graph under the file's key and for the weights under the key plus
+ * WEIGHTS_SUFFIX; whichever comes first reads and splits the file, once. `release()` drops the buffers once the
+ * session exists, so that only ORT's copy stays.
+ */
+function splitWeights(match: Match): { match: Match; release: () => void } {
+  const splits = new Map<string, Promise<{ graph: Uint8Array; data: Uint8Array } | null>>();
+  const split = (key: string) => {
+    let pending = splits.get(key);
+    if (!pending) {
+      pending = match(key).then(async (response) => {
+        if (!response) return null;
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        // Not splittable (weights already external, say): the file as it is, and an unused empty mount.
+        return externalizeWeights(bytes, WEIGHTS_LOCATION) ?? { graph: bytes, data: new Uint8Array(0) };
+      });
+      splits.set(key, pending);
+    }
+    return pending;
+  };
+  return {
+    match: async (key) => {
+      if (key.endsWith(WEIGHTS_SUFFIX)) {
+        const parts = await split(key.slice(0, -WEIGHTS_SUFFIX.length));
+        return parts ? bufferResponse(parts.data) : undefined;
+      }
+      if (!MODEL_ONNX.test(key)) return match(key);
+      const parts = await split(key);
+      return parts ? bufferResponse(parts.graph) : undefined;
+    },
+    release: () => splits.clear(),
+  };
+}
+
+/**
+ * Routes every file transformers.js asks for to the model store; it never downloads on its own. Returns what
+ * to call once the model is loaded.
+ */
+function configureTransformers(store: ModelStore, model: BackendLoadRequest): { release: () => void } {
   const { hubUrl, threads } = model;
   env.allowLocalModels = false;
   // "Remote" files are answered from the store; anything the store lacks is a 404, never a network request.
@@ -63,8 +126,8 @@ function configureTransformers(store: ModelStore, model: BackendLoadRequest): vo
   env.useWasmCache = false;
   env.useCustomCache = true;
   const cache = store.cacheFor(model);
-  env.customCache =
-    model.device === 'wasm' ? { match: q4AsQ8((key) => cache.match(key)), put: cache.put } : cache;
+  const split = model.device === 'wasm' ? splitWeights(q4AsQ8((key) => cache.match(key))) : null;
+  env.customCache = split ? { match: split.match, put: cache.put } : cache;
   env.remoteHost = `${hubUrl.replace(/\/+$/, '')}/`;
   const onnx = env.backends.onnx;
   if (onnx.wasm) {
@@ -74,6 +137,7 @@ function configureTransformers(store: ModelStore, model: BackendLoadRequest): vo
     onnx.wasm.numThreads = threads;
     onnx.wasm.proxy = false;
   }
+  return { release: () => split?.release() };
 }
 
 class CallbackStreamer extends BaseStreamer {
@@ -181,15 +245,26 @@ export class TransformersBackend implements Backend {
   constructor(private readonly store: ModelStore) {}
 
   async load(request: BackendLoadRequest): Promise<LoadedModel> {
-    configureTransformers(this.store, request);
+    const files = configureTransformers(this.store, request);
     const options = { revision: request.revision };
-    this.tokenizer = await AutoTokenizer.from_pretrained(request.repo, options);
-    this.model = await AutoModelForCausalLM.from_pretrained(request.repo, {
-      ...options,
-      dtype: request.dtype,
-      device: request.device,
-      session_options: { graphOptimizationLevel: 'all' },
-    });
+    const onnxFile = `onnx/model${DTYPE_FILE_SUFFIX[request.dtype]}.onnx`;
+    try {
+      this.tokenizer = await AutoTokenizer.from_pretrained(request.repo, options);
+      this.model = await AutoModelForCausalLM.from_pretrained(request.repo, {
+        ...options,
+        dtype: request.dtype,
+        device: request.device,
+        session_options: {
+          graphOptimizationLevel: 'all',
+          // The weights split off the model file on WASM (splitWeights): transformers.js reads them by this path.
+          ...(request.device === 'wasm'
+            ? { externalData: [{ path: WEIGHTS_LOCATION, data: `${onnxFile}${WEIGHTS_SUFFIX}` }] }
+            : {}),
+        },
+      });
+    } finally {
+      files.release();
+    }
     const model = this.model as unknown as { forward: (inputs: unknown) => Promise<unknown> };
     const forward = model.forward.bind(model);
     model.forward = async (inputs: unknown) => {
