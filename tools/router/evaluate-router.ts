@@ -5,10 +5,16 @@
  *   npx tsx tools/router/evaluate-router.ts            # the table
  *   npx tsx tools/router/evaluate-router.ts --errors   # and every wrong decision
  *   npx tsx tools/router/evaluate-router.ts --first-set  # on the first set (measured v1; seen since)
+ *   npx tsx tools/router/evaluate-router.ts --blind      # on the set written blind to the router (set 3)
  */
-import { EVAL_MODELS, EVAL_SET, EVAL_SET_1, evaluateRouter } from './evaluation.ts';
+import { EVAL_MODELS, EVAL_SET, EVAL_SET_1, EVAL_SET_BLIND, evaluateRouter } from './evaluation.ts';
 
-const result = evaluateRouter(process.argv.includes('--first-set') ? EVAL_SET_1 : EVAL_SET, EVAL_MODELS);
+const set = process.argv.includes('--first-set')
+  ? EVAL_SET_1
+  : process.argv.includes('--blind')
+    ? EVAL_SET_BLIND
+    : EVAL_SET;
+const result = evaluateRouter(set, EVAL_MODELS);
 const fmt = (x: number) => x.toFixed(3);
 console.log('| set | n | accuracy | precision | recall |');
 console.log('| --- | --- | --- | --- | --- |');

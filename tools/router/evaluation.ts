@@ -1,6 +1,7 @@
 /** The router's evaluation on a labelled set, shared by the script, the test and the figure the app shows. */
 import evalSet1 from '../../src/escalation/router-eval-set.json';
 import evalSet2 from '../../src/escalation/router-eval-set-2.json';
+import evalSet3 from '../../src/escalation/router-eval-set-3.json';
 import { route, type LocalModelInfo } from '../../src/escalation/router.ts';
 import { messagesOf, score, type LabelledPrompt, type Scores } from './dataset.ts';
 
@@ -10,6 +11,11 @@ import { messagesOf, score, type LabelledPrompt, type Scores } from './dataset.t
  */
 export const EVAL_SET: LabelledPrompt[] = evalSet2.items as LabelledPrompt[];
 export const EVAL_SET_1: LabelledPrompt[] = evalSet1.items as LabelledPrompt[];
+/**
+ * Written blind: by a helper that never read the router's code, features, training data or earlier sets, channel
+ * first (search box, voice assistant, support chat, pasted homework and code, forums…). Measured once, 2026-12-03.
+ */
+export const EVAL_SET_BLIND: LabelledPrompt[] = evalSet3.items as LabelledPrompt[];
 
 /** What a typical user has downloaded: the catalog's three smallest chat models, with their languages. */
 export const EVAL_MODELS: LocalModelInfo[] = [
