@@ -95,19 +95,22 @@ export function estimateTokenizerBytes(arch: Architecture | null): number {
 }
 
 /**
- * Memory the model adds to the browser at its peak (PSS over an idle tab, load and generation), as a multiple of
- * its ONNX file: measured by `npm run bench` on WASM (BENCHMARKS.md, full run of 2026-12-02: fp32 3.7×, q8 4.8×,
- * q4 read as its q8 rewrite 5.2–6.0×). Update with each measured change to memory use.
+ * Memory a model adds to the browser at its peak (PSS over an idle tab, load and generation), measured by
+ * `npm run bench` on WASM (BENCHMARKS.md, 2026-12-03, weights passed to ONNX Runtime as external data): a fixed
+ * part for ONNX Runtime, its threads and transformers.js (about 200 MB even for a model of 0.3 MB), plus a multiple
+ * of the file (the file's buffer while ORT copies it into its tensors, the tensors, activations and a KV cache):
+ * SmolLM2-135M fp32 652 MB → 1.78 GB, q8 164 MB → 575 MB, q4 198 MB (run as its q8 rewrite) → 723 MB.
  */
+export const MEASURED_PEAK_FIXED_BYTES = 200e6;
 export const MEASURED_PEAK_FACTOR = {
-  fp32: 3.7,
-  fp16: 3.7,
-  q8: 4.8,
-  q4: 6.0,
-  q4f16: 6.0,
+  fp32: 2.5,
+  fp16: 2.5,
+  q8: 2.3,
+  q4: 2.7,
+  q4f16: 2.7,
 } as const satisfies Record<OnnxDtype, number>;
 
-/** The peak memory a model file of this size and dtype adds to the tab, from the measured factor. */
+/** The peak memory a model file of this size and dtype adds to the tab, from the bench's measurements. */
 export function estimatePeakBytes(fileBytes: number, dtype: OnnxDtype): number {
-  return Math.round(fileBytes * MEASURED_PEAK_FACTOR[dtype]);
+  return Math.round(MEASURED_PEAK_FIXED_BYTES + fileBytes * MEASURED_PEAK_FACTOR[dtype]);
 }
