@@ -53,9 +53,19 @@ function isIosSafari(userAgent: string): boolean {
   return /iPhone|iPad|iPod/.test(userAgent) || (/Macintosh/.test(userAgent) && /Mobile\//.test(userAgent));
 }
 
+/** The part of localStorage used here: pages have it, workers (and this file's worker typing) do not. */
+interface KeyValueStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+function localStore(): KeyValueStore | undefined {
+  return (globalThis as { localStorage?: KeyValueStore }).localStorage;
+}
+
 function readCeiling(): number | null {
   try {
-    const value = Number(globalThis.localStorage?.getItem(CEILING_KEY));
+    const value = Number(localStore()?.getItem(CEILING_KEY));
     return Number.isFinite(value) && value > 0 ? value : null;
   } catch {
     return null;
@@ -70,7 +80,7 @@ export function recordOutOfMemory(peakBytes: number): void {
   try {
     const ceiling = Math.round(peakBytes * 0.9);
     const known = readCeiling();
-    if (known === null || ceiling < known) globalThis.localStorage?.setItem(CEILING_KEY, String(ceiling));
+    if (known === null || ceiling < known) localStore()?.setItem(CEILING_KEY, String(ceiling));
   } catch {
     // Storage refused (private mode): the next load may fail the same way, nothing worse.
   }

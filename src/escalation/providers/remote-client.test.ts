@@ -35,7 +35,8 @@ const settingsFor = (
         baseUrl: `${fake.url}/v1`,
         apiKey: OPENAI_KEY,
         model: 'gpt-4o-mini',
-        timeoutMs: 400,
+        // Generous for answers (a loaded 2-core machine); the failure cases below set their own short limit.
+        timeoutMs: 5000,
         ...extra,
       }
     : {
@@ -43,7 +44,7 @@ const settingsFor = (
         baseUrl: `${fake.url}/v1`,
         apiKey: ANTHROPIC_KEY,
         model: 'claude-3-5-haiku-latest',
-        timeoutMs: 400,
+        timeoutMs: 5000,
         ...extra,
       };
 
@@ -220,7 +221,7 @@ describe('failures map to PetitError codes with messages that say what to do', (
 
   for (const protocol of protocols) {
     describe(protocol, () => {
-      const client = () => createRemoteClient(settingsFor(protocol));
+      const client = () => createRemoteClient(settingsFor(protocol, { timeoutMs: 400 }));
       const sendOnce = () => {
         const c = client();
         return c.send(c.prepare(convo));
