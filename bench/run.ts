@@ -211,15 +211,21 @@ async function petitLoad(page: Page, model: PreparedModel, kvCache = true): Prom
       async ({ repo, dtype, kvCache }) => {
         const { petit } = window as unknown as PetitWindow;
         const t0 = performance.now();
-        await petit.load({ id: repo, dtype: dtype as 'q4', device: 'wasm', kvCache });
-        return performance.now() - t0;
+        const info = await petit.load({ id: repo, dtype: dtype as 'q4', device: 'wasm', kvCache });
+        return { ms: performance.now() - t0, phases: info.loadPhases ?? [] };
       },
       { repo: model.repo, dtype: model.dtype, kvCache },
     ),
     LOAD_TIMEOUT,
     `Petit loading ${caseName(model)}`,
-  );
+  ).then(({ ms, phases }) => {
+    lastPetitLoad = `${Math.round(ms)} ms, of which ${phases.map((p) => `${p.name} ${Math.round(p.ms)}`).join(', ')} (the rest: page to worker, device probe)`;
+    return ms;
+  });
 }
+
+/** The last Petit load's phases, for the notes. */
+let lastPetitLoad = '';
 
 async function petitGenerate(
   page: Page,
@@ -479,6 +485,7 @@ function browserRunner(
       }
       result.runs.push(toRun(g, loadMs ?? NaN));
       if (index === 0) result.notes.push(`first tokens: ${JSON.stringify(g.text.slice(0, 60))}`);
+      if (index === 0 && spec.runtime === 'petit') result.notes.push(`cached load ${lastPetitLoad}`);
       const peak = b.memory.peak();
       result.peakRssBytes = peak.rss;
       result.peakPssBytes = peak.pss;

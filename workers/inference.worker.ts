@@ -435,19 +435,22 @@ const api = {
     const viaWebLlm = await loadWithWebLlm(request, tracker, signal, started);
     if (viaWebLlm.runtime) return viaWebLlm.runtime;
     if (viaWebLlm.fallbackReason) request = { ...request, fallbackReason: viaWebLlm.fallbackReason };
+    const filesStarted = performance.now();
     try {
       await fetchModelFiles(request, tracker, signal);
     } finally {
       if (signal.aborted) loadController = null;
     }
+    const filesMs = performance.now() - filesStarted;
     if (signal.aborted) throw abortError('Loading the model was cancelled.');
 
     tracker.send({ status: 'compile', device: request.device });
     const threads = request.device === 'wasm' ? wasmThreads(caps) : 1;
     const next = await createBackend();
     let contextLength: number;
+    let phases: { name: string; ms: number }[];
     try {
-      ({ contextLength } = await next.load({ ...request, threads }));
+      ({ contextLength, phases = [] } = await next.load({ ...request, threads }));
     } catch (error) {
       await next.unload().catch(() => {});
       const failure = describeLoadFailure(error, request);
@@ -468,6 +471,7 @@ const api = {
       crossOriginIsolated: caps.crossOriginIsolated,
       contextLength,
       loadMs: performance.now() - started,
+      loadPhases: [{ name: 'model files from the store', ms: filesMs }, ...phases],
       ...(request.fallbackReason ? { fallbackReason: request.fallbackReason } : {}),
     };
     tracker.send({ status: 'ready', runtime });

@@ -84,6 +84,8 @@ export interface RuntimeInfo {
   loadMs: number;
   /** Set when the preferred device could not be used, in plain words. */
   fallbackReason?: string;
+  /** Where the load's time went, in order, in milliseconds (files from the store, tokenizer, session…). */
+  loadPhases?: { name: string; ms: number }[];
   /** web-llm's model id when `backend` is `webllm` (`dtype` is then the nearest ONNX equivalent). */
   mlcModelId?: string;
 }

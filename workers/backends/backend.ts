@@ -16,6 +16,13 @@ export interface BackendLoadRequest {
 
 export interface LoadedModel {
   contextLength: number;
+  /** Where the load's time went, in order (e.g. tokenizer, ONNX session), in milliseconds. */
+  phases?: LoadPhase[];
+}
+
+export interface LoadPhase {
+  name: string;
+  ms: number;
 }
 
 export interface GenerationTimings {

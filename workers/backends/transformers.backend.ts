@@ -18,7 +18,14 @@ import type { FinishReason, TokenLogprob } from '../../src/engine/protocol.ts';
 import { DTYPE_FILE_SUFFIX } from '../../src/engine/types.ts';
 import type { GenerationParams } from '../../src/engine/validate.ts';
 import { MODEL_CACHE_NAME, type ModelStore } from '../../src/models/store.ts';
-import type { Backend, BackendLoadRequest, GenerationOutcome, LoadedModel, TextSink } from './backend.ts';
+import type {
+  Backend,
+  BackendLoadRequest,
+  GenerationOutcome,
+  LoadPhase,
+  LoadedModel,
+  TextSink,
+} from './backend.ts';
 import { externalizeWeights } from './external-weights.ts';
 import { rewriteQ4ToQ8 } from './q4-to-q8.ts';
 import { PrefixCache } from './prefix-cache.ts';
@@ -248,8 +255,16 @@ export class TransformersBackend implements Backend {
     const files = configureTransformers(this.store, request);
     const options = { revision: request.revision };
     const onnxFile = `onnx/model${DTYPE_FILE_SUFFIX[request.dtype]}.onnx`;
+    const phases: LoadPhase[] = [];
+    let mark = now();
+    const phase = (name: string) => {
+      const at = now();
+      phases.push({ name, ms: at - mark });
+      mark = at;
+    };
     try {
       this.tokenizer = await AutoTokenizer.from_pretrained(request.repo, options);
+      phase('tokenizer');
       this.model = await AutoModelForCausalLM.from_pretrained(request.repo, {
         ...options,
         dtype: request.dtype,
@@ -262,6 +277,7 @@ export class TransformersBackend implements Backend {
             : {}),
         },
       });
+      phase('weights into an ONNX Runtime session');
     } finally {
       files.release();
     }
@@ -289,7 +305,7 @@ export class TransformersBackend implements Backend {
     }
     this.endOfTurnIds = [...ids];
     this.prefixCache = request.kvCache === false ? null : new PrefixCache();
-    return { contextLength: this.contextLength };
+    return { contextLength: this.contextLength, phases };
   }
 
   /** Only count end-of-turn markers the chat template really uses (`</s>` can be an ordinary token). */
