@@ -17,7 +17,7 @@ import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import ortPlainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import ortPlainMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
-import { PrefixCache } from '../../workers/backends/prefix-cache.ts';
+import { NO_REUSE, PrefixCache, tokenIds, type PrefixReuse } from '../../workers/backends/prefix-cache.ts';
 import { rewriteQ4ToQ8 } from '../../workers/backends/q4-to-q8.ts';
 import type { ChatMessage } from '../lib/prompts.ts';
 import type { DirectWorkerReply, DirectWorkerRequest, PageGeneration } from './page-api.ts';
@@ -120,29 +120,29 @@ async function generate({
     tokenize: true,
     return_dict: true,
   }) as unknown as { input_ids: Tensor; attention_mask: Tensor };
-  const promptIds = Array.from(inputs.input_ids.data as unknown as ArrayLike<bigint>, Number);
-  const cached = reuse ? await held.take(promptIds) : { cachedTokens: 0, pastKeyValues: null };
+  const promptIds = tokenIds(inputs.input_ids);
   const streamer = new TimingStreamer();
-  const output = (await model.generate({
-    ...inputs,
-    ...(cached.pastKeyValues ? { past_key_values: cached.pastKeyValues } : {}),
-    return_dict_in_generate: reuse,
-    max_new_tokens: maxTokens,
-    do_sample: false,
-    streamer,
-  } as unknown as Parameters<PreTrainedModel['generate']>[0])) as unknown as
-    Tensor | { sequences: Tensor; past_key_values: DynamicCache };
-  const sequences = 'sequences' in output ? output.sequences : output;
-  if ('sequences' in output)
-    await held.keep(
-      Array.from(sequences.data as unknown as ArrayLike<bigint>, Number),
-      output.past_key_values,
-    );
+  const run = (cached: PrefixReuse) =>
+    model!.generate({
+      ...inputs,
+      ...(cached.pastKeyValues ? { past_key_values: cached.pastKeyValues } : {}),
+      return_dict_in_generate: reuse,
+      max_new_tokens: maxTokens,
+      do_sample: false,
+      streamer,
+    } as unknown as Parameters<PreTrainedModel['generate']>[0]) as unknown as Promise<{
+      sequences?: Tensor;
+      past_key_values?: DynamicCache;
+    }>;
+  let sequence: number[];
+  let cachedTokens = 0;
+  if (reuse) ({ sequence, cachedTokens } = await held.generate(promptIds, run));
+  else sequence = tokenIds((await run(NO_REUSE)) as unknown as Tensor);
   const promptTokens = inputs.input_ids.dims.at(-1) ?? 0;
-  const ids = (sequences.tolist() as bigint[][])[0]!.slice(promptTokens).map(Number);
+  const ids = sequence.slice(promptTokens);
   return {
     promptTokens,
-    cachedTokens: cached.cachedTokens,
+    cachedTokens,
     completionTokens: streamer.tokens,
     ttftMs: streamer.first - start,
     prefillMs: streamer.first - start,

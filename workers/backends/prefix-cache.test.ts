@@ -14,7 +14,7 @@ import {
 } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { forgeCached } from '../../tools/forge/cache.ts';
-import { PrefixCache, truncateSequence } from './prefix-cache.ts';
+import { NO_REUSE, PrefixCache, tokenIds, truncateSequence, type PrefixReuse } from './prefix-cache.ts';
 
 type Message = { role: 'system' | 'user' | 'assistant'; content: string };
 
@@ -37,23 +37,23 @@ async function answer(
     tokenize: true,
     return_dict: true,
   }) as unknown as { input_ids: Tensor; attention_mask: Tensor };
-  const promptIds = Array.from(inputs.input_ids.data as unknown as ArrayLike<bigint>, Number);
-  const reuse = (await cache?.take(promptIds)) ?? { cachedTokens: 0, pastKeyValues: null };
-  const result = (await model.generate({
-    ...inputs,
-    ...(reuse.pastKeyValues ? { past_key_values: reuse.pastKeyValues } : {}),
-    return_dict_in_generate: cache !== null,
-    max_new_tokens: maxNewTokens,
-    do_sample: false,
-  } as never)) as unknown as { sequences?: Tensor; past_key_values?: DynamicCache } & Tensor;
-  const sequences = cache ? result.sequences! : result;
-  const sequence = Array.from(sequences.data as unknown as ArrayLike<bigint>, Number);
-  if (cache) await cache.keep(sequence, result.past_key_values);
+  const promptIds = tokenIds(inputs.input_ids);
+  const run = (reuse: PrefixReuse) =>
+    model.generate({
+      ...inputs,
+      ...(reuse.pastKeyValues ? { past_key_values: reuse.pastKeyValues } : {}),
+      return_dict_in_generate: cache !== null,
+      max_new_tokens: maxNewTokens,
+      do_sample: false,
+    } as never) as unknown as Promise<{ sequences?: Tensor; past_key_values?: DynamicCache }>;
+  const { sequence, cachedTokens } = cache
+    ? await cache.generate(promptIds, run)
+    : { sequence: tokenIds((await run(NO_REUSE)) as unknown as Tensor), cachedTokens: 0 };
   const ids = sequence.slice(promptIds.length);
   return {
     ids,
     text: tokenizer.decode(ids, { skip_special_tokens: true }),
-    cachedTokens: reuse.cachedTokens,
+    cachedTokens,
   };
 }
 

@@ -25,6 +25,14 @@ function commonPrefixLength(a: readonly number[], b: readonly number[]): number 
   return i;
 }
 
+/** The ids of a `[1, n]` int64 tensor (a prompt or a generated sequence). */
+export function tokenIds(tensor: Tensor): number[] {
+  return Array.from(tensor.data as unknown as ArrayLike<bigint>, Number);
+}
+
+/** What a request without a cache reuses. */
+export const NO_REUSE: PrefixReuse = { cachedTokens: 0, pastKeyValues: null };
+
 function isOnGpu(tensor: Tensor): boolean {
   return (tensor as unknown as { location?: string }).location === 'gpu-buffer';
 }
@@ -107,6 +115,28 @@ export class PrefixCache {
     }
     this.tokens = sequence.slice(0, cachedLength);
     this.cache = cache;
+  }
+
+  /**
+   * One generation with the cache: takes what `promptIds` can reuse, hands it to `run` (which calls
+   * `model.generate()` with it as `past_key_values` and `return_dict_in_generate: true`), keeps the cache the
+   * answer leaves, and frees the taken one if `run` throws (a half-updated cache matches no tokens).
+   */
+  async generate(
+    promptIds: readonly number[],
+    run: (reuse: PrefixReuse) => Promise<{ sequences?: Tensor; past_key_values?: DynamicCache }>,
+  ): Promise<{ sequence: number[]; cachedTokens: number }> {
+    const reuse = await this.take(promptIds);
+    let result: { sequences?: Tensor; past_key_values?: DynamicCache };
+    try {
+      result = await run(reuse);
+    } catch (error) {
+      await reuse.pastKeyValues?.dispose().catch(() => {});
+      throw error;
+    }
+    const sequence = result.sequences ? tokenIds(result.sequences) : [];
+    await this.keep(sequence, result.past_key_values);
+    return { sequence, cachedTokens: reuse.cachedTokens };
   }
 
   async clear(): Promise<void> {

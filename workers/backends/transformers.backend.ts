@@ -28,7 +28,7 @@ import type {
 } from './backend.ts';
 import { externalizeWeights } from './external-weights.ts';
 import { rewriteQ4ToQ8 } from './q4-to-q8.ts';
-import { PrefixCache } from './prefix-cache.ts';
+import { NO_REUSE, PrefixCache, tokenIds, type PrefixReuse } from './prefix-cache.ts';
 import { StopSequenceMatcher } from './stop-sequences.ts';
 
 /** Chat models end a turn with their own marker, often not the config's eos_token_id. */
@@ -414,19 +414,15 @@ export class TransformersBackend implements Backend {
       }
     });
 
-    const promptIds = Array.from(inputs.input_ids.data as ArrayLike<bigint>, Number);
-    const reuse = (await this.prefixCache?.take(promptIds)) ?? { cachedTokens: 0, pastKeyValues: null };
+    const promptIds = tokenIds(inputs.input_ids);
     let promptLogprob: GenerationOutcome['promptLogprob'];
-    if (params.logprobs) {
-      this.onPrefillLogits = (logits) => {
-        promptLogprob = meanPromptLogprob(logits, promptIds, reuse.cachedTokens) ?? undefined;
-      };
-    }
-    const prefillStart = now();
-    type GenerateResult = { sequences?: Tensor; past_key_values?: DynamicCache };
-    let result: GenerateResult;
-    try {
-      result = (await model.generate({
+    const run = (reuse: PrefixReuse) => {
+      if (params.logprobs) {
+        this.onPrefillLogits = (logits) => {
+          promptLogprob = meanPromptLogprob(logits, promptIds, reuse.cachedTokens) ?? undefined;
+        };
+      }
+      return model.generate({
         ...inputs,
         ...(reuse.pastKeyValues ? { past_key_values: reuse.pastKeyValues } : {}),
         // Keeps the cache alive after the answer (transformers.js disposes it otherwise).
@@ -438,18 +434,19 @@ export class TransformersBackend implements Backend {
         streamer,
         stopping_criteria: [stopFlag],
         logits_processor: processors.length > 0 ? processors : null,
-      } as unknown as Parameters<PreTrainedModel['generate']>[0])) as unknown as GenerateResult;
-    } catch (error) {
-      await reuse.pastKeyValues?.dispose().catch(() => {});
-      throw error;
+      } as unknown as Parameters<PreTrainedModel['generate']>[0]) as unknown as Promise<{
+        sequences?: Tensor;
+        past_key_values?: DynamicCache;
+      }>;
+    };
+    const prefillStart = now();
+    let cachedTokens = 0;
+    try {
+      if (this.prefixCache) ({ cachedTokens } = await this.prefixCache.generate(promptIds, run));
+      else await run(NO_REUSE);
     } finally {
       this.stopFlag = null;
       this.onPrefillLogits = null;
-    }
-    // A failed generation threw above and left no cache behind (take() emptied it).
-    if (this.prefixCache && result?.sequences) {
-      const sequence = Array.from(result.sequences.data as ArrayLike<bigint>, Number);
-      await this.prefixCache.keep(sequence, result.past_key_values);
     }
     const tail = stops.flush();
     if (tail) sink(tail, null);
@@ -466,7 +463,7 @@ export class TransformersBackend implements Backend {
       text: stops.text,
       finishReason,
       promptTokens,
-      prefilledTokens: promptTokens - reuse.cachedTokens,
+      prefilledTokens: promptTokens - cachedTokens,
       completionTokens,
       timings: { timeToFirstTokenMs: first - start, prefillMs, decodeMs, totalMs: end - start },
       logprobs,
