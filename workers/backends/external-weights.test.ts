@@ -67,4 +67,14 @@ describe('externalizeWeights', () => {
     )!;
     expect(externalizeWeights(once.graph, 'w')).toBeNull();
   });
+
+  it('throws on a cut or corrupt file instead of reading past its end (the backend then lets ORT refuse it)', async () => {
+    const forged = await forgeCached({ preset: 'tiny-llama', dtypes: ['q8'], seed: 11 });
+    const bytes = new Uint8Array(readFileSync(join(forged.dir, 'onnx', 'model_quantized.onnx')));
+    expect(() => externalizeWeights(bytes.subarray(0, Math.floor(bytes.length / 2)), 'w')).toThrow(
+      /truncated or corrupt/,
+    );
+    // A varint whose continuation bit never ends.
+    expect(() => externalizeWeights(new Uint8Array(64).fill(0xff), 'w')).toThrow(/truncated or corrupt/);
+  });
 });

@@ -54,11 +54,19 @@ export function* fields(buf: Uint8Array): Generator<Field> {
     let result = 0;
     let shift = 1;
     for (;;) {
+      // A cut or corrupt file must end in an error, never in a loop past its end.
+      if (pos >= buf.length || shift > 2 ** 63) throw new Error('truncated or corrupt protobuf');
       const b = buf[pos++]!;
       result += (b & 0x7f) * shift;
       if (b < 0x80) return result;
       shift *= 128;
     }
+  };
+  const take = (len: number): Uint8Array => {
+    if (pos + len > buf.length) throw new Error('truncated or corrupt protobuf');
+    const bytes = buf.subarray(pos, pos + len);
+    pos += len;
+    return bytes;
   };
   while (pos < buf.length) {
     const start = pos;
@@ -68,17 +76,10 @@ export function* fields(buf: Uint8Array): Generator<Field> {
     let value = 0;
     let bytes = buf.subarray(pos, pos);
     if (wire === WIRE_VARINT) value = varint();
-    else if (wire === WIRE_LEN) {
-      const len = varint();
-      bytes = buf.subarray(pos, pos + len);
-      pos += len;
-    } else if (wire === WIRE_FIXED64) {
-      bytes = buf.subarray(pos, pos + 8);
-      pos += 8;
-    } else if (wire === WIRE_FIXED32) {
-      bytes = buf.subarray(pos, pos + 4);
-      pos += 4;
-    } else throw new Error(`unsupported protobuf wire type ${wire}`);
+    else if (wire === WIRE_LEN) bytes = take(varint());
+    else if (wire === WIRE_FIXED64) bytes = take(8);
+    else if (wire === WIRE_FIXED32) bytes = take(4);
+    else throw new Error(`unsupported protobuf wire type ${wire}`);
     yield { field, wire, value, bytes, raw: buf.subarray(start, pos) };
   }
 }

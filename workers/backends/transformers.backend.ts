@@ -26,7 +26,7 @@ import type {
   LoadedModel,
   TextSink,
 } from './backend.ts';
-import { externalizeWeights } from './external-weights.ts';
+import { externalizeWeights, type ExternalizedModel } from './external-weights.ts';
 import { rewriteQ4ToQ8 } from './q4-to-q8.ts';
 import { NO_REUSE, PrefixCache, tokenIds, type PrefixReuse } from './prefix-cache.ts';
 import { StopSequenceMatcher } from './stop-sequences.ts';
@@ -98,8 +98,15 @@ function splitWeights(match: Match): { match: Match; release: () => void } {
       pending = match(key).then(async (response) => {
         if (!response) return null;
         const bytes = new Uint8Array(await response.arrayBuffer());
-        // Not splittable (weights already external, say): the file as it is, and an unused empty mount.
-        return externalizeWeights(bytes, WEIGHTS_LOCATION) ?? { graph: bytes, data: new Uint8Array(0) };
+        // Not splittable (weights already external, or the file is corrupt): the file as it is, for ONNX Runtime
+        // to load or to refuse with its own error, and an unused empty mount.
+        let parts: ExternalizedModel | null;
+        try {
+          parts = externalizeWeights(bytes, WEIGHTS_LOCATION);
+        } catch {
+          parts = null;
+        }
+        return parts ?? { graph: bytes, data: new Uint8Array(0) };
       });
       splits.set(key, pending);
     }
