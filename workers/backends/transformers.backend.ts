@@ -34,6 +34,8 @@ import { StopSequenceMatcher } from './stop-sequences.ts';
 /** Chat models end a turn with their own marker, often not the config's eos_token_id. */
 const END_OF_TURN_TOKENS = ['<|im_end|>', '<|eot_id|>', '<|end|>', '<end_of_turn>', '</s>', '<|endoftext|>'];
 
+type Match = (key: string) => Promise<Response | undefined>;
+
 /** Part of the stored rewrite's key: bump it when rewriteQ4ToQ8's output changes. */
 const Q8_REWRITE_KEY = 'petit-rewrite=q8-v1';
 const Q4_ONNX = /\/onnx\/model_q4\.onnx$/;
@@ -43,8 +45,8 @@ const Q4_ONNX = /\/onnx\/model_q4\.onnx$/;
  * BENCHMARKS.md). The rewrite is made on the first load and kept in the model store next to the original (same
  * URL plus a query), so later loads read it directly and deleting the model deletes it too.
  */
-function q4AsQ8(match: (key: string) => Promise<Response | undefined>) {
-  return async (key: string): Promise<Response | undefined> => {
+function q4AsQ8(match: Match): Match {
+  return async (key) => {
     if (!Q4_ONNX.test(key)) return match(key);
     const cache = await caches.open(MODEL_CACHE_NAME);
     const derivedKey = `${key}?${Q8_REWRITE_KEY}`;
@@ -54,14 +56,17 @@ function q4AsQ8(match: (key: string) => Promise<Response | undefined>) {
     if (!original) return undefined;
     const bytes = new Uint8Array(await original.arrayBuffer());
     const { model } = rewriteQ4ToQ8(bytes);
-    const out = model ?? bytes;
-    const headers = { 'content-type': 'application/octet-stream', 'content-length': String(out.byteLength) };
-    if (model) await cache.put(derivedKey, new Response(model, { headers }));
-    return new Response(out, { headers });
+    if (model) {
+      const headers = {
+        'content-type': 'application/octet-stream',
+        'content-length': String(model.byteLength),
+      };
+      await cache.put(derivedKey, new Response(model, { headers }));
+    }
+    // Read next by splitWeights: the buffer itself, not one more model-sized copy.
+    return bufferResponse(model ?? bytes);
   };
 }
-
-type Match = (key: string) => Promise<Response | undefined>;
 
 const MODEL_ONNX = /\/onnx\/model[^/]*\.onnx$/;
 /** The mount name of the weights in the split graph, and the suffix of the key transformers.js asks them under. */
@@ -177,15 +182,20 @@ class FlagStoppingCriteria extends StoppingCriteria {
 }
 
 /** Records the log-probability distribution the next token is drawn from. */
+/** log Σ exp over `length` logits from `start`: the normaliser of a log-softmax, computed without overflow. */
+function logSumExp(data: Float32Array, start: number, length: number): number {
+  let max = -Infinity;
+  for (let i = start; i < start + length; i++) if (data[i] > max) max = data[i];
+  let sum = 0;
+  for (let i = start; i < start + length; i++) sum += Math.exp(data[i] - max);
+  return max + Math.log(sum);
+}
+
 class LogprobRecorder extends LogitsProcessor {
   last: Float32Array | null = null;
   override _call(_inputIds: bigint[][], logits: Tensor): Tensor {
     const data = logits.data as Float32Array;
-    let max = -Infinity;
-    for (let i = 0; i < data.length; i++) if (data[i] > max) max = data[i];
-    let sum = 0;
-    for (let i = 0; i < data.length; i++) sum += Math.exp(data[i] - max);
-    const logZ = max + Math.log(sum);
+    const logZ = logSumExp(data, 0, data.length);
     const out = new Float32Array(data.length);
     for (let i = 0; i < data.length; i++) out[i] = data[i] - logZ;
     this.last = out;
@@ -231,11 +241,7 @@ function meanPromptLogprob(
     const next = promptIds[offset + j + 1];
     if (next === undefined) break;
     const row = j * vocab;
-    let max = -Infinity;
-    for (let v = 0; v < vocab; v++) if (data[row + v] > max) max = data[row + v];
-    let z = 0;
-    for (let v = 0; v < vocab; v++) z += Math.exp(data[row + v] - max);
-    sum += data[row + next] - max - Math.log(z);
+    sum += data[row + next] - logSumExp(data, row, vocab);
     count++;
   }
   return count > 0 ? { mean: sum / count, tokens: count } : null;
