@@ -13,6 +13,7 @@ import {
 } from '../src/engine/types.ts';
 import type { GenerationParams } from '../src/engine/validate.ts';
 import {
+  overBudget,
   probeCapabilities as probeDeviceCapabilities,
   type MemoryBudget,
 } from '../src/models/capabilities.ts';
@@ -25,7 +26,6 @@ import {
   type PlannedFile,
 } from '../src/models/download-plan.ts';
 import { estimatePeakBytes } from '../src/models/estimates.ts';
-import { formatSize } from '../src/models/format-size.ts';
 import { modelIndex } from '../src/models/store-db.ts';
 import { ModelStore, hubFileUrl, modelPrefix, withModelLock } from '../src/models/store.ts';
 import type { Backend, GenerationOutcome } from './backends/backend.ts';
@@ -365,7 +365,7 @@ function ensureMemory(request: WorkerLoadRequest, weightBytes: number): void {
   if (peak <= budget.bytes) return;
   throw new PetitError(
     'model-too-large',
-    `This model needs about ${formatSize(peak)} of memory at its peak, more than this tab can count on (about ${formatSize(budget.bytes)}: ${budget.reason}). Choose a smaller model or precision.`,
+    `This model ${overBudget(peak, budget)}. Choose a smaller model or precision.`,
     { details: { peakBytes: peak, budgetBytes: budget.bytes } },
   );
 }

@@ -5,7 +5,7 @@ import type {
   WorkerLoadRequest,
 } from '../../workers/inference.worker.ts';
 import type { GenerationOutcome } from '../../workers/backends/backend.ts';
-import { memoryBudget, recordOutOfMemory, type MemoryBudget } from '../models/capabilities.ts';
+import { currentMemoryBudget, recordOutOfMemory } from '../models/capabilities.ts';
 import { estimatePeakBytes } from '../models/estimates.ts';
 import { hangLimitBeforeFirstToken } from './hang-limit.ts';
 import { AsyncQueue } from './async-queue.ts';
@@ -71,15 +71,6 @@ function defaultWorker(): Worker {
     type: 'module',
     name: 'petit-inference',
   });
-}
-
-/**
- * What this tab can hold, read on the page: the worker sees neither the page's localStorage (where an earlier
- * out-of-memory failure is remembered) nor anything the page overrides.
- */
-function pageMemoryBudget(): MemoryBudget | null {
-  const nav = globalThis.navigator as (Navigator & { deviceMemory?: number }) | undefined;
-  return memoryBudget(typeof nav?.deviceMemory === 'number' ? nav.deviceMemory : null, nav?.userAgent ?? '');
 }
 
 function completionId(): string {
@@ -313,7 +304,9 @@ export class PetitEngine {
         device,
         ...(spec.backend ? { backend: spec.backend } : {}),
         ...(spec.kvCache === false ? { kvCache: false } : {}),
-        memoryBudget: pageMemoryBudget(),
+        // Read on the page: the worker sees neither the page's localStorage (where an earlier out-of-memory failure
+        // is remembered) nor anything the page overrides.
+        memoryBudget: currentMemoryBudget(),
       };
       await this.confirmSecondCopy(request.repo, dtype);
       this.lastLoad = null;

@@ -2,6 +2,7 @@
  * What this device offers for running models, probed once into a frozen object (DESIGN.md convention 7). Runs on
  * a page or in a worker. Storage is the one part that changes while the app runs: `probeStorage()` reads it afresh.
  */
+import { formatSize } from './format-size.ts';
 
 export interface GpuCapability {
   /** Vendor, architecture and description, as the adapter reports them. */
@@ -154,15 +155,29 @@ export async function probeStorage(): Promise<StorageCapability> {
   };
 }
 
+function deviceMemoryGB(): number | null {
+  const memory = nav()?.deviceMemory;
+  return typeof memory === 'number' ? memory : null;
+}
+
+/** The budget of this page (or worker), from its own navigator and, on a page, what failed here before. */
+export function currentMemoryBudget(): MemoryBudget | null {
+  return memoryBudget(deviceMemoryGB(), nav()?.userAgent ?? '');
+}
+
+/** The sentence for a model over budget: "needs about 570 MB … (about 500 MB: this device reports 1 GB …)". */
+export function overBudget(needsBytes: number, budget: MemoryBudget): string {
+  return `needs about ${formatSize(needsBytes)} of memory at its peak, more than this tab can count on (about ${formatSize(budget.bytes)}: ${budget.reason})`;
+}
+
 async function probe(): Promise<Readonly<Capabilities>> {
   const navigator = nav();
   const [webgpu, storage] = await Promise.all([probeGpu(), probeStorage()]);
-  const deviceMemory = typeof navigator?.deviceMemory === 'number' ? navigator.deviceMemory : null;
   return Object.freeze({
     webgpu: webgpu && Object.freeze(webgpu),
-    deviceMemoryGB: deviceMemory,
+    deviceMemoryGB: deviceMemoryGB(),
     cores: navigator?.hardwareConcurrency || 1,
-    memoryBudget: memoryBudget(deviceMemory, navigator?.userAgent ?? ''),
+    memoryBudget: currentMemoryBudget(),
     crossOriginIsolated: Boolean(globalThis.crossOriginIsolated),
     storage: Object.freeze(storage),
   });

@@ -1,5 +1,5 @@
 import type { BackendName, Device, Dtype } from '../engine/types.ts';
-import { memoryBudget, type Capabilities } from './capabilities.ts';
+import { memoryBudget, overBudget, type Capabilities } from './capabilities.ts';
 import { onnxFileFor, type CatalogEntry, type MlcBuild, type MlcQuantization } from './catalog.ts';
 import {
   estimateLargestTensorBytes,
@@ -206,10 +206,7 @@ function check(c: Candidate, caps: Capabilities, prefs: ChoicePreferences): Fail
       caps.memoryBudget !== undefined ? caps.memoryBudget : memoryBudget(caps.deviceMemoryGB, '', null);
     const needs = Math.max(c.memoryBytes, c.peakBytes);
     if (budget && needs > budget.bytes) {
-      return fail(
-        'model-too-large',
-        `needs about ${formatSize(needs)} of memory at its peak, more than this tab can count on (about ${formatSize(budget.bytes)}: ${budget.reason})`,
-      );
+      return fail('model-too-large', overBudget(needs, budget));
     }
   }
   if (c.device === 'wasm' && c.memoryBytes > LIMITS.wasmMaxBytes) {
