@@ -74,10 +74,10 @@ export class PrefixCache {
 
   /**
    * Takes the cache out for a request with these prompt tokens. At least the prompt's last token is always
-   * prefilled, because generation needs its logits. What is not reused is freed; the caller owns the result and
-   * gives a cache back with `keep()` once the answer is complete.
+   * prefilled, because generation needs its logits. What is not reused is freed; `generate()` owns the result
+   * until the answer is complete.
    */
-  async take(promptIds: readonly number[]): Promise<PrefixReuse> {
+  private async take(promptIds: readonly number[]): Promise<PrefixReuse> {
     const cache = this.cache;
     const tokens = this.tokens;
     this.cache = null;
@@ -104,7 +104,7 @@ export class PrefixCache {
    * Keeps the cache a generation returned. `sequence` is every token the model saw or produced; the cache holds
    * keys and values for all of them but the last (sampled, never fed back). Anything inconsistent is dropped.
    */
-  async keep(sequence: readonly number[], cache: DynamicCache | null | undefined): Promise<void> {
+  private async keep(sequence: readonly number[], cache: DynamicCache | null | undefined): Promise<void> {
     await this.clear();
     if (!cache) return;
     const cachedLength = Object.keys(cache).length > 0 ? cache.get_seq_length() : 0;
