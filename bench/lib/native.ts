@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { argmax, emptyPast, step, type DecoderDims } from '../../tools/forge/decoder-runner.ts';
+import { argmax, prefill, step, type DecoderDims } from '../../tools/forge/decoder-runner.ts';
 import { getPreset, type PresetName } from '../../tools/forge/presets.ts';
 import { headDimOf } from '../../tools/forge/random-weights.ts';
 import type { GenerationRun } from './results.ts';
@@ -42,15 +42,7 @@ export async function openNative(
     loadMs,
     async generate(prompt, maxNew) {
       const start = performance.now();
-      let r = await step(
-        session,
-        ort,
-        dims,
-        [prompt],
-        [prompt.map((_, i) => i)],
-        [prompt.map(() => 1)],
-        emptyPast(ort, dims),
-      );
+      let r = await prefill(session, ort, dims, prompt);
       const last = (prompt.length - 1) * dims.vocabSize;
       let next = argmax(r.logits, last, last + dims.vocabSize);
       const first = performance.now();

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { chromium } from 'playwright-core';
 import { forgeCached } from './cache.ts';
-import { emptyPast, step } from './decoder-runner.ts';
+import { prefill, step } from './decoder-runner.ts';
 import { checkDtypes } from './forge.ts';
 import { getPreset, type PresetName } from './presets.ts';
 import { headDimOf } from './random-weights.ts';
@@ -102,15 +102,7 @@ try {
       join(m.dir, 'onnx', `model${DTYPE_SUFFIX[dtype]}.onnx`),
     );
     const ones = prompt.map(() => 1);
-    const a = await step(
-      session,
-      ort,
-      dims,
-      [prompt],
-      [prompt.map((_, i) => i)],
-      [ones],
-      emptyPast(ort, dims),
-    );
+    const a = await prefill(session, ort, dims, prompt);
     const a2 = await step(session, ort, dims, [[9]], [[prompt.length]], [[...ones, 1]], a.past);
     node.set(dtype, { prefill: a.logits, decode: a2.logits });
     await session.release();

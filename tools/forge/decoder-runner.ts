@@ -74,6 +74,24 @@ export async function step(
   return { logits: out.logits!.data as Float32Array, past: next };
 }
 
+/** One forward pass over a whole prompt from an empty cache (batch 1): the prefill. */
+export function prefill(
+  session: InferenceSession,
+  ort: OrtModule,
+  dims: DecoderDims,
+  prompt: number[],
+): Promise<StepResult> {
+  return step(
+    session,
+    ort,
+    dims,
+    [prompt],
+    [prompt.map((_, i) => i)],
+    [prompt.map(() => 1)],
+    emptyPast(ort, dims),
+  );
+}
+
 export function argmax(a: ArrayLike<number>, start = 0, end = a.length): number {
   let best = start;
   for (let i = start + 1; i < end; i++) if (a[i]! > a[best]!) best = i;

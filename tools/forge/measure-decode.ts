@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { forgeCached } from './cache.ts';
-import { argmax, emptyPast, step, type DecoderDims } from './decoder-runner.ts';
+import { argmax, prefill as prefillPrompt, step, type DecoderDims } from './decoder-runner.ts';
 import { checkDtypes } from './forge.ts';
 import { getPreset, type PresetName } from './presets.ts';
 import { headDimOf } from './random-weights.ts';
@@ -60,15 +60,7 @@ for (const dtype of checkDtypes(String(values.dtype).split(','))) {
   const decodeCpu: number[] = [];
   for (let run = 0; run < Number(values.runs); run++) {
     let t = performance.now();
-    let r = await step(
-      session,
-      ort,
-      dims,
-      [prompt],
-      [prompt.map((_, i) => i)],
-      [prompt.map(() => 1)],
-      emptyPast(ort, dims),
-    );
+    let r = await prefillPrompt(session, ort, dims, prompt);
     prefill.push(promptLen / ((performance.now() - t) / 1000));
     let next = argmax(r.logits, (promptLen - 1) * dims.vocabSize, promptLen * dims.vocabSize);
     t = performance.now();

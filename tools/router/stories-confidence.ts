@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
-import { emptyPast, step, type DecoderDims } from '../forge/decoder-runner.ts';
+import { emptyPast, prefill, step, type DecoderDims } from '../forge/decoder-runner.ts';
 import { forgeStories260KCached } from '../forge/llama2c.ts';
 
 export interface StoriesRunner {
@@ -95,15 +95,7 @@ export async function openStories260K(): Promise<StoriesRunner> {
         return_tensor: false,
         return_dict: false,
       }) as number[];
-      const r = await step(
-        session,
-        ort,
-        dims,
-        [ids],
-        [ids.map((_, j) => j)],
-        [new Array<number>(ids.length).fill(1)],
-        emptyPast(ort, dims),
-      );
+      const r = await prefill(session, ort, dims, ids);
       const out: number[] = [];
       for (let j = 1; j < ids.length; j++)
         out.push(logSoftmax(r.logits, (j - 1) * dims.vocabSize, dims.vocabSize, 1)[ids[j]]);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { forgeCached } from '../../tools/forge/cache.ts';
-import { emptyPast, step } from '../../tools/forge/decoder-runner.ts';
+import { prefill } from '../../tools/forge/decoder-runner.ts';
 import { getPreset } from '../../tools/forge/presets.ts';
 import { externalizeWeights } from './external-weights.ts';
 import { rewriteQ4ToQ8 } from './q4-to-q8.ts';
@@ -25,15 +25,7 @@ const dims = {
 async function logits(model: Uint8Array, externalData?: { path: string; data: Uint8Array }[]) {
   const session = await ort.InferenceSession.create(model, externalData ? ({ externalData } as object) : {});
   const prompt = [1, 45, 300, 7, 900, 12];
-  const r = await step(
-    session,
-    ort,
-    dims,
-    [prompt],
-    [prompt.map((_, i) => i)],
-    [prompt.map(() => 1)],
-    emptyPast(ort, dims),
-  );
+  const r = await prefill(session, ort, dims, prompt);
   await session.release();
   return Array.from(r.logits);
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { forgeCached } from '../../tools/forge/cache.ts';
-import { emptyPast, step, type DecoderDims } from '../../tools/forge/decoder-runner.ts';
+import { prefill, step, type DecoderDims } from '../../tools/forge/decoder-runner.ts';
 import { getPreset, type PresetName } from '../../tools/forge/presets.ts';
 import { dequantizeQ4, quantizeQ4 } from '../../tools/forge/quantize.ts';
 import { headDimOf } from '../../tools/forge/random-weights.ts';
@@ -78,8 +78,7 @@ describe.each<PresetName>(['tiny-llama', 'tiny-qwen2'])('rewriteQ4ToQ8 on a forg
 
   it('computes what the q4 model computes, to within int8 rounding (prefill and a cached decode step)', async () => {
     const prompt = Array.from({ length: 24 }, (_, i) => 3 + ((i * 37) % (shape.vocabSize - 3)));
-    const run = (s: ort.InferenceSession) =>
-      step(s, ort, dims, [prompt], [prompt.map((_, i) => i)], [prompt.map(() => 1)], emptyPast(ort, dims));
+    const run = (s: ort.InferenceSession) => prefill(s, ort, dims, prompt);
     const a = await run(rewritten);
     const b = await run(original);
     // The forge's q8 export is 6-7% from fp32 on these random models; re-quantizing q4 costs no more than that.
