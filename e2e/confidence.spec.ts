@@ -4,8 +4,10 @@
  * real model trained only on children's stories, it must separate story prompts from code, maths and French;
  * the separation is printed as an AUC.
  */
-import { expect, test } from './fixtures.ts';
+import { expect, failOnPageErrors, test } from './fixtures.ts';
 import { HUB_URL, STORIES_MODEL } from './env.ts';
+
+failOnPageErrors();
 
 type Petit = import('../src/index.ts').PetitEngine;
 

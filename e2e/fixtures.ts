@@ -99,6 +99,21 @@ export const test = base.extend<PetitFixtures>({
 
 export { expect };
 
+/**
+ * In the spec file that calls it: every test fails on an uncaught error in the page (by default they are only
+ * printed, since some specs provoke them on purpose).
+ */
+export function failOnPageErrors(): void {
+  let errors: string[] = [];
+  test.beforeEach(({ page }) => {
+    errors = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+  });
+  test.afterEach(() => {
+    expect(errors, 'uncaught errors in the page').toEqual([]);
+  });
+}
+
 /** Selects a catalog entry and dtype in the model picker and presses Load. */
 export async function loadFromPicker(page: Page, entryId: string, dtype: string): Promise<void> {
   await page.getByTestId('model-select').selectOption(entryId);

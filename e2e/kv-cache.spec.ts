@@ -3,8 +3,10 @@
  * a conversation gives the same greedy answer as an engine that prefills every prompt whole (`kvCache: false`),
  * and a chat's next turn really takes its history from the cache (`usage.prompt_tokens_details.cached_tokens`).
  */
-import { expect, test } from './fixtures.ts';
+import { expect, failOnPageErrors, test } from './fixtures.ts';
 import { HUB_URL, SIZED_MODEL, STORIES_MODEL, TINY_MODEL } from './env.ts';
+
+failOnPageErrors();
 
 type PetitClass = typeof import('../src/index.ts').PetitEngine;
 type Petit = InstanceType<PetitClass>;
