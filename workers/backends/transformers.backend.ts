@@ -10,7 +10,7 @@ import {
   type DynamicCache,
   type PreTrainedModel,
   type PreTrainedTokenizer,
-  type Tensor,
+  Tensor,
 } from '@huggingface/transformers';
 import { ortWasmPaths } from './ort-wasm.ts';
 import { PetitError } from '../../src/engine/errors.ts';
@@ -27,6 +27,7 @@ import type {
   TextSink,
 } from './backend.ts';
 import { externalizeWeights, type ExternalizedModel } from './external-weights.ts';
+import { KEEP_INPUT, keepLastLogits } from './last-logits.ts';
 import { rewriteQ4ToQ8 } from './q4-to-q8.ts';
 import { NO_REUSE, PrefixCache, tokenIds, type PrefixReuse } from './prefix-cache.ts';
 import { StopSequenceMatcher } from './stop-sequences.ts';
@@ -108,6 +109,8 @@ function splitWeights(match: Match): { match: Match; release: () => void } {
         let parts: ExternalizedModel | null;
         try {
           parts = externalizeWeights(bytes, WEIGHTS_LOCATION);
+          // On the graph alone (kilobytes): the vocabulary projection for the positions generation reads.
+          if (parts) parts.graph = keepLastLogits(parts.graph) ?? parts.graph;
         } catch {
           parts = null;
         }
@@ -223,22 +226,23 @@ function yieldToEventLoop(): Promise<void> {
 const PROMPT_LOGPROB_POSITIONS = 256;
 
 /**
- * Mean log-probability of the prompt tokens the prefill read: position j's logits predict token j + 1. With a
- * cached prefix, the logits start at `offset`. Null when the pass returned only the last position's logits.
+ * Mean log-probability of the prompt's last tokens: logits position j predicts the token after it. The pass
+ * returns logits for the last positions it read (all of them, or fewer where the graph keeps only the last k),
+ * so they end at the prompt's end. Null when it returned only the last position's logits.
  */
 function meanPromptLogprob(
   logits: Tensor,
   promptIds: readonly number[],
-  offset: number,
 ): { mean: number; tokens: number } | null {
   const [, positions, vocab] = logits.dims;
   if (!positions || !vocab || positions < 2 || (logits as { location?: string }).location === 'gpu-buffer')
     return null;
   const data = logits.data as Float32Array;
+  const start = promptIds.length - positions;
   let sum = 0;
   let count = 0;
   for (let j = Math.max(0, positions - 1 - PROMPT_LOGPROB_POSITIONS); j < positions - 1; j++) {
-    const next = promptIds[offset + j + 1];
+    const next = promptIds[start + j + 1];
     if (next === undefined) break;
     const row = j * vocab;
     sum += data[row + next] - logSumExp(data, row, vocab);
@@ -300,6 +304,13 @@ export class TransformersBackend implements Backend {
     const forward = model.forward.bind(model);
     model.forward = async (inputs: unknown) => {
       await yieldToEventLoop();
+      // Prompt log-probabilities need the logits of the positions they score; generation asks for the last only.
+      if (this.onPrefillLogits)
+        (inputs as Record<string, unknown>)[KEEP_INPUT] = new Tensor(
+          'int64',
+          BigInt64Array.of(BigInt(PROMPT_LOGPROB_POSITIONS + 1)),
+          [],
+        );
       const output = await forward(inputs);
       const onLogits = this.onPrefillLogits;
       this.onPrefillLogits = null;
@@ -434,7 +445,7 @@ export class TransformersBackend implements Backend {
     const run = (reuse: PrefixReuse) => {
       if (params.logprobs) {
         this.onPrefillLogits = (logits) => {
-          promptLogprob = meanPromptLogprob(logits, promptIds, reuse.cachedTokens) ?? undefined;
+          promptLogprob = meanPromptLogprob(logits, promptIds) ?? undefined;
         };
       }
       return model.generate({
