@@ -273,30 +273,41 @@ export class TransformersBackend implements Backend {
     const options = { revision: request.revision };
     const onnxFile = `onnx/model${DTYPE_FILE_SUFFIX[request.dtype]}.onnx`;
     const phases: LoadPhase[] = [];
-    let mark = now();
-    const phase = (name: string) => {
-      const at = now();
-      phases.push({ name, ms: at - mark });
-      mark = at;
-    };
-    try {
-      this.tokenizer = await AutoTokenizer.from_pretrained(request.repo, options);
-      phase('tokenizer');
-      this.model = await AutoModelForCausalLM.from_pretrained(request.repo, {
-        ...options,
-        dtype: request.dtype,
-        device: request.device,
-        session_options: {
-          // 'all' adds only CPU layout transforms these graphs do not use: 'extended' loads 135M q8 about 0.1 s
-          // faster with the same speed (three interleaved A/Bs, BENCHMARKS.md); 'basic' is slower on both counts.
-          graphOptimizationLevel: 'extended',
-          // The weights split off the model file on WASM (splitWeights): transformers.js reads them by this path.
-          ...(request.device === 'wasm'
-            ? { externalData: [{ path: WEIGHTS_LOCATION, data: `${onnxFile}${WEIGHTS_SUFFIX}` }] }
-            : {}),
-        },
+    const started = now();
+    const timed = <T>(name: string, work: Promise<T>): Promise<T> =>
+      work.then((result) => {
+        phases.push({ name, ms: now() - started });
+        return result;
       });
-      phase('weights into an ONNX Runtime session');
+    try {
+      // Side by side: the tokenizer is parsed while the model file is still being read from the store.
+      const [model, tokenizer] = await Promise.allSettled([
+        timed(
+          'weights into an ONNX Runtime session',
+          AutoModelForCausalLM.from_pretrained(request.repo, {
+            ...options,
+            dtype: request.dtype,
+            device: request.device,
+            session_options: {
+              // 'all' adds only CPU layout transforms these graphs do not use: 'extended' loads 135M q8 about 0.1 s
+              // faster with the same speed (three interleaved A/Bs, BENCHMARKS.md); 'basic' is slower on both.
+              graphOptimizationLevel: 'extended',
+              // The weights split off the model file on WASM (splitWeights): transformers.js reads them here.
+              ...(request.device === 'wasm'
+                ? { externalData: [{ path: WEIGHTS_LOCATION, data: `${onnxFile}${WEIGHTS_SUFFIX}` }] }
+                : {}),
+            },
+          }),
+        ),
+        timed('tokenizer (alongside)', AutoTokenizer.from_pretrained(request.repo, options)),
+      ]);
+      if (model.status === 'rejected') throw model.reason;
+      if (tokenizer.status === 'rejected') {
+        await model.value.dispose();
+        throw tokenizer.reason;
+      }
+      this.model = model.value;
+      this.tokenizer = tokenizer.value;
     } finally {
       files.release();
     }
