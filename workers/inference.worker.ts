@@ -3,20 +3,9 @@ import { expose } from 'comlink';
 import { installErrorTransfer } from '../src/engine/comlink-errors.ts';
 import { PetitError, abortError, isPetitError, toPetitError } from '../src/engine/errors.ts';
 import type { TokenLogprob } from '../src/engine/protocol.ts';
-import {
-  DTYPE_FILE_SUFFIX,
-  type BackendPreference,
-  type Device,
-  type Dtype,
-  type LoadProgress,
-  type RuntimeInfo,
-} from '../src/engine/types.ts';
+import { DTYPE_FILE_SUFFIX, type LoadProgress, type RuntimeInfo } from '../src/engine/types.ts';
 import type { GenerationParams } from '../src/engine/validate.ts';
-import {
-  overBudget,
-  probeCapabilities as probeDeviceCapabilities,
-  type MemoryBudget,
-} from '../src/models/capabilities.ts';
+import { overBudget, probeCapabilities as probeDeviceCapabilities } from '../src/models/capabilities.ts';
 import { buildCatalog, findByRepo } from '../src/models/catalog.ts';
 import {
   ensureRoom,
@@ -28,34 +17,15 @@ import {
 import { estimatePeakBytes } from '../src/models/estimates.ts';
 import { modelIndex } from '../src/models/store-db.ts';
 import { ModelStore, hubFileUrl, modelPrefix, withModelLock } from '../src/models/store.ts';
-import type { Backend, GenerationOutcome } from './backends/backend.ts';
+import type {
+  GenerationOutcome,
+  InferenceWorkerApi,
+  WorkerCapabilities,
+  WorkerLoadRequest,
+} from '../src/engine/worker-protocol.ts';
+import type { Backend } from './backends/backend.ts';
 
 installErrorTransfer();
-
-/** What the page asks the worker to load; defaults are already applied by the engine client. */
-export interface WorkerLoadRequest {
-  repo: string;
-  revision: string;
-  hubUrl: string;
-  dtype: Dtype;
-  device: Device;
-  /** Why the engine is not on its preferred device (set after a WebGPU failure). */
-  fallbackReason?: string;
-  /** `auto` or absent: web-llm for a catalog model with an MLC build on a capable GPU, else transformers.js. */
-  backend?: BackendPreference;
-  /** Prefix caching across requests (see prefix-cache.ts); default true. */
-  kvCache?: boolean;
-  /** What the tab can count on (capabilities.ts memoryBudget, read on the page): larger models are refused. */
-  memoryBudget?: MemoryBudget | null;
-}
-
-export interface WorkerCapabilities {
-  webgpu: boolean;
-  adapter: string | null;
-  shaderF16: boolean;
-  crossOriginIsolated: boolean;
-  hardwareConcurrency: number;
-}
 
 const store = new ModelStore();
 let backend: Backend | null = null;
@@ -405,7 +375,7 @@ function describeLoadFailure(error: unknown, request: WorkerLoadRequest): PetitE
   );
 }
 
-const api = {
+const api: InferenceWorkerApi = {
   async probe(): Promise<WorkerCapabilities> {
     capabilities ??= probeCapabilities();
     return capabilities;
@@ -542,7 +512,5 @@ const api = {
     }, 0);
   },
 };
-
-export type InferenceWorkerApi = typeof api;
 
 expose(api);

@@ -1,10 +1,4 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import type {
-  InferenceWorkerApi,
-  WorkerCapabilities,
-  WorkerLoadRequest,
-} from '../../workers/inference.worker.ts';
-import type { GenerationOutcome } from '../../workers/backends/backend.ts';
 import { currentMemoryBudget, recordOutOfMemory } from '../models/capabilities.ts';
 import { estimatePeakBytes } from '../models/estimates.ts';
 import { hangLimitBeforeFirstToken } from './hang-limit.ts';
@@ -36,6 +30,12 @@ import {
   type OtherTabs,
 } from './tab-registry.ts';
 import { validateLoad, validateRequest, type GenerationParams } from './validate.ts';
+import type {
+  GenerationOutcome,
+  InferenceWorkerApi,
+  WorkerCapabilities,
+  WorkerLoadRequest,
+} from './worker-protocol.ts';
 
 /** Decides whether to load a second copy of a large model another tab holds; see setSecondCopyGuard. */
 export type SecondCopyGuard = (model: { repo: string; dtype: Dtype } & OtherTabs) => Promise<boolean>;

@@ -1,6 +1,7 @@
-import type { FinishReason, TokenLogprob } from '../../src/engine/protocol.ts';
+import type { TokenLogprob } from '../../src/engine/protocol.ts';
 import type { BackendName, Device, Dtype } from '../../src/engine/types.ts';
 import type { GenerationParams } from '../../src/engine/validate.ts';
+import type { GenerationOutcome } from '../../src/engine/worker-protocol.ts';
 
 /** A model ready to load: every file already sits complete in the model store. */
 export interface BackendLoadRequest {
@@ -25,29 +26,7 @@ export interface LoadPhase {
   ms: number;
 }
 
-export interface GenerationTimings {
-  timeToFirstTokenMs: number;
-  prefillMs: number;
-  decodeMs: number;
-  totalMs: number;
-}
-
-export interface GenerationOutcome {
-  text: string;
-  finishReason: FinishReason;
-  /** Tokens of the whole prompt, as the model saw it. */
-  promptTokens: number;
-  /** Tokens actually run through the model this time, when a KV cache held the rest (prefill speed uses these). */
-  prefilledTokens?: number;
-  completionTokens: number;
-  timings: GenerationTimings;
-  logprobs: TokenLogprob[] | null;
-  /**
-   * With `logprobs`: the mean log-probability the model gave the prompt tokens it read this time (how familiar the
-   * request looked to it), and how many; absent where the backend cannot tell.
-   */
-  promptLogprob?: { mean: number; tokens: number };
-}
+export type { GenerationOutcome, GenerationTimings } from '../../src/engine/worker-protocol.ts';
 
 /** Receives text as it is generated; `logprobs` holds one entry per token that produced the delta. */
 export type TextSink = (delta: string, logprobs: TokenLogprob[] | null) => void;
