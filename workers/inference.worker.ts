@@ -1,22 +1,16 @@
 /// <reference lib="webworker" />
 import { expose } from 'comlink';
 import { installErrorTransfer } from '../src/engine/comlink-errors.ts';
-import { PetitError, abortError, isPetitError, toPetitError } from '../src/engine/errors.ts';
+import { PetitError, abortError, toPetitError } from '../src/engine/errors.ts';
 import type { TokenLogprob } from '../src/engine/protocol.ts';
-import { DTYPE_FILE_SUFFIX, type LoadProgress, type RuntimeInfo } from '../src/engine/types.ts';
+import type { LoadProgress, RuntimeInfo } from '../src/engine/types.ts';
 import type { GenerationParams } from '../src/engine/validate.ts';
-import { overBudget, probeCapabilities as probeDeviceCapabilities } from '../src/models/capabilities.ts';
+import { probeCapabilities as probeDeviceCapabilities } from '../src/models/capabilities.ts';
 import { buildCatalog, findByRepo } from '../src/models/catalog.ts';
-import {
-  ensureRoom,
-  ensureRoomForFile,
-  pinnedFiles,
-  planFiles,
-  type PlannedFile,
-} from '../src/models/download-plan.ts';
-import { estimatePeakBytes } from '../src/models/estimates.ts';
-import { modelIndex } from '../src/models/store-db.ts';
-import { ModelStore, hubFileUrl, modelPrefix, withModelLock } from '../src/models/store.ts';
+import { discardModel, fetchModelFiles } from '../src/models/fetch-model.ts';
+import { classifyLoadFailure } from '../src/models/load-failure.ts';
+import { ProgressTracker } from '../src/models/load-progress.ts';
+import { ModelStore } from '../src/models/store.ts';
 import type {
   GenerationOutcome,
   InferenceWorkerApi,
@@ -52,69 +46,6 @@ async function probeCapabilities(): Promise<WorkerCapabilities> {
 /** Multi-threaded WASM needs SharedArrayBuffer, which only cross-origin isolated pages have. */
 function wasmThreads(caps: WorkerCapabilities): number {
   return caps.crossOriginIsolated ? Math.max(1, Math.min(4, caps.hardwareConcurrency)) : 1;
-}
-
-function externalDataFiles(config: Record<string, unknown>, onnxFile: string): string[] {
-  const jsConfig = (config['transformers.js_config'] ?? {}) as Record<string, unknown>;
-  const setting = jsConfig.use_external_data_format;
-  const base = onnxFile.split('/').pop()!;
-  const value =
-    setting && typeof setting === 'object'
-      ? (setting as Record<string, unknown>)[base]
-      : (setting as unknown);
-  const count = value === true ? 1 : typeof value === 'number' ? value : 0;
-  return Array.from({ length: count }, (_, i) => `${onnxFile}_data${i === 0 ? '' : `_${i}`}`);
-}
-
-/** Bounds far above any real model: a config beyond them is corrupt, and would make the runtime loop or allocate forever. */
-const SHAPE_LIMITS: readonly (readonly [string, number])[] = [
-  ['vocab_size', 4_000_000],
-  ['hidden_size', 65_536],
-  ['intermediate_size', 524_288],
-  ['num_hidden_layers', 1_024],
-  ['num_attention_heads', 1_024],
-  ['num_key_value_heads', 1_024],
-  ['head_dim', 4_096],
-  ['max_position_embeddings', 100_000_000],
-];
-
-async function readConfig(url: string): Promise<Record<string, unknown>> {
-  const response = await store.match(url);
-  let config: unknown;
-  try {
-    config = JSON.parse(await response!.text());
-  } catch {
-    await store.delete(url);
-    throw new PetitError(
-      'invalid-model-config',
-      "The model's config.json is not valid JSON. The model cannot be used; choose another one or fix the repository.",
-    );
-  }
-  const c = config as Record<string, unknown>;
-  if (
-    typeof c !== 'object' ||
-    c === null ||
-    typeof c.model_type !== 'string' ||
-    !(Number(c.vocab_size) > 0)
-  ) {
-    await store.delete(url);
-    throw new PetitError(
-      'invalid-model-config',
-      "The model's config.json lacks `model_type` or `vocab_size`; it is not a model Petit can run.",
-    );
-  }
-  for (const [key, limit] of SHAPE_LIMITS) {
-    const value = c[key];
-    if (value === undefined || value === null) continue;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > limit) {
-      await store.delete(url);
-      throw new PetitError(
-        'invalid-model-config',
-        `The model's config.json gives ${key} = ${JSON.stringify(value).slice(0, 40)}, which no real model has (a whole number from 1 to ${limit}). The repository is broken; choose another model.`,
-      );
-    }
-  }
-  return c;
 }
 
 /**
@@ -200,180 +131,8 @@ async function createBackend(): Promise<Backend> {
   return new TransformersBackend(store);
 }
 
-class ProgressTracker {
-  private loaded = new Map<string, number>();
-  private sizes = new Map<string, number>();
-  private window: { at: number; bytes: number }[] = [];
-
-  constructor(
-    private readonly model: string,
-    private readonly emit: (event: LoadProgress) => void,
-  ) {}
-
-  expect(file: string, size: number): void {
-    this.sizes.set(file, size);
-  }
-
-  private totals(): { loaded: number; total: number } {
-    let loaded = 0;
-    let total = 0;
-    for (const v of this.loaded.values()) loaded += v;
-    for (const v of this.sizes.values()) total += v;
-    return { loaded, total: Math.max(total, loaded) };
-  }
-
-  send(event: Record<string, unknown> & { status: LoadProgress['status'] }): void {
-    this.emit({ model: this.model, ...this.totals(), ...event } as LoadProgress);
-  }
-
-  progress(file: string, fileLoaded: number, fileTotal: number): void {
-    this.loaded.set(file, fileLoaded);
-    if (fileTotal > 0) this.sizes.set(file, fileTotal);
-    const at = performance.now();
-    const { loaded } = this.totals();
-    this.window.push({ at, bytes: loaded });
-    while (this.window.length > 2 && at - this.window[0].at > 3000) this.window.shift();
-    const first = this.window[0];
-    const seconds = (at - first.at) / 1000;
-    const bytesPerSecond = seconds > 0.05 ? (loaded - first.bytes) / seconds : 0;
-    this.send({ status: 'progress', file, fileLoaded, fileTotal, bytesPerSecond });
-  }
-}
-
 /** The catalog the app was built with: pinned revisions give each file's size and SHA-256. */
 const catalog = buildCatalog(import.meta.env.VITE_PETIT_EXTRA_MODELS);
-
-/**
- * Puts every file of the model in the store: pinned sizes and hashes from the catalog (else the hub's HEAD answer
- * and ETag), a quota check before the first byte, resume of interrupted files, and a per-model Web Lock so another
- * tab loading the same model waits and then reads the store instead of downloading again.
- */
-async function fetchModelFiles(
-  request: WorkerLoadRequest,
-  tracker: ProgressTracker,
-  signal: AbortSignal,
-): Promise<void> {
-  const prefix = modelPrefix(request.hubUrl, request.repo, request.revision);
-  await withModelLock(
-    prefix,
-    async () => {
-      const fetchOne = async (file: PlannedFile) => {
-        tracker.send({ status: 'download', file: file.path });
-        const stored = await store.fetchFile(file.url, {
-          signal,
-          optional: file.optional,
-          expected: file.expected,
-          beforeBody: (total, resumeFrom) => {
-            if (WEIGHTS_FILE.test(file.path)) ensureMemory(request, total);
-            return ensureRoomForFile(file.url, total, resumeFrom);
-          },
-          onProgress: ({ loaded, total }) => tracker.progress(file.path, loaded, total),
-        });
-        tracker.send({ status: 'done', file: file.path, fromCache: stored?.fromCache ?? false });
-        return stored;
-      };
-      // A model kept before is read from its recorded file list: no request at all, not even for optional files.
-      const kept = (await modelIndex.get(prefix))?.files[request.dtype];
-      if (kept && (await Promise.all(kept.map((url) => store.has(url)))).every(Boolean)) {
-        const files = kept.map((url) => url.slice(prefix.length));
-        tracker.send({ status: 'initiate', files });
-        for (const [i, url] of kept.entries()) {
-          const { bytes } = await store.storedBytes(url);
-          tracker.expect(files[i], bytes);
-          tracker.progress(files[i], bytes, bytes);
-          tracker.send({ status: 'done', file: files[i], fromCache: true });
-        }
-        await store.keep(request, request.dtype, kept);
-        return;
-      }
-      const entry = findByRepo(catalog, request.repo);
-      const plan = planFiles(request, pinnedFiles(entry, request), entry);
-      for (const file of plan)
-        if (file.expected.size !== undefined) tracker.expect(file.path, file.expected.size);
-      tracker.send({ status: 'initiate', files: plan.map((f) => f.path) });
-      // Pinned sizes tell before any request; otherwise the weights' headers do (beforeBody above).
-      for (const file of plan) if (WEIGHTS_FILE.test(file.path)) ensureMemory(request, file.size ?? 0);
-      await ensureRoom(store, plan);
-
-      const [configFile, ...rest] = plan;
-      await fetchOne(configFile);
-      const config = await readConfig(configFile.url);
-      const onnxFile = `onnx/model${DTYPE_FILE_SUFFIX[request.dtype]}.onnx`;
-      const planned = new Set(plan.map((f) => f.path));
-      const extra = externalDataFiles(config, onnxFile)
-        .filter((path) => !planned.has(path))
-        .map((path) => ({
-          path,
-          url: hubFileUrl(request.hubUrl, request.repo, request.revision, path),
-          optional: false,
-          expected: {},
-          size: null,
-        }));
-      const present = [configFile.url];
-      try {
-        for (const file of [...rest, ...extra]) if (await fetchOne(file)) present.push(file.url);
-      } catch (error) {
-        // A model that cannot fit leaves nothing behind (the small files fetched before its weights included).
-        if (isPetitError(error, 'storage-quota') || isPetitError(error, 'model-too-large'))
-          await store.discardIncomplete(prefix, { locked: true });
-        throw error;
-      }
-      await store.keep(request, request.dtype, present);
-    },
-    { signal },
-  );
-}
-
-/**
- * Refuses weights whose measured peak (estimates.ts) exceeds what the tab can count on, before their body is
- * downloaded: the tab would otherwise die mid-load, as Safari on iOS does above about 1.5 GB.
- */
-function ensureMemory(request: WorkerLoadRequest, weightBytes: number): void {
-  const budget = request.memoryBudget;
-  if (!budget || weightBytes <= 0) return;
-  const peak = estimatePeakBytes(weightBytes, request.dtype);
-  if (peak <= budget.bytes) return;
-  throw new PetitError(
-    'model-too-large',
-    `This model ${overBudget(peak, budget)}. Choose a smaller model or precision.`,
-    { details: { peakBytes: peak, budgetBytes: budget.bytes } },
-  );
-}
-
-const WEIGHTS_FILE = /^onnx\/model[^/]*\.onnx(_data(_\d+)?)?$/;
-
-/** Removes what the backend could not read, so a retry downloads it afresh instead of failing again. */
-async function discardModel(request: WorkerLoadRequest): Promise<void> {
-  // Its index record goes too, so the Models screen does not list a model whose files are gone.
-  await store.deleteModel(modelPrefix(request.hubUrl, request.repo, request.revision));
-}
-
-function describeLoadFailure(error: unknown, request: WorkerLoadRequest): PetitError {
-  const message = error instanceof Error ? error.message : String(error);
-  if (request.device === 'webgpu') {
-    return new PetitError('webgpu-unavailable', `WebGPU could not run this model: ${message}`, {
-      cause: error,
-      details: { device: 'webgpu' },
-    });
-  }
-  if (/tokenizer|chat_template|JSON/i.test(message) && !/onnx|protobuf|session/i.test(message)) {
-    return new PetitError('invalid-model-config', `The model's tokenizer files cannot be read: ${message}`, {
-      cause: error,
-    });
-  }
-  if (/memory|allocation|OOM/i.test(message)) {
-    return new PetitError(
-      'out-of-memory',
-      `This device ran out of memory loading the model. Choose a smaller model or dtype.`,
-      { cause: error },
-    );
-  }
-  return new PetitError(
-    'invalid-model-file',
-    `The model file could not be read (${message.slice(0, 200)}). It was removed from storage: download it again or choose another model.`,
-    { cause: error },
-  );
-}
 
 const api: InferenceWorkerApi = {
   async probe(): Promise<WorkerCapabilities> {
@@ -407,7 +166,7 @@ const api: InferenceWorkerApi = {
     if (viaWebLlm.fallbackReason) request = { ...request, fallbackReason: viaWebLlm.fallbackReason };
     const filesStarted = performance.now();
     try {
-      await fetchModelFiles(request, tracker, signal);
+      await fetchModelFiles(store, request, findByRepo(catalog, request.repo), tracker, signal);
     } finally {
       if (signal.aborted) loadController = null;
     }
@@ -423,9 +182,9 @@ const api: InferenceWorkerApi = {
       ({ contextLength, phases = [] } = await next.load({ ...request, threads }));
     } catch (error) {
       await next.unload().catch(() => {});
-      const failure = describeLoadFailure(error, request);
+      const failure = classifyLoadFailure(error, request.device);
       if (failure.code === 'invalid-model-file' || failure.code === 'invalid-model-config')
-        await discardModel(request);
+        await discardModel(store, request);
       throw failure;
     } finally {
       loadController = null;
