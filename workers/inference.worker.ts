@@ -5,11 +5,13 @@ import { PetitError, abortError, toPetitError } from '../src/engine/errors.ts';
 import type { TokenLogprob } from '../src/engine/protocol.ts';
 import type { LoadProgress, RuntimeInfo } from '../src/engine/types.ts';
 import type { GenerationParams } from '../src/engine/validate.ts';
-import { probeCapabilities as probeDeviceCapabilities } from '../src/models/capabilities.ts';
-import { buildCatalog, findByRepo } from '../src/models/catalog.ts';
+import { appCatalog } from '../src/models/app-catalog.ts';
+import { probeCapabilities } from '../src/models/capabilities.ts';
+import { findByRepo, type MlcBuild } from '../src/models/catalog.ts';
 import { discardModel, fetchModelFiles } from '../src/models/fetch-model.ts';
 import { classifyLoadFailure } from '../src/models/load-failure.ts';
 import { ProgressTracker } from '../src/models/load-progress.ts';
+import { chooseLoadRuntime } from '../src/models/runtime-choice.ts';
 import { ModelStore } from '../src/models/store.ts';
 import type {
   GenerationOutcome,
@@ -27,27 +29,6 @@ let runtime: RuntimeInfo | null = null;
 let loadController: AbortController | null = null;
 let capabilities: Promise<WorkerCapabilities> | null = null;
 
-async function probeCapabilities(): Promise<WorkerCapabilities> {
-  const adapter: GPUAdapter | null = await Promise.resolve(navigator.gpu?.requestAdapter())
-    .then((a) => a ?? null)
-    .catch(() => null);
-  const info = adapter?.info;
-  return {
-    webgpu: adapter !== null,
-    adapter: info
-      ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown'
-      : null,
-    shaderF16: adapter?.features.has('shader-f16') ?? false,
-    crossOriginIsolated: self.crossOriginIsolated,
-    hardwareConcurrency: navigator.hardwareConcurrency || 1,
-  };
-}
-
-/** Multi-threaded WASM needs SharedArrayBuffer, which only cross-origin isolated pages have. */
-function wasmThreads(caps: WorkerCapabilities): number {
-  return caps.crossOriginIsolated ? Math.max(1, Math.min(4, caps.hardwareConcurrency)) : 1;
-}
-
 /**
  * Runs the model with web-llm when the selection says so (see BackendPreference). A failure of an automatic
  * choice falls back to transformers.js and says why; a failure of an explicit choice is the caller's error. web-llm
@@ -56,33 +37,13 @@ function wasmThreads(caps: WorkerCapabilities): number {
  */
 async function loadWithWebLlm(
   request: WorkerLoadRequest,
+  build: MlcBuild,
   tracker: ProgressTracker,
   signal: AbortSignal,
   started: number,
 ): Promise<{ runtime?: RuntimeInfo; fallbackReason?: string }> {
-  const preference = request.backend ?? 'auto';
-  if (!['auto', 'webllm', 'transformers'].includes(preference)) {
-    throw new PetitError(
-      'invalid-request',
-      `\`backend\` must be auto, webllm or transformers; got ${JSON.stringify(preference)}.`,
-      { details: { field: 'backend' } },
-    );
-  }
-  if (preference === 'transformers' || request.device === 'wasm') return {};
-  const caps = await probeDeviceCapabilities();
-  const entry = findByRepo(catalog, request.repo);
-  const { pickMlcBuild, startWebLlm, MLC_DTYPE } = await import('./backends/webllm-runtime.ts');
-  const pick = pickMlcBuild(entry, caps);
-  if (!pick) {
-    if (preference !== 'webllm') return {};
-    throw new PetitError(
-      'backend-unavailable',
-      entry?.mlc.length
-        ? 'web-llm cannot run this model here: it needs a WebGPU adapter (and shader-f16 for 16-bit builds) with enough memory. Choose automatic in Settings → Runtime.'
-        : 'This model has no web-llm (MLC) build. Choose automatic or transformers.js in Settings → Runtime.',
-    );
-  }
-  const { build } = pick;
+  const { startWebLlm, MLC_DTYPE } = await import('./backends/webllm-runtime.ts');
+  const caps = await probeCapabilities();
   tracker.send({ status: 'initiate', files: [] });
   try {
     const next = await startWebLlm(store, build, request.hubUrl, {
@@ -115,7 +76,7 @@ async function loadWithWebLlm(
       loadController = null;
       throw abortError('Loading the model was cancelled.');
     }
-    if (preference === 'webllm') {
+    if (request.backend === 'webllm') {
       loadController = null;
       throw error;
     }
@@ -131,23 +92,21 @@ async function createBackend(): Promise<Backend> {
   return new TransformersBackend(store);
 }
 
-/** The catalog the app was built with: pinned revisions give each file's size and SHA-256. */
-const catalog = buildCatalog(import.meta.env.VITE_PETIT_EXTRA_MODELS);
-
 const api: InferenceWorkerApi = {
   async probe(): Promise<WorkerCapabilities> {
-    capabilities ??= probeCapabilities();
+    // The one probe of capabilities.ts, in the shape PetitEngine.capabilities() has always returned.
+    capabilities ??= probeCapabilities().then((caps) => ({
+      webgpu: caps.webgpu !== null,
+      adapter: caps.webgpu?.adapter ?? null,
+      shaderF16: caps.webgpu?.shaderF16 ?? false,
+      crossOriginIsolated: caps.crossOriginIsolated,
+      hardwareConcurrency: caps.cores,
+    }));
     return capabilities;
   },
 
   async load(request: WorkerLoadRequest, onProgress: (event: LoadProgress) => void): Promise<RuntimeInfo> {
     const started = performance.now();
-    const caps = await api.probe();
-    if (request.device === 'webgpu' && !caps.webgpu) {
-      throw new PetitError('webgpu-unavailable', 'This browser offers no WebGPU adapter.', {
-        details: { device: 'webgpu' },
-      });
-    }
     if (request.kvCache !== undefined && typeof request.kvCache !== 'boolean') {
       throw new PetitError(
         'invalid-request',
@@ -157,16 +116,21 @@ const api: InferenceWorkerApi = {
         },
       );
     }
+    const entry = findByRepo(appCatalog(), request.repo);
+    const pick = await chooseLoadRuntime(request, entry);
+    const caps = await probeCapabilities();
     if (backend) await api.unload();
     loadController = new AbortController();
     const { signal } = loadController;
     const tracker = new ProgressTracker(request.repo, onProgress);
-    const viaWebLlm = await loadWithWebLlm(request, tracker, signal, started);
-    if (viaWebLlm.runtime) return viaWebLlm.runtime;
-    if (viaWebLlm.fallbackReason) request = { ...request, fallbackReason: viaWebLlm.fallbackReason };
+    if (pick.backend === 'webllm') {
+      const viaWebLlm = await loadWithWebLlm(request, pick.build, tracker, signal, started);
+      if (viaWebLlm.runtime) return viaWebLlm.runtime;
+      request = { ...request, fallbackReason: viaWebLlm.fallbackReason };
+    }
     const filesStarted = performance.now();
     try {
-      await fetchModelFiles(store, request, findByRepo(catalog, request.repo), tracker, signal);
+      await fetchModelFiles(store, request, entry, tracker, signal);
     } finally {
       if (signal.aborted) loadController = null;
     }
@@ -174,7 +138,8 @@ const api: InferenceWorkerApi = {
     if (signal.aborted) throw abortError('Loading the model was cancelled.');
 
     tracker.send({ status: 'compile', device: request.device });
-    const threads = request.device === 'wasm' ? wasmThreads(caps) : 1;
+    // After a web-llm fallback the device is WebGPU, where ONNX Runtime's CPU side keeps one thread.
+    const threads = pick.backend === 'transformers' ? pick.threads : 1;
     const next = await createBackend();
     let contextLength: number;
     let phases: { name: string; ms: number }[];

@@ -1,6 +1,7 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import { currentMemoryBudget, recordOutOfMemory } from '../models/capabilities.ts';
 import { estimatePeakBytes } from '../models/estimates.ts';
+import { defaultDtype, resolveDevice } from '../models/device-choice.ts';
 import { hangLimitBeforeFirstToken } from './hang-limit.ts';
 import { AsyncQueue } from './async-queue.ts';
 import { installErrorTransfer } from './comlink-errors.ts';
@@ -14,14 +15,7 @@ import type {
   CompletionUsage,
   TokenLogprob,
 } from './protocol.ts';
-import {
-  DEFAULT_HUB_URL,
-  type Device,
-  type Dtype,
-  type LoadOptions,
-  type ModelSpec,
-  type RuntimeInfo,
-} from './types.ts';
+import { DEFAULT_HUB_URL, type Dtype, type LoadOptions, type ModelSpec, type RuntimeInfo } from './types.ts';
 import {
   holdModel,
   largeModelBytes,
@@ -294,8 +288,8 @@ export class PetitEngine {
       if (signal?.aborted) throw abortError('Loading the model was cancelled.');
       const caps = await this.capabilities();
       const wanted = spec.device ?? 'auto';
-      const device: Device = wanted === 'auto' ? (caps.webgpu ? 'webgpu' : 'wasm') : wanted;
-      const dtype: Dtype = spec.dtype ?? (device === 'webgpu' ? 'q4' : 'q8');
+      const device = resolveDevice(wanted, caps.webgpu);
+      const dtype = spec.dtype ?? defaultDtype(device);
       const request: WorkerLoadRequest = {
         repo: spec.id,
         revision: spec.revision ?? 'main',

@@ -160,6 +160,11 @@ function deviceMemoryGB(): number | null {
   return typeof memory === 'number' ? memory : null;
 }
 
+/** WASM threads ONNX Runtime gets: several need SharedArrayBuffer, which only cross-origin isolated pages have. */
+export function wasmThreads(caps: Pick<Capabilities, 'crossOriginIsolated' | 'cores'>): number {
+  return caps.crossOriginIsolated ? Math.max(1, Math.min(4, caps.cores)) : 1;
+}
+
 /** The budget of this page (or worker), from its own navigator and, on a page, what failed here before. */
 export function currentMemoryBudget(): MemoryBudget | null {
   return memoryBudget(deviceMemoryGB(), nav()?.userAgent ?? '');

@@ -1,5 +1,5 @@
 import type { BackendName, Device, Dtype } from '../engine/types.ts';
-import { memoryBudget, overBudget, type Capabilities } from './capabilities.ts';
+import { memoryBudget, overBudget, wasmThreads, type Capabilities } from './capabilities.ts';
 import { onnxFileFor, type CatalogEntry, type MlcBuild, type MlcQuantization } from './catalog.ts';
 import {
   estimateLargestTensorBytes,
@@ -258,7 +258,7 @@ function describe(c: Candidate, caps: Capabilities, first: boolean): { reason: s
     if (caps.webgpu?.isFallback) notes.push('The GPU is a software adapter: correct, but slower than WASM.');
     return { reason: `${label} on WebGPU (${caps.webgpu?.adapter ?? 'GPU'}): ${why}.`, notes };
   }
-  const threads = caps.crossOriginIsolated ? Math.max(1, Math.min(4, caps.cores)) : 1;
+  const threads = wasmThreads(caps);
   const where = caps.webgpu ? 'WASM' : 'WASM (no WebGPU adapter)';
   const why =
     c.dtype === 'q8'
