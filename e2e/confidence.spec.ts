@@ -4,10 +4,9 @@
  * real model trained only on children's stories, it must separate story prompts from code, maths and French;
  * the separation is printed as an AUC.
  */
-import { expect, failOnPageErrors, test } from './fixtures.ts';
+import { expect, test } from './fixtures.ts';
 import { HUB_URL, STORIES_MODEL } from './env.ts';
-
-failOnPageErrors();
+import { STORIES_SKIP_REASON, storiesAvailable } from './stories.ts';
 
 type Petit = import('../src/index.ts').PetitEngine;
 
@@ -40,10 +39,7 @@ function auc(known: number[], unknown: number[]): number {
 }
 
 test('prompt log-probabilities separate what stories260K knows from what it does not', async ({ page }) => {
-  test.skip(
-    process.env.PETIT_E2E_HAS_STORIES === '0',
-    'stories260K needs ../shared/fixtures/llama2c (absent on this machine)',
-  );
+  test.skip(!storiesAvailable(), STORIES_SKIP_REASON);
   await page.goto('/api.html');
   await expect(page.locator('#state')).toContainText('Ready');
   const result = await page.evaluate(

@@ -47,6 +47,13 @@ export interface PetitFixtures {
   extraAllowedOrigins: string[];
   /** Runs after every test: the browser talked to no host but the app and the model hub. */
   privacy: void;
+  /**
+   * Uncaught page errors and unhandled rejections a test provokes on purpose (a substring or pattern of the
+   * message). Set narrowly with `test.use` around the one test that needs it, with a comment saying why.
+   */
+  expectedPageErrors: (string | RegExp)[];
+  /** Runs around every test: any other uncaught error or unhandled rejection in any page fails it. */
+  pageErrors: string[];
 }
 
 export const test = base.extend<PetitFixtures>({
@@ -90,29 +97,30 @@ export const test = base.extend<PetitFixtures>({
     },
     { auto: true },
   ],
+  expectedPageErrors: [[], { option: true }],
+  pageErrors: [
+    async ({ context, expectedPageErrors }, use) => {
+      const unexpected: string[] = [];
+      // `weberror` covers every page of the context, unhandled rejections, and errors a worker did not handle.
+      context.on('weberror', (webError) => {
+        const message = webError.error().message;
+        const expected = expectedPageErrors.some((e) =>
+          typeof e === 'string' ? message.includes(e) : e.test(message),
+        );
+        console.error(`[page error${expected ? ', expected' : ''}] ${message}`);
+        if (!expected) unexpected.push(message);
+      });
+      await use(unexpected);
+      expect(unexpected, 'uncaught errors or unhandled rejections in the page').toEqual([]);
+    },
+    { auto: true },
+  ],
   page: async ({ context }, use) => {
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
-    await use(page);
+    await use(context.pages()[0] ?? (await context.newPage()));
   },
 });
 
 export { expect };
-
-/**
- * In the spec file that calls it: every test fails on an uncaught error in the page (by default they are only
- * printed, since some specs provoke them on purpose).
- */
-export function failOnPageErrors(): void {
-  let errors: string[] = [];
-  test.beforeEach(({ page }) => {
-    errors = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-  });
-  test.afterEach(() => {
-    expect(errors, 'uncaught errors in the page').toEqual([]);
-  });
-}
 
 /** Selects a catalog entry and dtype in the model picker and presses Load. */
 export async function loadFromPicker(page: Page, entryId: string, dtype: string): Promise<void> {

@@ -85,7 +85,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     apiKeys: [PROVIDER_KEY],
     chunkDelayMs: 20,
   });
-  process.env.PETIT_E2E_HAS_STORIES = existsSync(join(HUB_ROOT, STORIES_MODEL)) ? '1' : '';
   return async () => {
     await hub.close();
     await provider.close();

@@ -3,10 +3,9 @@
  * a conversation gives the same greedy answer as an engine that prefills every prompt whole (`kvCache: false`),
  * and a chat's next turn really takes its history from the cache (`usage.prompt_tokens_details.cached_tokens`).
  */
-import { expect, failOnPageErrors, test } from './fixtures.ts';
+import { expect, test } from './fixtures.ts';
 import { HUB_URL, SIZED_MODEL, STORIES_MODEL, TINY_MODEL } from './env.ts';
-
-failOnPageErrors();
+import { STORIES_SKIP_REASON, storiesAvailable } from './stories.ts';
 
 type PetitClass = typeof import('../src/index.ts').PetitEngine;
 type Petit = InstanceType<PetitClass>;
@@ -20,16 +19,13 @@ interface Step {
   promptTokens: number;
 }
 
-const hasStories = process.env.PETIT_E2E_HAS_STORIES !== '0';
+const hasStories = storiesAvailable();
 
 for (const model of [TINY_MODEL, STORIES_MODEL]) {
   test(`${model}: greedy answers with the KV cache equal answers without it, whatever the user changes`, async ({
     page,
   }) => {
-    test.skip(
-      model === STORIES_MODEL && !hasStories,
-      'stories260K needs ../shared/fixtures/llama2c (absent on this machine)',
-    );
+    test.skip(model === STORIES_MODEL && !hasStories, STORIES_SKIP_REASON);
     await page.goto('/api.html');
     await expect(page.locator('#state')).toContainText('Ready');
     const steps = await page.evaluate(

@@ -3,10 +3,8 @@
  * fits: on a simulated phone that reports 0.5 GB of memory (navigator.deviceMemory), in the app's picker and
  * through the library.
  */
-import { expect, failOnPageErrors, storedFiles, test } from './fixtures.ts';
+import { expect, storedFiles, test } from './fixtures.ts';
 import { HUB_URL, SIZED_MODEL, SMOLLM_SHAPED_MODEL, TINY_MODEL } from './env.ts';
-
-failOnPageErrors();
 
 type Petit = import('../src/index.ts').PetitEngine;
 

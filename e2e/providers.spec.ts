@@ -10,7 +10,7 @@
  *   off, nothing listening, and this build's CSP; OpenRouter's attribution headers on the wire.
  * - The CSP header binds the inference worker: its fetch to a host outside connect-src is blocked.
  */
-import { test as base, chromium, type BrowserContext, type Page } from '@playwright/test';
+import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { startFakeProvider, type FakeProvider } from '../tools/fake-provider/fake-provider-server.ts';
 import { APP_URL, HUB_URL, PROVIDER_KEY, PROVIDER_URL } from './env.ts';
 import { fake, providerRequests } from './fake-provider-client.ts';
-import { CHROMIUM_ARGS, chromiumPath, expect, loadFromPicker } from './fixtures.ts';
+import { test as base, CHROMIUM_ARGS, chromiumPath, expect, loadFromPicker } from './fixtures.ts';
 import { DEPLOY_PORT, E2E_DIST, WIDGET_HOST_ORIGIN, WIDGET_HOST_PORT } from './pwa-env.ts';
 import { startStaticServer } from './static-server.ts';
 
@@ -118,9 +118,7 @@ const test = base.extend<Fixtures, { tlsProvider: FakeProvider | null }>({
     rmSync(dir, { recursive: true, force: true });
   },
   page: async ({ context }, use) => {
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
-    await use(page);
+    await use(context.pages()[0] ?? (await context.newPage()));
   },
 });
 
