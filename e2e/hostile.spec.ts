@@ -29,22 +29,8 @@ const TINY_DIR = join(HUB_ROOT, TINY_MODEL);
 const TINY = { id: TINY_MODEL, dtype: 'q8', device: 'wasm', hubUrl: HUB_URL };
 const KNOWN = new Set<string>(ERROR_CODES);
 
-declare global {
-  interface Window {
-    __hostile: string[];
-  }
-}
-
-async function openPlayground(page: Page, pageErrors: string[]): Promise<void> {
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.addInitScript(() => {
-    window.__hostile = [];
-    window.addEventListener('unhandledrejection', (event) => {
-      const reason = event.reason as { message?: string } | undefined;
-      window.__hostile.push(`unhandledrejection: ${String(reason?.message ?? reason)}`);
-    });
-    window.addEventListener('error', (event) => window.__hostile.push(`error: ${event.message}`));
-  });
+/** An uncaught error or unhandled rejection fails the test (e2e/fixtures.ts), so none is checked here. */
+async function openPlayground(page: Page): Promise<void> {
   await page.goto('/api.html');
   await expect(page.locator('#state')).toContainText('Ready');
 }
@@ -64,22 +50,29 @@ async function expectAlive(page: Page): Promise<void> {
   expect(typeof reply).toBe('string');
 }
 
-/** Asserts every outcome is an answer or a known error code, prints the tally, and returns it. */
-function judge(klass: string, outcomes: Outcome[]): Record<string, number> {
+/**
+ * Every outcome is an answer or the one code a user should get for this class of input (`classCode`), or the
+ * case's own code for an input of another kind inside the class (an aborted signal, a dead hub). Where the app
+ * gives a wrong code today (`today`, reported on issue 16) that code is accepted for that case only, and listed.
+ */
+function judge(klass: string, outcomes: Outcome[], classCode: string): void {
   const tally: Record<string, number> = {};
   for (const { outcome } of outcomes) tally[outcome] = (tally[outcome] ?? 0) + 1;
-  const bad = outcomes.filter(
-    ({ outcome }) => outcome !== 'answer' && !(outcome.startsWith('code:') && KNOWN.has(outcome.slice(5))),
-  );
+  const wrongToday: string[] = [];
+  const bad: string[] = [];
+  for (const { label, outcome, code = classCode, today } of outcomes) {
+    expect(KNOWN.has(code), `${label}: expects an error code that does not exist`).toBe(true);
+    if (outcome === 'answer' || outcome === `code:${code}`) continue;
+    if (today && outcome === `code:${today}`) wrongToday.push(`${label}: ${today}, should be ${code}`);
+    else bad.push(`${label}: ${outcome}, expected code:${code}`);
+  }
   console.log(`[hostile] ${klass}: ${outcomes.length} inputs -> ${JSON.stringify(tally)}`);
   test.info().annotations.push({ type: `hostile ${klass}`, description: `${outcomes.length} inputs ${JSON.stringify(tally)}` }); // prettier-ignore
-  expect(bad, `${klass}: inputs that ended neither in an answer nor in a typed error`).toEqual([]);
-  return tally;
-}
-
-async function expectNoStrayErrors(page: Page, pageErrors: string[]): Promise<void> {
-  expect(await page.evaluate(() => window.__hostile)).toEqual([]);
-  expect(pageErrors).toEqual([]);
+  for (const wrong of wrongToday)
+    test.info().annotations.push({ type: 'wrong code today', description: wrong });
+  expect(bad, `${klass}: inputs that ended neither in an answer nor in the code a user should get`).toEqual(
+    [],
+  );
 }
 
 test.describe('hostile input ends in a typed error or a correct answer', () => {
@@ -88,63 +81,64 @@ test.describe('hostile input ends in a typed error or a correct answer', () => {
   test.afterEach(resetHub);
 
   test('bad chat requests: shapes, traps, numbers, strings, stops', async ({ page }) => {
-    const pageErrors: string[] = [];
-    await openPlayground(page, pageErrors);
+    await openPlayground(page);
     await page.evaluate((tiny) => window.petit.load(tiny as Parameters<typeof window.petit.load>[0]), TINY);
+    // Each class is refused with invalid-request; the few inputs of another kind carry their own code.
     for (const klass of ['shape', 'traps', 'numbers', 'strings', 'stops']) {
       // Built in the page: getters, Proxies and lone surrogates do not survive serialisation.
       const outcomes = (await page.evaluate(
         `(${runRequests.toString()})((${buildRequests.toString()})(9)[${JSON.stringify(klass)}], 120000)`,
       )) as Outcome[];
-      judge(klass, outcomes);
+      judge(klass, outcomes, 'invalid-request');
       await expectAlive(page);
     }
-    await expectNoStrayErrors(page, pageErrors);
   });
 
   test.describe('load() arguments', () => {
     // One case points the engine at a dead hub on purpose (hub-unreachable).
     test.use({ extraAllowedOrigins: ['http://127.0.0.1:9'] });
     test('bad load() arguments', async ({ page }) => {
-      const pageErrors: string[] = [];
-      await openPlayground(page, pageErrors);
+      await openPlayground(page);
       const outcomes = (await page.evaluate(
         `(${runLoads.toString()})((${buildLoads.toString()})(${JSON.stringify(HUB_URL)}), 120000)`,
       )) as Outcome[];
-      judge('load arguments', outcomes);
+      judge('load arguments', outcomes, 'invalid-request');
       await expectAlive(page);
-      await expectNoStrayErrors(page, pageErrors);
     });
   });
 
+  // A bad config.json, tokenizer or chat template is the model's configuration at fault; bad weights are its file.
+  const FUZZ_CODES = {
+    config: 'invalid-model-config',
+    tokenizer: 'invalid-model-config',
+    template: 'invalid-model-config',
+    onnx: 'invalid-model-file',
+  } as const;
   for (const klass of ['config', 'tokenizer', 'template', 'onnx'] as const) {
     test(`fuzzed model files: ${klass}`, async ({ page }) => {
       // Fresh repos (petit-fuzz/...) each time: nothing of them is in the store beforehand.
       const repos = writeFuzzRepos(HUB_ROOT, TINY_DIR);
-      const pageErrors: string[] = [];
-      await openPlayground(page, pageErrors);
+      await openPlayground(page);
       // PETIT_HOSTILE_ONLY=<text> runs only the cases whose label holds it (to chase one failure).
       const only = process.env.PETIT_HOSTILE_ONLY;
       const mine = repos.filter((r: FuzzRepo) => r.klass === klass && (!only || r.label.includes(only)));
-      const cases = mine.map((r) => ({ label: `${r.repo} ${r.label}`, request: [{ ...TINY, id: r.repo }] }));
+      const cases = mine.map((r) => ({ label: `${r.repo} ${r.label}`, request: [{ ...TINY, id: r.repo }], code: r.code, today: r.today })); // prettier-ignore
       // Past the engine's own 5-minute load watchdog: a load that never ends must be ended by the engine.
       const outcomes = (await page.evaluate(`(${runLoads.toString()})(${JSON.stringify(cases)}, 330000)`)) as Outcome[]; // prettier-ignore
       for (const { label, outcome } of outcomes) console.log(`[hostile]   ${label}: ${outcome}`);
       const byRepo = new Map(mine.map((r, i) => [r.repo, outcomes[i]]));
-      judge(`fuzzed ${klass}`, outcomes);
+      judge(`fuzzed ${klass}`, outcomes, FUZZ_CODES[klass]);
       await expectAlive(page);
       await expectStoreConsistent(page, byRepo);
-      await expectNoStrayErrors(page, pageErrors);
     });
   }
 
   test('every misbehaviour of the hub', async ({ page }) => {
-    const pageErrors: string[] = [];
-    await openPlayground(page, pageErrors);
+    await openPlayground(page);
     const outcomes: Outcome[] = [];
     const byRepo = new Map<string, Outcome>();
     const faults = hubFaults();
-    for (const [i, { label, file, fault }] of faults.entries()) {
+    for (const [i, { label, file, fault, code }] of faults.entries()) {
       // A fresh repo per fault: nothing of it is in the store, so every file goes through the hub.
       const repo = `petit-fuzz/hub-${i}`;
       rmSync(join(HUB_ROOT, repo), { recursive: true, force: true });
@@ -155,13 +149,13 @@ test.describe('hostile input ends in a typed error or a correct answer', () => {
       // A stalled hub is given up by the caller's signal (the engine's own load watchdog waits minutes);
       // slow and throttled ones get time to finish.
       const [outcome] = (await page.evaluate(
-        `(${runLoads.toString()})([{ label: ${JSON.stringify(label)}, request: [${JSON.stringify({ ...TINY, id: repo })}, { signal: AbortSignal.timeout(${'stallAfterBytes' in fault ? 10_000 : 90_000}) }] }], 120000)`,
+        `(${runLoads.toString()})([{ ...${JSON.stringify({ label, code })}, request: [${JSON.stringify({ ...TINY, id: repo })}, { signal: AbortSignal.timeout(${'stallAfterBytes' in fault ? 10_000 : 90_000}) }] }], 120000)`,
       )) as Outcome[];
       byRepo.set(repo, outcome);
       outcomes.push(outcome);
     }
     await resetHub();
-    judge('hub faults', outcomes);
+    judge('hub faults', outcomes, 'download-failed');
     // The file the hub broke is never kept after a failed load (cut, corrupt, stalled or refused bytes); the
     // model's other, intact files may stay so that a retry resumes (checked byte for byte below).
     const stored = new Set(await storedFiles(page));
@@ -174,7 +168,6 @@ test.describe('hostile input ends in a typed error or a correct answer', () => {
     for (const { label, outcome } of outcomes) console.log(`[hostile]   ${label}: ${outcome}`);
     await expectAlive(page);
     await expectStoreConsistent(page, byRepo);
-    await expectNoStrayErrors(page, pageErrors);
   });
 });
 
