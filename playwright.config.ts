@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { APP_PORT, APP_URL, E2E_CATALOG, HUB_URL, PROVIDER_URL } from './e2e/env.ts';
+import { APP_PORT, APP_URL, E2E_CATALOG, E2E_REPORT, HUB_URL, PROVIDER_URL } from './e2e/env.ts';
 import { E2E_WIDGET_ORIGINS } from './e2e/pwa-env.ts';
 
 export default defineConfig({
@@ -12,7 +12,10 @@ export default defineConfig({
   retries: 0,
   timeout: 90_000,
   expect: { timeout: 20_000 },
-  reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
+  // Per port, like the build folder: a run beside another one must not delete its results (Playwright empties
+  // outputDir when it starts). scripts/test-all.ts reads the JSON report from E2E_REPORT.
+  outputDir: `test-results/e2e-${APP_PORT}`,
+  reporter: [['list'], ['json', { outputFile: E2E_REPORT }]],
   use: {
     baseURL: APP_URL,
     trace: 'off',

@@ -6,6 +6,8 @@ export const APP_PORT = Number(process.env.PETIT_E2E_APP_PORT ?? 4173);
 export const HUB_PORT = Number(process.env.PETIT_E2E_HUB_PORT ?? 8790);
 export const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 export const HUB_URL = `http://127.0.0.1:${HUB_PORT}`;
+/** Playwright's JSON report, which scripts/test-all.ts counts: one per app port, like the build folder. */
+export const E2E_REPORT = `test-results/e2e-${APP_PORT}.json`;
 /** The fake remote model provider (tools/fake-provider) the escalation e2e points the app at in its settings. */
 export const PROVIDER_PORT = Number(process.env.PETIT_E2E_PROVIDER_PORT ?? 8796);
 export const PROVIDER_URL = `http://127.0.0.1:${PROVIDER_PORT}`;

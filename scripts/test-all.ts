@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { E2E_REPORT } from '../e2e/env.ts';
 
 interface Counts {
   passed: number;
@@ -75,7 +76,7 @@ run('library package', 'npx', ['tsx', 'scripts/check-lib.ts']);
 // Keeps the benchmark harness working (every path once, on a tiny model); numbers come from `npm run bench`.
 run('benchmark harness (quick)', 'npx', ['tsx', 'bench/run.ts', '--quick']);
 run('end-to-end tests', 'npx', ['playwright', 'test']);
-addPlaywright('test-results/e2e.json');
+addPlaywright(E2E_REPORT);
 
 console.log('\nsteps:');
 for (const r of results) console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.step} (${r.seconds.toFixed(0)} s)`);
