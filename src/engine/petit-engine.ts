@@ -1,9 +1,10 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import { currentMemoryBudget, recordOutOfMemory } from '../models/capabilities.ts';
+import { recordOutOfMemory } from '../models/capabilities.ts';
 import { estimatePeakBytes } from '../models/estimates.ts';
-import { defaultDtype, resolveDevice } from '../models/device-choice.ts';
+export type { EngineEvent, PetitEngineOptions, SecondCopyGuard } from './engine-options.ts';
+import type { EngineEvent, PetitEngineOptions, SecondCopyGuard } from './engine-options.ts';
 import { hangLimitBeforeFirstToken } from './hang-limit.ts';
-import { AsyncQueue } from './async-queue.ts';
+import { buildUsage, readControls, streamedAnswer, wholeAnswer, type RunAnswer } from './completion-shape.ts';
 import { installErrorTransfer } from './comlink-errors.ts';
 import { PetitError, abortError, isPetitError, toPetitError } from './errors.ts';
 import type {
@@ -16,14 +17,10 @@ import type {
   TokenLogprob,
 } from './protocol.ts';
 import { DEFAULT_HUB_URL, type Dtype, type LoadOptions, type ModelSpec, type RuntimeInfo } from './types.ts';
-import {
-  holdModel,
-  largeModelBytes,
-  otherTabsHolding,
-  type HeldModel,
-  type OtherTabs,
-} from './tab-registry.ts';
+import { TabHold } from './tab-registry.ts';
+import { resolveModelSpec, toLoadRequest } from './resolve-spec.ts';
 import { validateLoad, validateRequest, type GenerationParams } from './validate.ts';
+import { startWatchdog, type FirstTokenLimit } from './watchdog.ts';
 import type {
   GenerationOutcome,
   InferenceWorkerApi,
@@ -31,89 +28,11 @@ import type {
   WorkerLoadRequest,
 } from './worker-protocol.ts';
 
-/** Decides whether to load a second copy of a large model another tab holds; see setSecondCopyGuard. */
-export type SecondCopyGuard = (model: { repo: string; dtype: Dtype } & OtherTabs) => Promise<boolean>;
-
-/** What the engine tells the app about its worker's health. */
-export type EngineEvent =
-  | { type: 'crashed'; error: PetitError }
-  | { type: 'recovering'; model: string }
-  | { type: 'recovered'; runtime: RuntimeInfo }
-  | { type: 'recovery-failed'; error: PetitError };
-
-export interface PetitEngineOptions {
-  /** Base URL of the model hub; defaults to Hugging Face. */
-  hubUrl?: string;
-  /** Creates the inference worker. Apps bundling Petit themselves pass their own (see README). */
-  createWorker?: () => Worker;
-  /** Resolves short catalog ids (e.g. `smollm2-135m-instruct`) to a full spec. */
-  resolveModel?: (id: string) => ModelSpec | undefined;
-  /**
-   * A generation whose worker answers no ping for this long is taken as hung: the worker is replaced and the
-   * model reloaded. Default 30 s; until the first token it grows with the prompt (src/engine/hang-limit.ts),
-   * since a long prefill on a slow device is one forward pass the worker cannot interrupt to answer.
-   */
-  hangTimeoutMs?: number;
-  /** The same watch while a model loads, where compiling a large model legitimately blocks the worker. Default 5 min. */
-  loadHangTimeoutMs?: number;
-}
-
-const REPO_ID = /^[\w.-]+\/[\w.-]+$/;
-
 function defaultWorker(): Worker {
   return new Worker(new URL('../../workers/inference.worker.ts', import.meta.url), {
     type: 'module',
     name: 'petit-inference',
   });
-}
-
-function completionId(): string {
-  return `chatcmpl-${crypto.randomUUID()}`;
-}
-
-function buildUsage(outcome: GenerationOutcome, timeToFirstTokenMs: number): CompletionUsage {
-  const { promptTokens, completionTokens, timings } = outcome;
-  const prefilled = outcome.prefilledTokens ?? promptTokens;
-  const perSecond = (tokens: number, ms: number) => (ms > 0 && tokens > 0 ? (tokens * 1000) / ms : 0);
-  return {
-    prompt_tokens: promptTokens,
-    completion_tokens: completionTokens,
-    total_tokens: promptTokens + completionTokens,
-    prompt_tokens_details: { cached_tokens: promptTokens - prefilled },
-    extra: {
-      time_to_first_token_ms: timeToFirstTokenMs,
-      // Only the tokens run through the model this time: the rest came from the KV cache.
-      prefill_tokens_per_s: perSecond(prefilled, timings.prefillMs),
-      // The first token comes out of the prefill pass; decoding makes the rest.
-      decode_tokens_per_s: perSecond(completionTokens - 1, timings.decodeMs),
-      total_ms: timings.totalMs,
-      ...(outcome.promptLogprob ? { prompt_logprob: outcome.promptLogprob } : {}),
-    },
-  };
-}
-
-/** Reads `signal` and `stream` once, as validated values: a getter or a look-alike signal is an invalid request. */
-function readControls(request: ChatCompletionRequest): { signal: AbortSignal | undefined; stream: boolean } {
-  let signal: unknown;
-  let stream: unknown;
-  try {
-    ({ signal, stream } = request);
-  } catch (error) {
-    throw new PetitError(
-      'invalid-request',
-      'The request could not be read. Pass a plain object of plain values.',
-      {
-        details: { field: 'request' },
-        cause: error,
-      },
-    );
-  }
-  if (signal !== undefined && signal !== null && !(signal instanceof AbortSignal)) {
-    throw new PetitError('invalid-request', '`signal` must be an AbortSignal (from an AbortController).', {
-      details: { field: 'signal' },
-    });
-  }
-  return { signal: signal ?? undefined, stream: stream === true };
 }
 
 /**
@@ -137,8 +56,7 @@ export class PetitEngine {
   private lastLoad: WorkerLoadRequest | null = null;
   private recovery: Promise<void> | null = null;
   /** What this tab tells other tabs it holds (tab-registry.ts), and the bytes the current load reported. */
-  private heldModel: HeldModel | null = null;
-  private releaseHeld: (() => void) | null = null;
+  private readonly tabHold = new TabHold();
   private loadBytes = 0;
   private secondCopyGuard: SecondCopyGuard | null = null;
 
@@ -250,27 +168,7 @@ export class PetitEngine {
   }
 
   resolveSpec(model: string | ModelSpec): ModelSpec {
-    let spec: ModelSpec | null = null;
-    let id: unknown;
-    try {
-      const found: unknown =
-        typeof model === 'string' ? (this.options.resolveModel?.(model) ?? { id: model }) : model;
-      if (typeof found === 'object' && found !== null) {
-        // One plain copy, read once: a getter may answer differently (or throw) the second time.
-        spec = { ...(found as ModelSpec) };
-        id = spec.id;
-      }
-    } catch {
-      spec = null;
-    }
-    if (!spec || typeof id !== 'string' || !REPO_ID.test(id)) {
-      const shown = typeof model === 'string' ? model : typeof id === 'string' ? id : String(typeof model);
-      throw new PetitError(
-        'unknown-model',
-        `"${shown.slice(0, 80)}" is not a model Petit knows. Use a catalog id or a hub repository id such as "HuggingFaceTB/SmolLM2-135M-Instruct".`,
-      );
-    }
-    return spec;
+    return resolveModelSpec(model, this.options.resolveModel);
   }
 
   /** Downloads (or reads from storage) and loads a model; resolves once it is ready to answer. */
@@ -288,20 +186,8 @@ export class PetitEngine {
       if (signal?.aborted) throw abortError('Loading the model was cancelled.');
       const caps = await this.capabilities();
       const wanted = spec.device ?? 'auto';
-      const device = resolveDevice(wanted, caps.webgpu);
-      const dtype = spec.dtype ?? defaultDtype(device);
-      const request: WorkerLoadRequest = {
-        repo: spec.id,
-        revision: spec.revision ?? 'main',
-        hubUrl: spec.hubUrl ?? this.hubUrl,
-        dtype,
-        device,
-        ...(spec.backend ? { backend: spec.backend } : {}),
-        ...(spec.kvCache === false ? { kvCache: false } : {}),
-        // Read on the page: the worker sees neither the page's localStorage (where an earlier out-of-memory failure
-        // is remembered) nor anything the page overrides.
-        memoryBudget: currentMemoryBudget(),
-      };
+      const request = toLoadRequest(spec, caps.webgpu, this.hubUrl);
+      const { device, dtype } = request;
       await this.confirmSecondCopy(request.repo, dtype);
       this.lastLoad = null;
       this.releaseHeldModel();
@@ -379,24 +265,19 @@ export class PetitEngine {
 
   private async confirmSecondCopy(repo: string, dtype: Dtype): Promise<void> {
     if (!this.secondCopyGuard) return;
-    const others = await otherTabsHolding(repo, dtype, this.heldModel).catch(() => ({ tabs: 0, bytes: 0 }));
-    if (others.tabs === 0 || others.bytes < largeModelBytes()) return;
-    if (!(await this.secondCopyGuard({ repo, dtype, ...others }))) {
+    const others = await this.tabHold.largeCopiesElsewhere(repo, dtype);
+    if (others && !(await this.secondCopyGuard({ repo, dtype, ...others })))
       throw abortError(`Not loaded: ${repo} is already loaded in another tab.`);
-    }
   }
 
   private holdLoadedModel(runtime: RuntimeInfo): void {
     const bytes = this.loadBytes;
     this.releaseHeldModel();
-    this.heldModel = { repo: runtime.model, dtype: runtime.dtype, bytes };
-    this.releaseHeld = holdModel(this.heldModel);
+    this.tabHold.hold({ repo: runtime.model, dtype: runtime.dtype, bytes });
   }
 
   private releaseHeldModel(): void {
-    this.releaseHeld?.();
-    this.releaseHeld = null;
-    this.heldModel = null;
+    this.tabHold.release();
     this.loadBytes = 0;
   }
 
@@ -443,101 +324,30 @@ export class PetitEngine {
     if (this.recovery) await this.recovery;
     if (!this.runtime)
       throw new PetitError('not-loaded', 'No model is loaded. Load a model before asking it.');
-    const id = completionId();
-    const created = Math.floor(Date.now() / 1000);
+    const run: RunAnswer = (onDelta) => this.run(params, signal, onDelta);
     const model = this.runtime.model;
-
-    if (stream) {
-      const queue = new AsyncQueue<ChatCompletionChunk>(() => void this.remote?.interrupt());
-      const chunk = (
-        delta: ChatCompletionChunk['choices'][0]['delta'],
-        extra: Partial<ChatCompletionChunk['choices'][0]> = {},
-      ) =>
-        ({
-          id,
-          object: 'chat.completion.chunk',
-          created,
-          model,
-          inference_source: 'on-device',
-          choices: [{ index: 0, delta, finish_reason: null, logprobs: null, ...extra }],
-        }) as ChatCompletionChunk;
-      queue.push(chunk({ role: 'assistant', content: '' }));
-      // The reader learns of a cancel at once; the worker stops at its next token in the background.
-      signal?.addEventListener('abort', () => queue.fail(abortError()), { once: true });
-      this.run(params, signal, (delta, logprobs) =>
-        queue.push(chunk({ content: delta }, logprobs ? { logprobs: { content: logprobs } } : {})),
-      ).then(
-        ({ outcome, usage }) => {
-          if (outcome.finishReason === 'abort') return queue.fail(abortError());
-          queue.push({ ...chunk({}, { finish_reason: outcome.finishReason }), usage });
-          queue.end();
-        },
-        (error) => queue.fail(error),
-      );
-      return queue;
-    }
-
-    const { outcome, usage } = await this.run(params, signal, () => {});
-    if (outcome.finishReason === 'abort') {
-      throw new PetitError('aborted', 'The request was cancelled.', {
-        details: { partialText: outcome.text },
-      });
-    }
-    return {
-      id,
-      object: 'chat.completion',
-      created,
-      model,
-      inference_source: 'on-device',
-      choices: [
-        {
-          index: 0,
-          message: { role: 'assistant', content: outcome.text },
-          finish_reason: outcome.finishReason,
-          logprobs: outcome.logprobs ? { content: outcome.logprobs } : null,
-        },
-      ],
-      usage,
-    };
+    if (stream) return streamedAnswer(model, signal, () => void this.remote?.interrupt(), run);
+    return wholeAnswer(model, run);
   }
 
-  /**
-   * Pings the worker while it generates; one that stops answering is hung and gets replaced. `firstLimit`, when
-   * given, applies until `progressed()` says the work has moved on (the first token after a long prefill).
-   */
+  /** The hang watch on this engine's worker (watchdog.ts): a worker that stops answering pings is replaced. */
   private watchdog(
     api: Remote<InferenceWorkerApi>,
     baseLimit = this.options.hangTimeoutMs ?? 30_000,
-    first?: { limit: number; progressed: () => boolean },
+    first?: FirstTokenLimit,
   ): () => void {
-    let lastAnswer = performance.now();
-    let waiting = false;
-    const timer = setInterval(
-      () => {
-        const limit = first && !first.progressed() ? first.limit : baseLimit;
-        if (performance.now() - lastAnswer > limit) {
-          clearInterval(timer);
-          this.onWorkerCrash(
-            new PetitError(
-              'worker-crashed',
-              `The model stopped responding for ${Math.round(limit / 1000)} s. Petit restarted it.`,
-            ),
-          );
-          return;
-        }
-        if (waiting) return;
-        waiting = true;
-        api.ping().then(
-          () => {
-            waiting = false;
-            lastAnswer = performance.now();
-          },
-          () => {},
-        );
-      },
-      Math.min(1000, baseLimit / 4),
+    return startWatchdog(
+      () => api.ping(),
+      (limit) =>
+        this.onWorkerCrash(
+          new PetitError(
+            'worker-crashed',
+            `The model stopped responding for ${Math.round(limit / 1000)} s. Petit restarted it.`,
+          ),
+        ),
+      baseLimit,
+      first,
     );
-    return () => clearInterval(timer);
   }
 
   private run(

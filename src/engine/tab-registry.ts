@@ -80,3 +80,27 @@ export async function otherTabsHolding(
   }
   return { tabs, bytes };
 }
+
+/** The model this tab says it holds (one at a time), and what other tabs hold of the same. */
+export class TabHold {
+  private held: HeldModel | null = null;
+  private releaseHeld: (() => void) | null = null;
+
+  hold(model: HeldModel): void {
+    this.release();
+    this.held = model;
+    this.releaseHeld = holdModel(model);
+  }
+
+  release(): void {
+    this.releaseHeld?.();
+    this.releaseHeld = null;
+    this.held = null;
+  }
+
+  /** Other tabs holding `repo` at `dtype` when it is a large model (see largeModelBytes), else null. */
+  async largeCopiesElsewhere(repo: string, dtype: string): Promise<OtherTabs | null> {
+    const others = await otherTabsHolding(repo, dtype, this.held).catch(() => ({ tabs: 0, bytes: 0 }));
+    return others.tabs === 0 || others.bytes < largeModelBytes() ? null : others;
+  }
+}
