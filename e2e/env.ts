@@ -39,20 +39,11 @@ const pinnedConfig = {
   size: Buffer.byteLength(PINNED_GENERATION_CONFIG),
   sha256: createHash('sha256').update(PINNED_GENERATION_CONFIG).digest('hex'),
 };
-/** The exact SmolLM2-135M shape in q4 (random weights; the forge's own test makes the same one) for load timing. */
-export const TIMING_MODEL = 'petit/smollm2-135m';
 /** A second hub serving the same folder, standing in for a corporate mirror set in Settings. */
 export const MIRROR_PORT = Number(process.env.PETIT_E2E_MIRROR_PORT ?? 8795);
 export const MIRROR_URL = `http://127.0.0.1:${MIRROR_PORT}`;
 
 export const MODEL_MANAGER_CATALOG = [
-  {
-    id: 'smollm2-135m-timing',
-    label: 'SmolLM2-135M shape, q4 (timing)',
-    repo: TIMING_MODEL,
-    dtypes: ['q4'],
-    contextLength: 8192,
-  },
   {
     id: 'tiny-sized',
     label: 'Tiny, size in the catalog (test)',

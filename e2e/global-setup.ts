@@ -1,13 +1,4 @@
-import {
-  copyFileSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forgeCached } from '../tools/forge/cache.ts';
@@ -23,7 +14,6 @@ import {
   PINNED_GENERATION_CONFIG,
   PINNED_MODEL,
   SIZED_MODEL,
-  TIMING_MODEL,
   STORIES_MODEL,
   TINY_MODEL,
 } from './env.ts';
@@ -67,11 +57,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   writeFileSync(onnx, bytes.subarray(0, Math.floor(statSync(onnx).size / 2)));
   copyFileSync(join(tiny.dir, 'config.json'), join(halfOnnx, 'config.json'));
 
-  if (!existsSync(join(HUB_ROOT, TIMING_MODEL))) {
-    // Same options as tools/forge/smollm2.test.ts, so the forge cache makes it once for both.
-    const smollm = await forgeCached({ preset: 'smollm2-135m', dtypes: ['q4'], seed: 1 });
-    cpSync(smollm.dir, join(HUB_ROOT, TIMING_MODEL), { recursive: true });
-  }
   cpSync(tiny.dir, join(HUB_ROOT, SIZED_MODEL), { recursive: true });
   for (const repo of [PINNED_MODEL, BAD_PIN_MODEL]) {
     cpSync(tiny.dir, join(HUB_ROOT, repo), { recursive: true });
