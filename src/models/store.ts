@@ -1,8 +1,42 @@
 import { PetitError, abortError } from '../engine/errors.ts';
-import { nav } from './capabilities.ts';
 import { formatSize } from './format-size.ts';
+import {
+  describeHubFile,
+  hubErrorFor,
+  isLocalUrl,
+  isQuotaError,
+  modelPrefix,
+  parseContentRange,
+  quotaError,
+  sha256FromEtag,
+  unreachable,
+  withModelLock,
+} from './hub-files.ts';
 import { Sha256 } from './sha256.ts';
 import { journal, modelIndex, type ModelRecord, type PartialRecord } from './store-db.ts';
+import type { DownloadOptions, StoredFile, Verification } from './store-types.ts';
+import { OWNER_HEADER, deleteOwnedFiles, listStoredModels, type StoredModel } from './store-listing.ts';
+
+export {
+  LOCAL_HUB_URL,
+  describeHubFile,
+  hubErrorFor,
+  hubFileUrl,
+  isLocalUrl,
+  modelPrefix,
+  parseContentRange,
+  sha256FromEtag,
+  withModelLock,
+  type ModelLockOptions,
+} from './hub-files.ts';
+export type { StoredModel } from './store-listing.ts';
+export type {
+  DownloadOptions,
+  DownloadProgress,
+  ExpectedFile,
+  StoredFile,
+  Verification,
+} from './store-types.ts';
 
 /**
  * The model store: every model file Petit runs comes through here, from the hub into Cache Storage.
@@ -15,201 +49,8 @@ import { journal, modelIndex, type ModelRecord, type PartialRecord } from './sto
  */
 export const MODEL_CACHE_NAME = 'petit-models-v1';
 
-/** The pseudo-hub of model folders added from disk: its files are only ever read from the store. */
-export const LOCAL_HUB_URL = 'https://local.petit.invalid';
-
 /** Bytes buffered before they are written to the journal (what a reload can lose at most). */
 const CHUNK_BYTES = 4 * 2 ** 20;
-
-export function hubFileUrl(hubUrl: string, repo: string, revision: string, path: string): string {
-  return `${hubUrl.replace(/\/+$/, '')}/${repo}/resolve/${encodeURIComponent(revision)}/${path}`;
-}
-
-/** `{hub}/{repo}/resolve/{revision}/`: every file of one revision of one model starts with it. */
-export function modelPrefix(hubUrl: string, repo: string, revision: string): string {
-  return hubFileUrl(hubUrl, repo, revision, '');
-}
-
-export function isLocalUrl(url: string): boolean {
-  return url.startsWith(`${LOCAL_HUB_URL}/`);
-}
-
-export interface DownloadProgress {
-  loaded: number;
-  /** 0 while unknown. */
-  total: number;
-}
-
-/** What the catalog knows of a file; checked before the file is committed. */
-export interface ExpectedFile {
-  size?: number;
-  sha256?: string;
-}
-
-export interface DownloadOptions {
-  signal?: AbortSignal;
-  onProgress?: (progress: DownloadProgress) => void;
-  /** Resolve to null instead of failing when the hub says the file does not exist. */
-  optional?: boolean;
-  expected?: ExpectedFile;
-  /** Runs when the response's headers arrive, before any byte of the body is read (the quota check). */
-  beforeBody?: (total: number, resumeFrom: number) => Promise<void>;
-  /**
-   * The model prefix this file belongs to when its URL is outside it (web-llm's model library, on GitHub or a
-   * mirror's library repository): the Models screen lists it, and deletes it, with that model.
-   */
-  owner?: string;
-}
-
-export type Verification = 'catalog' | 'etag' | 'none';
-
-export interface StoredFile {
-  url: string;
-  size: number;
-  fromCache: boolean;
-  /** Bytes that were already in the journal and not downloaded again. */
-  resumedFrom?: number;
-  verified?: Verification;
-}
-
-/** `org/name: path/in/repo` for messages, from a hub file URL. */
-export function describeHubFile(url: string): string {
-  const [before, after] = url.split('/resolve/');
-  if (after === undefined) return url;
-  const repo = before.split('/').slice(-2).join('/');
-  return `${repo}: ${after.split('/').slice(1).join('/')}`;
-}
-
-export function hubErrorFor(status: number, url: string): PetitError {
-  const name = describeHubFile(url);
-  if (status === 401 || status === 403 || status === 404) {
-    return new PetitError(
-      'model-not-found',
-      `The model hub has no file ${name} (HTTP ${status}). Check the model id and the hub address in Settings.`,
-      { details: { status, url } },
-    );
-  }
-  if (status >= 500) {
-    return new PetitError(
-      'hub-error',
-      `The model hub failed to serve ${name} (HTTP ${status}). Try again in a moment.`,
-      { details: { status, url } },
-    );
-  }
-  return new PetitError('download-failed', `Downloading ${name} failed with HTTP ${status}.`, {
-    details: { status, url },
-  });
-}
-
-function unreachable(url: string, cause: unknown): PetitError {
-  return new PetitError(
-    'hub-unreachable',
-    `The model hub at ${new URL(url).origin} cannot be reached. Check your connection or the hub address in Settings.`,
-    { cause, details: { url } },
-  );
-}
-
-function isQuotaError(error: unknown): boolean {
-  return error instanceof DOMException && (error.name === 'QuotaExceededError' || error.code === 22);
-}
-
-function quotaError(url: string, cause: unknown): PetitError {
-  return new PetitError(
-    'storage-quota',
-    `The browser refused to store ${describeHubFile(url)}: its storage for this site is full. Delete models you no longer use (Models), or choose a smaller model.`,
-    { cause, details: { url } },
-  );
-}
-
-/** `bytes a-b/size` → its numbers; null when absent or malformed. */
-export function parseContentRange(
-  header: string | null,
-): { start: number; end: number; size: number } | null {
-  const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header?.trim() ?? '');
-  if (!m) return null;
-  return { start: Number(m[1]), end: Number(m[2]), size: m[3] === '*' ? 0 : Number(m[3]) };
-}
-
-/** The SHA-256 an ETag carries, as the Hugging Face hub's LFS ETags do (and the local hub's). */
-export function sha256FromEtag(etag: string | null): string | null {
-  const m = /^(?:W\/)?"?([0-9a-f]{64})"?$/i.exec(etag?.trim() ?? '');
-  return m ? m[1].toLowerCase() : null;
-}
-
-export interface ModelLockOptions {
-  signal?: AbortSignal;
-}
-
-/** Runs `work` holding the model's lock: other tabs and workers wait, then find the files in the store. */
-export async function withModelLock<T>(
-  prefix: string,
-  work: () => Promise<T>,
-  { signal }: ModelLockOptions = {},
-) {
-  const locks = nav()?.locks;
-  if (!locks) return work();
-  try {
-    return await locks.request(`petit-model:${prefix}`, { signal }, work);
-  } catch (error) {
-    if (signal?.aborted) throw abortError('Loading the model was cancelled.');
-    throw error;
-  }
-}
-
-export interface StoredModel {
-  prefix: string;
-  hubUrl: string;
-  repo: string;
-  revision: string;
-  dtypes: string[];
-  source: 'hub' | 'local';
-  /** Bytes of complete files in the store. */
-  bytes: number;
-  files: { url: string; size: number; verified: Verification | null }[];
-  /** Bytes waiting in the journal (an interrupted download). */
-  partialBytes: number;
-  /** Whether the index lists a complete dtype; false for a download that never finished. */
-  complete: boolean;
-  addedAt: number | null;
-  lastUsed: number | null;
-}
-
-function parsePrefix(prefix: string): { hubUrl: string; repo: string; revision: string } {
-  const [before, after] = prefix.split('/resolve/');
-  const parts = before.split('/');
-  return {
-    hubUrl: parts.slice(0, -2).join('/'),
-    repo: parts.slice(-2).join('/'),
-    revision: decodeURIComponent(after.replace(/\/$/, '')),
-  };
-}
-
-function prefixOf(url: string): string | null {
-  const m = /^(.*?\/resolve\/[^/]+\/)/.exec(url);
-  return m ? m[1] : null;
-}
-
-/** Header of a stored file naming the model it was downloaded for, when its URL is outside that model's prefix. */
-const OWNER_HEADER = 'x-petit-model';
-
-/**
- * The model a stored file belongs to: a kept model that lists it (a library two models share stays with the one
- * still kept), else the model it was downloaded for, else the revision its URL is under.
- */
-function ownerOf(url: string, response: Response | undefined, listedBy: Map<string, string>): string | null {
-  return listedBy.get(url) ?? response?.headers.get(OWNER_HEADER) ?? prefixOf(url);
-}
-
-function listedBy(records: readonly ModelRecord[], except?: string): Map<string, string> {
-  const owners = new Map<string, string>();
-  for (const record of records) {
-    if (record.prefix === except) continue;
-    for (const url of Object.values(record.files).flat()) {
-      if (!url.startsWith(record.prefix) && !owners.has(url)) owners.set(url, record.prefix);
-    }
-  }
-  return owners;
-}
 
 export class ModelStore {
   private cachePromise: Promise<Cache> | null = null;
@@ -490,49 +331,7 @@ export class ModelStore {
 
   /** Every model with files here, complete or interrupted, for the Models screen. */
   async listModels(): Promise<StoredModel[]> {
-    const cache = await this.cache();
-    const byPrefix = new Map<string, StoredModel>();
-    const all = await modelIndex.all();
-    const records = new Map(all.map((r) => [r.prefix, r]));
-    const owners = listedBy(all);
-    const get = (prefix: string): StoredModel => {
-      let model = byPrefix.get(prefix);
-      if (!model) {
-        const record = records.get(prefix);
-        model = {
-          prefix,
-          ...parsePrefix(prefix),
-          dtypes: record?.dtypes ?? [],
-          source: record?.source ?? (prefix.startsWith(LOCAL_HUB_URL) ? 'local' : 'hub'),
-          bytes: 0,
-          files: [],
-          partialBytes: 0,
-          complete: (record?.dtypes.length ?? 0) > 0,
-          addedAt: record?.addedAt ?? null,
-          lastUsed: record?.lastUsed ?? null,
-        };
-        byPrefix.set(prefix, model);
-      }
-      return model;
-    };
-    for (const request of await cache.keys()) {
-      const response = await cache.match(request);
-      const prefix = ownerOf(request.url, response, owners);
-      if (!prefix) continue;
-      const size = Number(response?.headers.get('content-length') ?? 0);
-      const model = get(prefix);
-      model.bytes += size;
-      model.files.push({
-        url: request.url,
-        size,
-        verified: (response?.headers.get('x-petit-verified') as Verification | null) ?? null,
-      });
-    }
-    for (const partial of await journal.all()) {
-      const prefix = owners.get(partial.url) ?? partial.owner ?? prefixOf(partial.url);
-      if (prefix) get(prefix).partialBytes += partial.received;
-    }
-    return [...byPrefix.values()].sort((a, b) => (b.lastUsed ?? 0) - (a.lastUsed ?? 0));
+    return listStoredModels(await this.cache());
   }
 
   /** Deletes a model revision: its files, its interrupted downloads and its index record. */
@@ -546,22 +345,7 @@ export class ModelStore {
 
   /** Deletes the files outside `prefix` that belong to it (its model library), unless another model lists them. */
   private async deleteOwned(prefix: string, keep: ReadonlySet<string>): Promise<number> {
-    const cache = await this.cache();
-    const all = await modelIndex.all();
-    const others = listedBy(all, prefix);
-    const mine = new Set(Object.values(all.find((r) => r.prefix === prefix)?.files ?? {}).flat());
-    let removed = 0;
-    for (const request of await cache.keys()) {
-      const { url } = request;
-      if (url.startsWith(prefix) || keep.has(url) || others.has(url)) continue;
-      const owned = mine.has(url) || (await cache.match(request))?.headers.get(OWNER_HEADER) === prefix;
-      if (owned && (await cache.delete(request))) removed++;
-    }
-    for (const partial of await journal.all()) {
-      if (partial.owner === prefix && !keep.has(partial.url) && !others.has(partial.url))
-        await journal.discard(partial.url);
-    }
-    return removed;
+    return deleteOwnedFiles(await this.cache(), prefix, keep);
   }
 
   /**
