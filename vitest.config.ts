@@ -2,6 +2,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import react from '@vitejs/plugin-react';
 import type { BrowserCommand } from 'vitest/node';
+import { forgeCached } from './tools/forge/cache.ts';
+import { startHub, type Hub } from './tools/hub/hub-server.ts';
 
 /** Debian's Chromium: `npx playwright install` cannot download a browser here (see DESIGN.md). */
 const chromiumPath = process.env.PETIT_CHROMIUM ?? '/usr/bin/chromium';
@@ -43,6 +45,27 @@ const startRequestLog: BrowserCommand<[]> = async (ctx) => {
 const loggedRequests: BrowserCommand<[contains: string]> = (ctx, contains) =>
   (requestLogs.get(ctx.sessionId) ?? []).filter((url) => url.includes(contains));
 
+/**
+ * The e2e suite's tiny model (forged once into the forge cache), served by a local hub on 127.0.0.1 for the whole
+ * run and closed with it: browser tests of the engine load a real model over real HTTP.
+ */
+const TINY_MODEL = 'petit-test/tiny-llama';
+let tinyHub: Promise<Hub> | undefined;
+const startTinyHub: BrowserCommand<[]> = async (ctx) => {
+  if (!tinyHub) {
+    tinyHub = forgeCached({
+      preset: 'tiny-llama',
+      dtypes: ['fp32', 'q8'],
+      modelId: TINY_MODEL,
+      seed: 7,
+    }).then((model) => startHub({ root: model.root }));
+    ctx.project.vitest.onClose(async () => (await tinyHub)?.close());
+  }
+  return { url: (await tinyHub).url, model: TINY_MODEL };
+};
+/** Requests the tiny hub has served (model files, not CORS preflights), to prove a load came from the store. */
+const tinyHubRequests: BrowserCommand<[]> = async () => (tinyHub ? (await tinyHub).requests.count() : 0);
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -68,7 +91,17 @@ export default defineConfig({
         plugins: [react()],
         // Pre-bundled up front: a mid-run discovery would reload the test page.
         optimizeDeps: {
-          include: ['idb', 'marked', 'dompurify', 'react', 'react-dom/client', 'react/jsx-dev-runtime'],
+          include: [
+            'idb',
+            'marked',
+            'dompurify',
+            'react',
+            'react-dom/client',
+            'react/jsx-dev-runtime',
+            // The inference worker's (src/engine/petit-engine.browser.test.ts).
+            'comlink',
+            '@huggingface/transformers',
+          ],
         },
         test: {
           name: 'browser',
@@ -82,7 +115,7 @@ export default defineConfig({
               contextOptions: { permissions: ['clipboard-read', 'clipboard-write'] },
             }),
             instances: [{ browser: 'chromium' }],
-            commands: { startRequestLog, loggedRequests },
+            commands: { startRequestLog, loggedRequests, startTinyHub, tinyHubRequests },
           },
         },
       },
