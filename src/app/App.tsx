@@ -41,7 +41,7 @@ export function App({ engine }: { engine: PetitEngine }) {
   const escalation = useEscalation(conversations, settings.maxTokens, routerModels);
   const [providerOpen, setProviderOpen] = useState(false);
   const [savingsOpen, setSavingsOpen] = useState(false);
-  const petit = usePetit(engine, settings.hubUrl, settings, conversations, escalation.afterLocalAnswer);
+  const petit = usePetit(engine, settings.hubUrl, settings, conversations, escalation);
 
   useEffect(() => {
     const root = document.documentElement;
@@ -178,9 +178,9 @@ export function App({ engine }: { engine: PetitEngine }) {
           <ChatView
             messages={conversations.messages}
             onAskRemote={
-              escalation.config.mode === 'local-only' || escalation.busy || petit.generating
+              escalation.config.mode === 'local-only' || petit.remoteBusy || petit.generating
                 ? undefined
-                : (id) => void escalation.askLargeModel(id)
+                : (id) => void petit.askLargeModel(id)
             }
             askRemoteOffReason={escalation.offlineReason}
             onAnswerFine={petit.generating ? undefined : escalation.answerWasFine}
@@ -196,9 +196,9 @@ export function App({ engine }: { engine: PetitEngine }) {
           <Composer
             disabled={!ready}
             disabledReason={disabledReason}
-            generating={petit.generating || escalation.busy}
+            generating={petit.generating || petit.remoteBusy}
             onSend={(text) => void petit.send(text)}
-            onStop={escalation.busy ? escalation.stop : petit.stop}
+            onStop={petit.stop}
           />
           <StatusBar runtime={petit.runtime} usage={petit.lastUsage} />
         </div>

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { WidgetProvider } from '../../widget/widget-provider.ts';
+import type { WidgetProvider } from '../widget/widget-provider.ts';
 import {
   askableAnswerId,
   effectiveEscalation,
   escalationStatus,
-  historyBefore,
   reachable,
   type EmbedMessageView,
-} from './embed-escalation.ts';
+} from './widget-escalation.ts';
+import { historyBefore } from './history.ts';
 
 const PROVIDER: WidgetProvider = { presetId: 'openai', baseUrl: 'https://ai.shop.example/v1' };
 const REMOTE = { label: 'OpenAI', host: 'ai.shop.example', model: 'gpt-4o-mini' };

@@ -1,9 +1,10 @@
 /**
- * What the widget may do with a larger model: the host's `escalation` attribute, narrowed by the deployment.
- * The host can only restrict; consent is always the user's own click inside the iframe.
+ * The widget's side of the session: what it may do with a larger model (the host's `escalation` attribute,
+ * narrowed by the deployment; the host can only restrict, consent is always the user's own click inside the
+ * iframe) and the messages it shows.
  */
-import type { WidgetProvider } from '../../widget/widget-provider.ts';
-import type { AnswerSource, WidgetEscalation, WidgetRemote } from '../../widget/protocol.ts';
+import type { WidgetProvider } from '../widget/widget-provider.ts';
+import type { AnswerSource, WidgetEscalation, WidgetRemote } from '../widget/protocol.ts';
 
 export const WIDGET_ESCALATIONS: readonly WidgetEscalation[] = ['local-only', 'ask', 'auto'];
 
@@ -53,20 +54,6 @@ export interface EmbedMessageView {
   hostId?: string;
   /** Why a remote answer failed or was cut off. */
   error?: string;
-}
-
-/** The conversation before `answerId`, as a model reads it (ends with the user's message), or null. */
-export function historyBefore(
-  messages: readonly EmbedMessageView[],
-  answerId: string,
-): { role: 'user' | 'assistant'; content: string }[] | null {
-  const at = messages.findIndex((m) => m.id === answerId);
-  if (at < 0) return null;
-  const history = messages
-    .slice(0, at)
-    .filter((m) => m.status !== 'error' && m.status !== 'streaming' && m.content.length > 0)
-    .map((m) => ({ role: m.role, content: m.content }));
-  return history.at(-1)?.role === 'user' ? history : null;
 }
 
 /**

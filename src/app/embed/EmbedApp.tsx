@@ -1,26 +1,24 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { PetitError, toPetitError } from '../../engine/errors.ts';
-import type { PetitEngine } from '../../engine/petit-engine.ts';
-import type { Dtype, RuntimeInfo } from '../../engine/types.ts';
-import type { CompletionUsage } from '../../engine/protocol.ts';
-import { buildCatalog, findByRepo, type CatalogEntry } from '../../models/catalog.ts';
-import { PROVIDER_PRESETS } from '../../escalation/index.ts';
-import type { HostMessage, WidgetRuntime } from '../../widget/protocol.ts';
-import type { WidgetProvider } from '../../widget/widget-provider.ts';
-import { Composer } from '../components/Composer.tsx';
-import { confidenceFrom } from '../escalation/use-escalation.ts';
-import { MarkdownMessage } from '../markdown/index.ts';
-import { useOnline } from '../pwa/use-online.ts';
-import type { EmbedBridge } from './bridge.ts';
-import { ConsentCard } from './ConsentCard.tsx';
 import {
   askableAnswerId,
   effectiveEscalation,
   escalationStatus,
   reachable,
-  type EmbedMessageView,
-} from './embed-escalation.ts';
+} from '../../chat/widget-escalation.ts';
+import { PetitError, toPetitError } from '../../engine/errors.ts';
+import type { PetitEngine } from '../../engine/petit-engine.ts';
+import type { Dtype, RuntimeInfo } from '../../engine/types.ts';
+import { buildCatalog, findByRepo, type CatalogEntry } from '../../models/catalog.ts';
+import { PROVIDER_PRESETS } from '../../escalation/index.ts';
+import type { HostMessage, WidgetRuntime } from '../../widget/protocol.ts';
+import type { WidgetProvider } from '../../widget/widget-provider.ts';
+import { Composer } from '../components/Composer.tsx';
+import { MarkdownMessage } from '../markdown/index.ts';
+import { useOnline } from '../pwa/use-online.ts';
+import type { EmbedBridge } from './bridge.ts';
+import { ConsentCard } from './ConsentCard.tsx';
 import { useEmbedEscalation } from './use-embed-escalation.ts';
+import { useEmbedSession } from './use-embed-session.ts';
 
 interface Props {
   engine: PetitEngine;
@@ -53,10 +51,6 @@ export function threadNote(runtime: RuntimeInfo): string {
   return '1 thread: the site embedding this chat is not cross-origin isolated, so answers are slower.';
 }
 
-function newId(): string {
-  return crypto.randomUUID();
-}
-
 export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxTokens, provider }: Props) {
   const catalog = useMemo(() => buildCatalog(import.meta.env.VITE_PETIT_EXTRA_MODELS), []);
   const entry = useMemo(() => resolveEntry(catalog, params.get('model')), [catalog, params]);
@@ -67,13 +61,7 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
   const [phase, setPhase] = useState<'loading' | 'ready' | 'error'>('loading');
   const [progress, setProgress] = useState('Starting…');
   const [runtime, setRuntime] = useState<RuntimeInfo | null>(null);
-  const [messages, setMessages] = useState<EmbedMessageView[]>([]);
-  const [generating, setGenerating] = useState(false);
-  const history = useRef<EmbedMessageView[]>([]);
-  const runtimeRef = useRef<RuntimeInfo | null>(null);
   const ready = useRef<Promise<void> | null>(null);
-  const turns = useRef<Promise<unknown>>(Promise.resolve());
-  const abort = useRef<AbortController | null>(null);
 
   useEffect(() => {
     const theme = params.get('theme');
@@ -106,7 +94,6 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
           },
         },
       );
-      runtimeRef.current = info;
       setRuntime(info);
       setPhase('ready');
     })();
@@ -130,32 +117,18 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
     bridge.post({ petit: 1, type: 'ready', runtime: info });
   }, [bridge, runtime]);
 
-  const update = useCallback((id: string, patch: (m: EmbedMessageView) => Partial<EmbedMessageView>) => {
-    history.current = history.current.map((m) => (m.id === id ? { ...m, ...patch(m) } : m));
-    setMessages(history.current);
-  }, []);
-  const add = useCallback((message: EmbedMessageView) => {
-    history.current = [...history.current, message];
-    setMessages(history.current);
-  }, []);
-  const enqueue = useCallback((run: () => Promise<void>) => {
-    const next = turns.current.then(run, run);
-    turns.current = next;
-    return next;
-  }, []);
-  const currentMessages = useCallback(() => history.current, []);
-
-  const escalation = useEmbedEscalation({
-    mode: allowed.mode,
-    provider,
-    maxTokens,
+  const escalation = useEmbedEscalation(allowed.mode, provider, maxTokens);
+  const { newTurn, setNote } = escalation;
+  const chat = useEmbedSession({
+    engine,
     bridge,
-    messages: currentMessages,
-    add,
-    update,
-    enqueue,
+    temperature,
+    maxTokens,
+    escalator: escalation.escalator,
+    setNote,
   });
-  const { afterLocalAnswer, newTurn } = escalation;
+  const { session, messages, generating } = chat;
+  const busy = generating || chat.remoteBusy;
   const online = useOnline();
   const canEscalate = escalation.remote !== null;
   const askable = askableAnswerId(messages);
@@ -164,7 +137,9 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
   /** One turn; turns run one after another. `hostId` marks a prompt the host page sent (its answer goes back). */
   const send = useCallback(
     (text: string, hostId?: string) => {
-      const run = async () => {
+      // A new prompt makes an open card out of date.
+      newTurn();
+      return session.enqueue(async () => {
         try {
           await ready.current;
         } catch (e) {
@@ -173,100 +148,10 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
             bridge.post({ petit: 1, type: 'error', id: hostId, code: error.code, message: error.message });
           return;
         }
-        const user: EmbedMessageView = {
-          id: newId(),
-          role: 'user',
-          content: text.trim(),
-          status: 'complete',
-        };
-        const answer: EmbedMessageView = {
-          id: newId(),
-          role: 'assistant',
-          content: '',
-          status: 'streaming',
-          source: 'on-device',
-          hostId,
-        };
-        const prompt = [...history.current, user]
-          .filter((m) => m.status !== 'error' && m.content)
-          .map((m) => ({ role: m.role, content: m.content }));
-        history.current = [...history.current, user, answer];
-        setMessages(history.current);
-        setGenerating(true);
-        const controller = new AbortController();
-        abort.current = controller;
-        let finishReason: string | null = null;
-        let completionTokens = 0;
-        let usage: CompletionUsage | undefined;
-        const logprobs: number[] = [];
-        let answered = false;
-        try {
-          const stream = await engine.chat.completions.create({
-            messages: prompt,
-            stream: true,
-            temperature,
-            max_tokens: maxTokens,
-            signal: controller.signal,
-            // The router's confidence signal, as in the app.
-            ...(allowed.mode !== 'local-only' ? { logprobs: true } : {}),
-          });
-          for await (const chunk of stream) {
-            const delta = chunk.choices[0]?.delta.content;
-            if (delta) {
-              update(answer.id, (m) => ({ content: m.content + delta }));
-              if (hostId) bridge.post({ petit: 1, type: 'delta', id: hostId, text: delta });
-            }
-            finishReason = chunk.choices[0]?.finish_reason ?? finishReason;
-            if (chunk.usage) {
-              completionTokens = chunk.usage.completion_tokens;
-              usage = chunk.usage;
-            }
-            for (const t of chunk.choices[0]?.logprobs?.content ?? []) logprobs.push(t.logprob);
-          }
-          update(answer.id, () => ({ status: 'complete' }));
-          answered = true;
-        } catch (e) {
-          const error = toPetitError(e);
-          const stopped = error.code === 'aborted';
-          update(answer.id, () => ({ status: stopped ? 'stopped' : 'error' }));
-          if (stopped) finishReason = 'stop';
-          else if (hostId) {
-            bridge.post({ petit: 1, type: 'error', id: hostId, code: error.code, message: error.message });
-            return;
-          }
-        } finally {
-          abort.current = null;
-          setGenerating(false);
-        }
-        if (hostId) {
-          const text = history.current.find((m) => m.id === answer.id)?.content ?? '';
-          bridge.post({
-            petit: 1,
-            type: 'answer',
-            id: hostId,
-            text,
-            finishReason,
-            completionTokens,
-            source: 'on-device',
-          });
-        }
-        if (answered && runtimeRef.current) {
-          // Outside the turn queue: a card waiting for the user must not hold the next prompt.
-          const turn = {
-            history: prompt,
-            confidence: confidenceFrom(logprobs, usage),
-            modelId: runtimeRef.current.model,
-            contextLength: runtimeRef.current.contextLength,
-            hostId,
-          };
-          queueMicrotask(() => void afterLocalAnswer(turn));
-        }
-      };
-      // A new prompt makes an open card out of date.
-      newTurn();
-      return enqueue(run);
+        await session.runTurn(text, hostId);
+      });
     },
-    [afterLocalAnswer, allowed.mode, bridge, engine, enqueue, maxTokens, newTurn, temperature, update],
+    [bridge, newTurn, session],
   );
 
   useEffect(
@@ -344,14 +229,14 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
                     {m.status === 'interrupted' ? 'Incomplete' : 'Failed'}
                   </span>
                 )}
-                {m.id === askable && canEscalate && !escalation.card && !escalation.busy && !generating && (
+                {m.id === askable && canEscalate && !escalation.card && !busy && (
                   <button
                     type="button"
                     className="button ghost ask-remote"
                     data-testid="embed-ask-remote"
                     disabled={!canReach}
                     title={canReach ? undefined : 'The larger model cannot be reached offline.'}
-                    onClick={() => void escalation.askLarger(m.id)}
+                    onClick={() => void session.askLarger(m.id)}
                   >
                     Not good enough — ask the larger model
                   </button>
@@ -388,9 +273,9 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
         <Composer
           disabled={phase !== 'ready'}
           disabledReason={phase === 'error' ? 'The model could not be loaded' : progress}
-          generating={generating || escalation.busy}
+          generating={busy}
           onSend={(text) => void send(text)}
-          onStop={() => (escalation.busy ? escalation.stop() : abort.current?.abort())}
+          onStop={() => session.stop()}
         />
         <p className="embed-status muted" data-testid="embed-status">
           {phase === 'ready' && runtime ? (

@@ -1,30 +1,22 @@
 /**
- * The app's escalation state: mode, provider, consents, per-conversation redactors, the savings ledger, and the
- * remote send path. Nothing here runs a request in "On this device only": `decideDispatch` says 'local' and
- * `streamRemote` would refuse anyway.
+ * The app's escalation state: mode, provider, consents, per-conversation redactors, the savings ledger and what
+ * the router learned. The route → consent → remote steps themselves are src/chat's (the session streams the
+ * remote answer); this hook gives them the app's settings and shows the notes and the consent dialog.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { toPetitError } from '../../engine/errors.ts';
-import type { ChatMessage, CompletionUsage } from '../../engine/protocol.ts';
+import type { ChatMessage } from '../../engine/protocol.ts';
 import {
   ConsentLedger,
   DEFAULT_PRICE_TABLE,
   PROVIDER_PRESETS,
   Redactor,
-  buildConsentPreview,
   createRemoteClient,
-  decideDispatch,
   estimateMessagesTokens,
-  estimateTokens,
-  confidenceFromLogprobs,
-  explainDecision,
   findPrice,
   route,
-  streamRemote,
   type ConsentPreview,
   type EscalationMode,
   type LedgerEntry,
-  type LocalConfidence,
   type ModelPrice,
   type LocalModelInfo,
   type RemoteClient,
@@ -41,8 +33,9 @@ import {
 } from '../../escalation/router-user-weights.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
 import { hasStoredBuild, storedBuildsOf, type KeptModels } from '../../models/stored.ts';
-import { remoteAnswerBudget } from '../../escalation/providers/remote-client.ts';
-import type { StoredMessage } from '../../storage/index.ts';
+import { Escalator, type ConsentChoice, type EscalationNote } from '../../chat/escalation.ts';
+import { historyBefore } from '../../chat/history.ts';
+import { Latest, type SessionEvents } from '../../chat/session.ts';
 import { remoteOfflineReason, useOnline } from '../pwa/use-online.ts';
 import type { ConversationsApi } from '../hooks/use-conversations.ts';
 import {
@@ -55,43 +48,11 @@ import {
   type ProviderConfig,
 } from './escalation-config.ts';
 
-export type ConsentChoice = 'once' | 'conversation' | 'cancel';
-
 export interface PendingConsent {
   preview: ConsentPreview;
   reasons: RouterReason[];
   userAsked: boolean;
   answer: (choice: ConsentChoice) => void;
-}
-
-export interface LocalAnswer {
-  conversationId: string | null;
-  /** The messages the local model answered (ending with the user's message). */
-  history: ChatMessage[];
-  usage?: CompletionUsage;
-  confidence?: LocalConfidence;
-  modelId: string;
-  contextLength: number;
-}
-
-export interface EscalationNote {
-  kind: 'suggest' | 'error' | 'info';
-  text: string;
-  reasons?: RouterReason[];
-}
-
-/**
- * The router's confidence signal from the answer's token log-probabilities and, where the backend reports it, how
- * familiar the prompt looked to the model (`usage.extra.prompt_logprob`; see router.ts).
- */
-export function confidenceFrom(
-  logprobs: readonly number[],
-  usage?: { extra?: { prompt_logprob?: { mean: number } } },
-): LocalConfidence | undefined {
-  const answer = confidenceFromLogprobs(logprobs);
-  const prompt = usage?.extra?.prompt_logprob?.mean;
-  if (prompt === undefined || !Number.isFinite(prompt)) return answer;
-  return { ...answer, promptLogprob: prompt };
 }
 
 function providerHost(provider: ProviderConfig): string | null {
@@ -114,22 +75,20 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
   const [savings, setSavings] = useState<LedgerEntry[]>(loadSavings);
   const [pending, setPending] = useState<PendingConsent | null>(null);
   const [note, setNote] = useState<EscalationNote | null>(null);
-  const [busy, setBusy] = useState(false);
-  const ledger = useRef(new ConsentLedger(config.consent));
-  const redactors = useRef(new Map<string, Redactor>());
-  const remoteAbort = useRef<AbortController | null>(null);
-  const configRef = useRef(config);
-  const { setMessages } = conversations;
+  const [ledger] = useState(() => new ConsentLedger(config.consent));
+  const [redactors] = useState(() => new Map<string, Redactor>());
+  // The settings of the moment for callbacks and the escalator (state lags a render behind).
+  const [current] = useState(() => new Latest(config));
   const [routerWeights, setRouterWeights] = useState<UserRouterWeights>(emptyUserWeights);
-  const routerWeightsRef = useRef(routerWeights);
+  const [weights] = useState(() => new Latest(routerWeights));
   const weightsStore = conversations.storage?.routerWeights;
   useEffect(() => {
     if (!weightsStore) return;
     void weightsStore.get().then((w) => {
-      routerWeightsRef.current = w;
+      weights.set(w);
       setRouterWeights(w);
     });
-  }, [weightsStore]);
+  }, [weights, weightsStore]);
   const localModelsFor = useCallback(
     (loaded: { modelId: string; contextLength: number }): LocalModelInfo[] =>
       downloadedModels(
@@ -141,12 +100,15 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
   );
   const lastLoaded = useRef<{ modelId: string; contextLength: number } | null>(null);
 
-  const update = useCallback((patch: Partial<EscalationConfig>) => {
-    const next = { ...configRef.current, ...patch, consent: ledger.current.snapshot() };
-    configRef.current = next;
-    setConfig(next);
-    saveEscalationConfig(next);
-  }, []);
+  const update = useCallback(
+    (patch: Partial<EscalationConfig>) => {
+      const next = { ...current.get(), ...patch, consent: ledger.snapshot() };
+      current.set(next);
+      setConfig(next);
+      saveEscalationConfig(next);
+    },
+    [current, ledger],
+  );
 
   const record = useCallback((entry: LedgerEntry) => {
     setSavings((all) => {
@@ -174,13 +136,13 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
   const setRedact = useCallback((redact: boolean) => update({ redact }), [update]);
   const setAutoOptIn = useCallback(
     (on: boolean) => {
-      const provider = configRef.current.provider;
+      const provider = current.get().provider;
       if (!provider || !host) return;
-      if (on) ledger.current.optInAuto(provider.presetId, host);
-      else ledger.current.revokeAuto(provider.presetId, host);
+      if (on) ledger.optInAuto(provider.presetId, host);
+      else ledger.revokeAuto(provider.presetId, host);
       update({});
     },
-    [host, update],
+    [current, ledger, host, update],
   );
   // The ledger's snapshot is copied into config on every change, so render reads state, not the ref.
   const autoOptedIn = Boolean(
@@ -190,22 +152,22 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
   const secrets = conversations.storage?.secrets;
   const saveKey = useCallback(
     async (key: string) => {
-      const provider = configRef.current.provider;
+      const provider = current.get().provider;
       if (!secrets || !provider || !host) return;
       await secrets.set(keyName(provider.presetId, host), key);
     },
-    [secrets, host],
+    [current, secrets, host],
   );
   const forgetKey = useCallback(async () => {
-    const provider = configRef.current.provider;
+    const provider = current.get().provider;
     if (!secrets || !provider || !host) return;
     await secrets.forget(keyName(provider.presetId, host));
-  }, [secrets, host]);
+  }, [current, secrets, host]);
   const hasKey = useCallback(async () => {
-    const provider = configRef.current.provider;
+    const provider = current.get().provider;
     if (!secrets || !provider || !host) return false;
     return secrets.has(keyName(provider.presetId, host));
-  }, [secrets, host]);
+  }, [current, secrets, host]);
 
   /** The price the savings meter uses: the chosen remote model's, or the first dated entry. */
   const price: ModelPrice = useMemo(
@@ -216,269 +178,50 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
   );
 
   const clientWithKey = useCallback(async (): Promise<RemoteClient | null> => {
-    const provider = configRef.current.provider;
+    const provider = current.get().provider;
     if (!provider || !host) return null;
     const apiKey =
       PROVIDER_PRESETS[provider.presetId].auth.kind === 'none'
         ? undefined
         : await secrets?.get(keyName(provider.presetId, host));
     return createRemoteClient({ ...provider, apiKey });
-  }, [host, secrets]);
+  }, [current, host, secrets]);
 
-  const redactorFor = (conversationId: string) => {
-    let r = redactors.current.get(conversationId);
-    if (!r) redactors.current.set(conversationId, (r = new Redactor()));
-    return r;
-  };
-
-  /** Streams the consented preview into a new remote answer, saved as it streams; failures keep the conversation. */
-  const runRemote = useCallback(
-    async (preview: ConsentPreview, client: RemoteClient, conversationId: string, redactor: Redactor) => {
-      const store = conversations.storage?.conversations;
-      const modelId = `${preview.destination.providerLabel} · ${preview.destination.model}`;
-      const writer = store
-        ? await store.startStreaming(conversationId, { role: 'assistant', source: 'remote', modelId })
-        : null;
-      const answerId = writer?.messageId ?? crypto.randomUUID();
-      const patch = (p: Partial<StoredMessage> | ((m: StoredMessage) => Partial<StoredMessage>)) =>
-        setMessages((all) =>
-          all.map((m) => (m.id === answerId ? { ...m, ...(typeof p === 'function' ? p(m) : p) } : m)),
-        );
-      setMessages((all) => [
-        ...all,
-        {
-          id: answerId,
-          role: 'assistant',
-          content: '',
-          createdAt: Date.now(),
-          status: 'streaming',
-          source: 'remote',
-          modelId,
+  // The escalator lives as long as the app; it reads the settings of the moment.
+  const now = { clientWithKey, localModelsFor, maxTokens };
+  const [live] = useState(() => new Latest(now));
+  useEffect(() => live.set(now));
+  const [escalator] = useState(
+    () =>
+      new Escalator({
+        mode: () => current.get().mode,
+        client: () => live.get().clientWithKey(),
+        // Ollama or LM Studio on this computer answers with the network gone; any other provider cannot.
+        unreachable: (client) =>
+          navigator.onLine || client.endpoint.preset.local ? null : remoteOfflineReason(client.host),
+        ledger,
+        redactorFor: (conversationId) => {
+          let r = redactors.get(conversationId);
+          if (!r) redactors.set(conversationId, (r = new Redactor()));
+          return r;
         },
-      ]);
-      setBusy(true);
-      const controller = new AbortController();
-      remoteAbort.current = controller;
-      const started = Date.now();
-      let text = '';
-      let cut = false;
-      try {
-        let usage: CompletionUsage | undefined;
-        const stream = streamRemote({
-          preview,
-          client,
-          ledger: ledger.current,
-          mode: configRef.current.mode,
-          redactor: configRef.current.redact ? redactor : undefined,
-          signal: controller.signal,
-        });
-        for await (const chunk of stream) {
-          const delta = chunk.choices[0]?.delta.content;
-          if (delta) {
-            text += delta;
-            writer?.append(delta);
-            patch((m) => ({ content: m.content + delta }));
-          }
-          if (chunk.usage) usage = chunk.usage;
-          if (chunk.choices[0]?.finish_reason === 'length') cut = true;
-        }
-        const finalUsage: CompletionUsage = usage ?? {
-          prompt_tokens: preview.estimate.inputTokens,
-          completion_tokens: estimateTokens(text),
-          total_tokens: preview.estimate.inputTokens + estimateTokens(text),
-          extra: {
-            time_to_first_token_ms: 0,
-            prefill_tokens_per_s: 0,
-            decode_tokens_per_s: 0,
-            total_ms: Date.now() - started,
-          },
-        };
-        patch({ status: 'complete', usage: finalUsage });
-        await writer?.finish({ status: 'complete', usage: finalUsage });
-        if (cut)
-          setNote({
-            kind: 'info',
-            text: `The answer from ${preview.destination.providerLabel} was cut: it reached the ${preview.estimate.maxOutputTokens}-token answer budget. Ask it to continue, or raise "Longest answer" in Settings.`,
-          });
-        record({
-          tokensIn: finalUsage.prompt_tokens,
-          tokensOut: finalUsage.completion_tokens,
-          source: 'remote',
-          model: preview.destination.model,
-          at: Date.now(),
-        });
-      } catch (e) {
-        const failure = toPetitError(e);
-        const partial = typeof failure.details.partialText === 'string' ? failure.details.partialText : text;
-        const shown =
-          failure.code === 'aborted'
-            ? { code: 'aborted', message: 'Stopped' }
-            : { code: failure.code, message: failure.message };
-        if (failure.code === 'aborted') {
-          patch({ status: 'interrupted', content: partial, error: shown });
-          await writer?.finish({ status: 'interrupted', content: partial, error: shown });
-        } else if (partial) {
-          // A partial remote answer is kept, marked incomplete.
-          patch({ status: 'interrupted', content: partial, error: shown });
-          await writer?.finish({ status: 'interrupted', content: partial, error: shown });
-        } else {
-          patch({ status: 'error', error: shown });
-          await writer?.finish({ status: 'error', error: shown });
-        }
-        if (failure.code !== 'aborted')
-          setNote({ kind: 'error', text: `${failure.message} The local answer above is kept.` });
-      } finally {
-        remoteAbort.current = null;
-        setBusy(false);
-        void conversations.touchList();
-      }
-    },
-    [conversations, setMessages, record],
-  );
-
-  /**
-   * Decides, for a conversation ending with a user message, whether to go remote: the router's verdict (or the
-   * user's button), the mode and the consents. Asks through the dialog when needed.
-   */
-  const escalate = useCallback(
-    async (input: {
-      conversationId: string | null;
-      history: ChatMessage[];
-      reasons: RouterReason[];
-      routerEscalates: boolean;
-      userAsked: boolean;
-    }) => {
-      const cfg = configRef.current;
-      const decisionBase = {
-        mode: cfg.mode,
-        routerVerdict: { escalate: input.routerEscalates },
-        userAskedForRemote: input.userAsked,
-      };
-      if (cfg.mode === 'local-only') {
-        if (input.routerEscalates)
-          setNote({
-            kind: 'info',
-            text: decideDispatch({
-              ...decisionBase,
-              consentState: { autoOptIn: false },
-              conversationConsent: false,
-            }).explanation,
-            reasons: input.reasons,
-          });
-        return;
-      }
-      if (!input.routerEscalates && !input.userAsked) return;
-      if (!cfg.provider || !host || !input.conversationId) {
-        setNote({
-          kind: 'suggest',
-          text: 'A larger model may answer this better. Choose a remote model under "Remote model" first.',
-          reasons: input.reasons,
-        });
-        return;
-      }
-      if (!navigator.onLine && !PROVIDER_PRESETS[cfg.provider.presetId].local) {
-        setNote({ kind: 'info', text: remoteOfflineReason(host), reasons: input.reasons });
-        return;
-      }
-      const conversationId = input.conversationId;
-      const decision = decideDispatch({
-        ...decisionBase,
-        ...ledger.current.dispatchState(conversationId, cfg.provider.presetId, host),
-      });
-      if (decision.action === 'local') return;
-      const client = await clientWithKey();
-      if (!client) return;
-      const redactor = redactorFor(conversationId);
-      let preview: ConsentPreview;
-      try {
-        preview = buildConsentPreview({
-          client,
-          conversationId,
-          messages: input.history,
-          redactor,
-          redact: cfg.redact,
-          stream: true,
-          // Reasoning models spend thinking tokens from this budget: the local default would cut them short.
-          maxTokens: remoteAnswerBudget(maxTokens),
-        });
-      } catch (e) {
-        setNote({ kind: 'error', text: toPetitError(e).message });
-        return;
-      }
-      if (decision.action === 'ask-consent') {
-        const choice = await new Promise<ConsentChoice>((resolve) =>
-          setPending({ preview, reasons: input.reasons, userAsked: input.userAsked, answer: resolve }),
-        );
-        setPending(null);
-        if (choice === 'cancel') {
-          setNote({ kind: 'info', text: 'Nothing was sent. The answer from this device is kept.' });
-          return;
-        }
-        ledger.current.grant(choice, preview);
-        if (choice === 'conversation') update({});
-      }
-      setNote(null);
-      await runRemote(preview, client, conversationId, redactor);
-    },
-    [host, clientWithKey, maxTokens, runRemote, update],
-  );
-
-  /** Called after each local answer: records it and asks the router whether a larger model is needed. */
-  const afterLocalAnswer = useCallback(
-    async (a: LocalAnswer) => {
-      if (a.usage)
-        record({
-          tokensIn: a.usage.prompt_tokens,
-          tokensOut: a.usage.completion_tokens,
-          source: 'on-device',
-          model: a.modelId,
-          at: Date.now(),
-          durationMs: a.usage.extra.total_ms,
-        });
-      lastLoaded.current = { modelId: a.modelId, contextLength: a.contextLength };
-      const localModels = localModelsFor(lastLoaded.current);
-      const decision = route({
-        messages: a.history,
-        localModels,
-        confidence: a.confidence,
-        // The answer room the app really keeps (the router's default of 512 overflows small test contexts).
-        answerReserveTokens: answerReserve(maxTokens, a.contextLength),
-        userWeights: routerWeightsRef.current,
-      });
-      const better = localModels.find((m) => m.id === decision.localModelId);
-      if (!decision.escalate && better && better !== localModels[0]) {
-        // "A larger local model would do": say which, and why, instead of suggesting a remote one.
-        setNote({
-          kind: 'info',
-          text: `${better.label ?? better.id} is downloaded and suits this kind of request better than ${localModels[0].label ?? localModels[0].id}: load it for requests like this.`,
-          reasons: explainDecision(decision),
-        });
-        return;
-      }
-      await escalate({
-        conversationId: a.conversationId,
-        history: a.history,
-        reasons: explainDecision(decision),
-        routerEscalates: decision.escalate,
-        userAsked: false,
-      });
-    },
-    [record, escalate, maxTokens, localModelsFor],
-  );
-
-  /** The history an answer replied to, ending with the user's message; null when there is none. */
-  const historyBefore = useCallback(
-    (answerId: string): ChatMessage[] | null => {
-      const all = conversations.messages;
-      const at = all.findIndex((m) => m.id === answerId);
-      if (at < 0) return null;
-      const history = all
-        .slice(0, at)
-        .filter((m) => m.status !== 'error' && m.status !== 'streaming' && m.content.length > 0)
-        .map((m) => ({ role: m.role, content: m.content }));
-      return history.at(-1)?.role === 'user' ? history : null;
-    },
-    [conversations.messages],
+        redact: () => current.get().redact,
+        maxTokens: () => live.get().maxTokens,
+        localModels: (loaded) => live.get().localModelsFor(loaded),
+        userWeights: () => weights.get(),
+        explainLocalOnly: true,
+        note: setNote,
+        askConsent: async ({ preview, reasons, userAsked }) => {
+          const choice = await new Promise<ConsentChoice>((answer) =>
+            setPending({ preview, reasons, userAsked, answer }),
+          );
+          setPending(null);
+          return choice;
+        },
+        granted: (choice) => {
+          if (choice === 'conversation') update({});
+        },
+      }),
   );
 
   /** One correction from the user, learned for requests like this one and saved on this device. */
@@ -489,20 +232,20 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
         messages: history,
         localModels: localModelsFor(loaded),
         answerReserveTokens: answerReserve(maxTokens, loaded.contextLength),
-        userWeights: routerWeightsRef.current,
+        userWeights: weights.get(),
       });
-      const next = learnFromFeedback(routerWeightsRef.current, decision, feedback);
-      routerWeightsRef.current = next;
+      const next = learnFromFeedback(weights.get(), decision, feedback);
+      weights.set(next);
       setRouterWeights(next);
       void weightsStore?.save(next);
     },
-    [localModelsFor, maxTokens, weightsStore],
+    [localModelsFor, maxTokens, weights, weightsStore],
   );
 
   /** "This answer was fine": requests like this one stay on this device more often. */
   const answerWasFine = useCallback(
     (answerId: string) => {
-      const history = historyBefore(answerId);
+      const history = historyBefore(conversations.messages, answerId);
       if (!history) return;
       learn(history, 'fine');
       setNote({
@@ -510,32 +253,54 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
         text: 'Thanks: Petit will keep requests like this on this device more often. See what it learned under Savings.',
       });
     },
-    [historyBefore, learn],
+    [conversations.messages, learn],
   );
 
   const resetRouterWeights = useCallback(async () => {
     const empty = emptyUserWeights();
-    routerWeightsRef.current = empty;
+    weights.set(empty);
     setRouterWeights(empty);
     await weightsStore?.reset();
-  }, [weightsStore]);
+  }, [weights, weightsStore]);
 
-  /** "Not good enough — ask the large model" on a local answer. */
-  const askLargeModel = useCallback(
-    async (answerId: string) => {
-      const history = historyBefore(answerId);
-      if (!history) return;
-      learn(history, 'needs-large');
-      const decision = route({ messages: history, localModels: [], userAskedForRemote: true });
-      await escalate({
-        conversationId: conversations.currentId,
-        history,
-        reasons: decision.reasons.filter((r) => r.rule === 'user-asked'),
-        routerEscalates: decision.escalate,
-        userAsked: true,
-      });
-    },
-    [historyBefore, learn, conversations.currentId, escalate],
+  /** The chat session's side of escalation: savings, notes about remote answers, and learning from the user. */
+  const sessionEvents: SessionEvents = useMemo(
+    () => ({
+      localAnswer: (a) => {
+        lastLoaded.current = { modelId: a.modelId, contextLength: a.contextLength };
+        if (a.usage)
+          record({
+            tokensIn: a.usage.prompt_tokens,
+            tokensOut: a.usage.completion_tokens,
+            source: 'on-device',
+            model: a.modelId,
+            at: Date.now(),
+            durationMs: a.usage.extra.total_ms,
+          });
+      },
+      remoteAnswer: ({ preview, end }) => {
+        const { providerLabel, model } = preview.destination;
+        if (end.status === 'complete') {
+          if (end.finishReason === 'length')
+            setNote({
+              kind: 'info',
+              text: `The answer from ${providerLabel} was cut: it reached the ${preview.estimate.maxOutputTokens}-token answer budget. Ask it to continue, or raise "Longest answer" in Settings.`,
+            });
+          if (end.usage)
+            record({
+              tokensIn: end.usage.prompt_tokens,
+              tokensOut: end.usage.completion_tokens,
+              source: 'remote',
+              model,
+              at: Date.now(),
+            });
+        } else if (end.status !== 'stopped') {
+          setNote({ kind: 'error', text: `${end.error.message} The local answer above is kept.` });
+        }
+      },
+      askedLarger: (history: ChatMessage[]) => learn(history, 'needs-large'),
+    }),
+    [record, learn],
   );
 
   return {
@@ -554,12 +319,9 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
     pending,
     note,
     dismissNote: () => setNote(null),
-    /** Stops a remote answer; what arrived is kept, marked as stopped. */
-    stop: () => remoteAbort.current?.abort(),
-    busy,
     offlineReason,
-    afterLocalAnswer,
-    askLargeModel,
+    escalator,
+    sessionEvents,
     answerWasFine,
     /** What the router learned from this user, and in words. */
     routerWeights,

@@ -1,15 +1,15 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { fitToContext } from '../../engine/context-window.ts';
 import { isPetitError, toPetitError, type PetitErrorCode } from '../../engine/errors.ts';
 import type { PetitEngine } from '../../engine/petit-engine.ts';
-import type { ChatMessage, CompletionUsage } from '../../engine/protocol.ts';
+import type { CompletionUsage } from '../../engine/protocol.ts';
 import type { BackendPreference, Device, Dtype, LoadProgress, RuntimeInfo } from '../../engine/types.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
 import { announceModelsChanged } from '../../models/local-import.ts';
 import { ModelStore, modelPrefix } from '../../models/store.ts';
-import type { StoredMessage } from '../../storage/index.ts';
 import type { ConversationsApi } from './use-conversations.ts';
-import { confidenceFrom, type LocalAnswer } from '../escalation/use-escalation.ts';
+import type { Escalator } from '../../chat/escalation.ts';
+import type { SessionEvents } from '../../chat/session.ts';
+import { useAppSession } from './use-app-session.ts';
 
 export interface ShownError {
   code: PetitErrorCode;
@@ -37,21 +37,14 @@ function asShown(error: unknown): ShownError {
   return { code: e.code, message: e.message };
 }
 
-/** What the model reads: answered turns only; failed exchanges stay on screen but out of the prompt. */
-function promptHistory(messages: StoredMessage[]): ChatMessage[] {
-  return messages
-    .filter((m) => m.status !== 'error' && m.status !== 'streaming' && m.content.length > 0)
-    .map((m) => ({ role: m.role, content: m.content }));
-}
-
 /** The chat's state machine: which model is loaded and the running generation, saved as it streams. */
 export function usePetit(
   engine: PetitEngine,
   hubUrl: string,
   generation: GenerationSettings,
   conversations: ConversationsApi,
-  /** Runs after each complete local answer (the escalation router; it may offer or send a remote answer). */
-  afterAnswer?: (answer: LocalAnswer) => Promise<void>,
+  /** Route → consent → remote after each local answer, and the app's side of it (savings, notes, learning). */
+  escalation?: { escalator: Escalator; sessionEvents: SessionEvents },
 ) {
   const [phase, setPhase] = useState<LoadPhase>('idle');
   const [download, setDownload] = useState<DownloadView | null>(null);
@@ -59,11 +52,10 @@ export function usePetit(
   const [error, setError] = useState<ShownError | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [generating, setGenerating] = useState(false);
+  const [remoteBusy, setRemoteBusy] = useState(false);
   const [lastUsage, setLastUsage] = useState<CompletionUsage | null>(null);
   const loadAbort = useRef<AbortController | null>(null);
-  const generationAbort = useRef<AbortController | null>(null);
   const loadingModel = useRef<string | null>(null);
-  const { messages, setMessages } = conversations;
 
   // The engine replaces a crashed or hung worker and reloads the model by itself; the UI says what happens.
   useEffect(
@@ -172,12 +164,21 @@ export function usePetit(
     if (loading) void new ModelStore().discardIncomplete(loading).catch(() => {});
   }, []);
 
+  const session = useAppSession(
+    engine,
+    generation,
+    conversations,
+    { setError, setLastUsage },
+    escalation?.escalator ?? null,
+  );
+  const sessionEvents = escalation?.sessionEvents;
+  useEffect(() => (sessionEvents ? session.listen(sessionEvents) : undefined), [session, sessionEvents]);
+
   const send = useCallback(
     async (text: string) => {
       const content = text.trim();
-      const info = engine.runtimeInfo();
       if (!content || generating) return;
-      if (!info) {
+      if (!engine.runtimeInfo()) {
         setError({
           code: 'not-loaded',
           message: 'Choose a model and wait until it is ready before sending a message.',
@@ -186,154 +187,27 @@ export function usePetit(
       }
       setError(null);
       setNotice(null);
-      setGenerating(true);
-      const controller = new AbortController();
-      generationAbort.current = controller;
-      const store = conversations.storage?.conversations;
-      const conversationId = await conversations.ensureConversation(content, info.model);
-      const now = Date.now();
-      const user: StoredMessage =
-        store && conversationId
-          ? await store.appendMessage(conversationId, { role: 'user', content, source: 'on-device' })
-          : {
-              id: crypto.randomUUID(),
-              role: 'user',
-              content,
-              createdAt: now,
-              status: 'complete',
-              source: 'on-device',
-            };
-      const writer =
-        store && conversationId
-          ? await store.startStreaming(conversationId, {
-              role: 'assistant',
-              source: 'on-device',
-              modelId: info.model,
-            })
-          : null;
-      const answerId = writer?.messageId ?? crypto.randomUUID();
-      const history = [...promptHistory(messages), { role: 'user' as const, content }];
-      setMessages((all) => [
-        ...all,
-        user,
-        {
-          id: answerId,
-          role: 'assistant',
-          content: '',
-          createdAt: now,
-          status: 'streaming',
-          source: 'on-device',
-          modelId: info.model,
-        },
-      ]);
-      const update = (patch: Partial<StoredMessage> | ((m: StoredMessage) => Partial<StoredMessage>)) =>
-        setMessages((all) =>
-          all.map((m) =>
-            m.id === answerId ? { ...m, ...(typeof patch === 'function' ? patch(m) : patch) } : m,
-          ),
-        );
-
-      // Tokens can arrive faster than the screen refreshes: render at most once per frame.
-      let pending = '';
-      let frame = 0;
-      const flush = () => {
-        frame = 0;
-        const chunk = pending;
-        pending = '';
-        if (chunk) update((m) => ({ content: m.content + chunk }));
-      };
-      const showPending = () => {
-        cancelAnimationFrame(frame);
-        flush();
-      };
-      try {
-        const fitted = await fitToContext({
-          messages: history,
-          countTokens: (m) => engine.countTokens(m),
-          contextLength: info.contextLength,
-          reservedTokens: Math.min(generation.maxTokens, Math.floor(info.contextLength / 4)),
-        });
-        if (fitted.notice) setNotice(fitted.notice.text);
-        const stream = await engine.chat.completions.create({
-          messages: fitted.messages,
-          stream: true,
-          temperature: generation.temperature,
-          max_tokens: generation.maxTokens,
-          signal: controller.signal,
-          // The router's confidence signal: mean log-probability of the answer's tokens.
-          ...(afterAnswer ? { logprobs: true } : {}),
-        });
-        let usage: CompletionUsage | undefined;
-        const logprobs: number[] = [];
-        for await (const chunk of stream) {
-          const delta = chunk.choices[0]?.delta.content;
-          if (delta) {
-            writer?.append(delta);
-            pending += delta;
-            frame ||= requestAnimationFrame(flush);
-          }
-          if (chunk.usage) usage = chunk.usage;
-          for (const t of chunk.choices[0]?.logprobs?.content ?? []) logprobs.push(t.logprob);
-        }
-        if (usage) setLastUsage(usage);
-        showPending();
-        update({ status: 'complete', usage });
-        await writer?.finish({ status: 'complete', usage });
-        if (afterAnswer) {
-          // Routing and any remote answer happen after this turn, without holding the composer.
-          const answered = {
-            conversationId,
-            history: fitted.messages,
-            usage,
-            confidence: confidenceFrom(logprobs, usage),
-            modelId: info.model,
-            contextLength: info.contextLength,
-          };
-          queueMicrotask(() => void afterAnswer(answered));
-        }
-      } catch (e) {
-        showPending();
-        const failure = toPetitError(e);
-        if (failure.code === 'aborted' || failure.code === 'worker-crashed') {
-          // Cut short, by the user or by a crash: what was written is kept and stays in the conversation.
-          const cut =
-            failure.code === 'aborted'
-              ? { code: 'aborted', message: 'Stopped' }
-              : { code: failure.code, message: failure.message };
-          update({ status: 'interrupted', error: cut });
-          await writer?.finish({ status: 'interrupted', error: cut });
-        } else {
-          const shown = asShown(e);
-          setError(shown);
-          // The failed exchange stays on screen but is left out of what the model reads next time.
-          setMessages((all) =>
-            all.map((m) =>
-              m.id === answerId || m.id === user.id ? { ...m, status: 'error', error: shown } : m,
-            ),
-          );
-          await writer?.finish({ status: 'error', error: shown });
-          if (store && conversationId)
-            await store.updateMessage(conversationId, user.id, { status: 'error' });
-        }
-      } finally {
-        generationAbort.current = null;
-        setGenerating(false);
-        void conversations.touchList();
-      }
+      const result = await session.send(content);
+      if (result.status === 'not-loaded') setError(asShown(result.error));
     },
-    [
-      engine,
-      generating,
-      messages,
-      setMessages,
-      conversations,
-      generation.temperature,
-      generation.maxTokens,
-      afterAnswer,
-    ],
+    [engine, generating, session],
   );
 
-  const stop = useCallback(() => generationAbort.current?.abort(), []);
+  useEffect(
+    () =>
+      session.listen({
+        busy: (state) => {
+          setGenerating(state.generating);
+          setRemoteBusy(state.remote);
+        },
+        contextNotice: setNotice,
+      }),
+    [session],
+  );
+
+  /** Stops the answer streaming now (local or remote); what arrived is kept, marked as stopped. */
+  const stop = useCallback(() => session.stop(), [session]);
+  const askLargeModel = useCallback((answerId: string) => session.askLarger(answerId), [session]);
   const dismissError = useCallback(() => setError(null), []);
   const dismissNotice = useCallback(() => setNotice(null), []);
 
@@ -344,11 +218,14 @@ export function usePetit(
     error,
     notice,
     generating,
+    /** A remote answer is streaming. */
+    remoteBusy,
     lastUsage,
     loadModel,
     cancelLoad,
     send,
     stop,
+    askLargeModel,
     dismissError,
     dismissNotice,
   };
