@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { ROUTER_ACCURACY_TEXT } from '../escalation/router-accuracy.ts';
+import { ConsentPreview } from '../escalation/ConsentPreview.tsx';
 import type { ConsentCardState } from './use-embed-escalation.ts';
 
 /**
@@ -10,7 +10,6 @@ import type { ConsentCardState } from './use-embed-escalation.ts';
 export function ConsentCard({ card }: { card: ConsentCardState }) {
   const root = useRef<HTMLElement>(null);
   const title = useRef<HTMLHeadingElement>(null);
-  const p = card.preview;
 
   useEffect(() => {
     // Scroll the conversation only: scrollIntoView could scroll the host page too.
@@ -38,44 +37,12 @@ export function ConsentCard({ card }: { card: ConsentCardState }) {
       <h2 id="embed-consent-title" ref={title} tabIndex={-1}>
         Ask a larger model?
       </h2>
-      {card.reasons.length > 0 && (
-        <ul className="embed-consent-reasons" data-testid="embed-consent-reasons">
-          {card.reasons.map((r) => (
-            <li key={r.rule}>{r.explanation}</li>
-          ))}
-        </ul>
-      )}
-      {!card.userAsked && <p className="muted embed-consent-small">{ROUTER_ACCURACY_TEXT}</p>}
-      <dl className="embed-consent-destination">
-        <dt>Sent to</dt>
-        <dd>
-          {p.destination.providerLabel} at{' '}
-          <strong data-testid="embed-consent-host">{p.destination.host}</strong>
-          {p.destination.onThisComputer ? ' (on this computer)' : ''}
-        </dd>
-        <dt>Model</dt>
-        <dd data-testid="embed-consent-model">{p.destination.model}</dd>
-      </dl>
-      {p.redactions.length > 0 && (
-        <p className="muted embed-consent-small" data-testid="embed-consent-redactions">
-          Replaced before sending, put back in the answer here:{' '}
-          {p.redactions.map((r) => `${r.placeholder} (${r.kind})`).join(', ')}
-        </p>
-      )}
-      <h3>Messages as they will be sent</h3>
-      <ol className="embed-consent-messages" data-testid="embed-consent-messages">
-        {p.messages.map((m, i) => (
-          <li key={i}>
-            <strong>{m.role}:</strong> <span className="embed-consent-text">{m.content}</span>
-          </li>
-        ))}
-      </ol>
-      <details>
-        <summary>Exact request</summary>
-        <pre className="embed-consent-payload" data-testid="embed-consent-payload">
-          {p.bodyText}
-        </pre>
-      </details>
+      <ConsentPreview
+        preview={card.preview}
+        reasons={card.reasons}
+        userAsked={card.userAsked}
+        prefix="embed-consent"
+      />
       <div className="embed-consent-actions">
         <button
           type="button"

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { ROUTER_ACCURACY_TEXT } from './router-accuracy.ts';
+import { ConsentPreview } from './ConsentPreview.tsx';
 import type { EscalationApi } from './use-escalation.ts';
 
 const usd = (n: number) => (n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`);
@@ -31,61 +31,30 @@ export function ConsentDialog({ escalation }: { escalation: EscalationApi }) {
       {pending && p && (
         <div>
           <h2 id="consent-title">Send this to a larger model?</h2>
-          {pending.reasons.length > 0 && (
-            <ul className="consent-reasons" data-testid="consent-reasons">
-              {pending.reasons.map((r) => (
-                <li key={r.rule}>{r.explanation}</li>
-              ))}
-            </ul>
-          )}
-          {!pending.userAsked && (
-            <p className="muted" data-testid="router-accuracy">
-              {ROUTER_ACCURACY_TEXT}
+          <ConsentPreview
+            preview={p}
+            reasons={pending.reasons}
+            userAsked={pending.userAsked}
+            prefix="consent"
+            destinationRows={
+              <>
+                <dt>Estimated cost</dt>
+                <dd data-testid="consent-cost">
+                  about {p.estimate.inputTokens} tokens in
+                  {p.estimate.costUsd
+                    ? `, ${usd(p.estimate.costUsd.input)} for the input, at most ${usd(p.estimate.costUsd.upTo)} with a ${p.estimate.maxOutputTokens}-token answer`
+                    : ', price unknown for this model'}{' '}
+                  (prices of {p.estimate.priceDate}
+                  {p.estimate.priceIsEstimate ? ', estimated' : ''})
+                </dd>
+              </>
+            }
+          >
+            <p className="muted" data-testid="consent-budget">
+              The answer is cut at {p.estimate.maxOutputTokens} tokens; a reasoning model spends part of them
+              thinking. Petit says so when that happens.
             </p>
-          )}
-          <dl className="consent-destination">
-            <dt>Destination</dt>
-            <dd>
-              {p.destination.providerLabel} at{' '}
-              <strong data-testid="consent-host">{p.destination.host}</strong>
-              {p.destination.onThisComputer ? ' (on this computer)' : ''}
-            </dd>
-            <dt>Model</dt>
-            <dd data-testid="consent-model">{p.destination.model}</dd>
-            <dt>Estimated cost</dt>
-            <dd data-testid="consent-cost">
-              about {p.estimate.inputTokens} tokens in
-              {p.estimate.costUsd
-                ? `, ${usd(p.estimate.costUsd.input)} for the input, at most ${usd(p.estimate.costUsd.upTo)} with a ${p.estimate.maxOutputTokens}-token answer`
-                : ', price unknown for this model'}{' '}
-              (prices of {p.estimate.priceDate}
-              {p.estimate.priceIsEstimate ? ', estimated' : ''})
-            </dd>
-          </dl>
-          <p className="muted" data-testid="consent-budget">
-            The answer is cut at {p.estimate.maxOutputTokens} tokens; a reasoning model spends part of them
-            thinking. Petit says so when that happens.
-          </p>
-          {p.redactions.length > 0 && (
-            <p className="muted" data-testid="consent-redactions">
-              Replaced before sending (restored in the answer on this device):{' '}
-              {p.redactions.map((r) => `${r.placeholder} (${r.kind})`).join(', ')}
-            </p>
-          )}
-          <h3>Messages as they will be sent</h3>
-          <ol className="consent-messages" data-testid="consent-messages">
-            {p.messages.map((m, i) => (
-              <li key={i}>
-                <strong>{m.role}:</strong> <span className="consent-text">{m.content}</span>
-              </li>
-            ))}
-          </ol>
-          <details>
-            <summary>Exact request body</summary>
-            <pre className="consent-payload" data-testid="consent-payload">
-              {p.bodyText}
-            </pre>
-          </details>
+          </ConsentPreview>
           {escalation.offlineReason && (
             <p className="warn" role="status" data-testid="consent-offline">
               {escalation.offlineReason}
