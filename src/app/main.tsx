@@ -2,12 +2,16 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { PetitEngine } from '../engine/petit-engine.ts';
 import { App } from './App.tsx';
+import { hydratePreferences } from './persisted.ts';
 import { PwaControls } from './pwa/PwaControls.tsx';
 import './styles.css';
 
 const engine = new PetitEngine();
 // Exposed for automation and for developers poking at the engine from the console.
 (window as unknown as { petit: PetitEngine }).petit = engine;
+
+// Settings are read synchronously while rendering: they come from IndexedDB first (a few milliseconds).
+await hydratePreferences();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,4 +1,5 @@
 import type { ChoicePreferences } from '../models/chooser.ts';
+import { savePreference, storedPreference } from './persisted.ts';
 import { DEFAULT_HUB_URL, type BackendName, type BackendPreference, type Device } from '../engine/types.ts';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
@@ -47,8 +48,6 @@ export interface AppSettings {
   runtime: RuntimeChoice;
 }
 
-const KEY = 'petit.settings.v1';
-
 export const DEFAULT_SETTINGS: AppSettings = {
   hubUrl: import.meta.env.VITE_PETIT_HUB_URL || DEFAULT_HUB_URL,
   theme: 'system',
@@ -58,18 +57,27 @@ export const DEFAULT_SETTINGS: AppSettings = {
   runtime: 'auto',
 };
 
+/** The saved settings (src/app/persisted.ts), each checked: a value of the wrong kind reads as its default. */
 export function loadSettings(): AppSettings {
-  try {
-    const saved = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<AppSettings>;
-    const runtime = saved.runtime && saved.runtime in RUNTIME_CHOICES ? saved.runtime : 'auto';
-    return { ...DEFAULT_SETTINGS, ...saved, runtime };
-  } catch {
-    return { ...DEFAULT_SETTINGS };
+  const stored = storedPreference('app-settings');
+  const saved = (stored && typeof stored === 'object' ? stored : {}) as Record<string, unknown>;
+  const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+  for (const [key, fallback] of Object.entries(DEFAULT_SETTINGS)) {
+    const value = saved[key];
+    const fits =
+      fallback === null
+        ? value === null || typeof value === 'string'
+        : typeof fallback === 'number'
+          ? typeof value === 'number' && Number.isFinite(value)
+          : typeof value === typeof fallback;
+    if (fits) settings[key] = value;
   }
+  if (!(String(settings.runtime) in RUNTIME_CHOICES)) settings.runtime = 'auto';
+  return settings as unknown as AppSettings;
 }
 
 export function saveSettings(settings: AppSettings): void {
-  localStorage.setItem(KEY, JSON.stringify(settings));
+  savePreference('app-settings', settings);
 }
 
 /** Returns an error message for a hub address a user typed, or null when it is usable. */

@@ -1,30 +1,7 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { isPetitError } from '../engine/errors.ts';
+import { fresh } from './fresh-storage.test-helper.ts';
 import { openStorage, type PetitStorage } from './index.ts';
-
-const open: PetitStorage[] = [];
-const names: string[] = [];
-
-async function fresh(options: Parameters<typeof openStorage>[0] = {}): Promise<PetitStorage> {
-  const name = options.name ?? `petit-test-${crypto.randomUUID()}`;
-  if (!names.includes(name)) names.push(name);
-  const storage = await openStorage({ ...options, name });
-  open.push(storage);
-  return storage;
-}
-
-afterEach(async () => {
-  for (const s of open.splice(0)) s.close();
-  await Promise.all(
-    names.splice(0).map(
-      (name) =>
-        new Promise<void>((resolve) => {
-          const request = indexedDB.deleteDatabase(name);
-          request.onsuccess = request.onerror = request.onblocked = () => resolve();
-        }),
-    ),
-  );
-});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,30 +1,7 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { isPetitError } from '../engine/errors.ts';
-import { openStorage, type ConversationExport, type MessageStatus, type PetitStorage } from './index.ts';
-
-const open: PetitStorage[] = [];
-const names: string[] = [];
-
-async function fresh(options: Parameters<typeof openStorage>[0] = {}): Promise<PetitStorage> {
-  const name = options.name ?? `petit-test-${crypto.randomUUID()}`;
-  if (!names.includes(name)) names.push(name);
-  const storage = await openStorage({ ...options, name });
-  open.push(storage);
-  return storage;
-}
-
-afterEach(async () => {
-  for (const s of open.splice(0)) s.close();
-  await Promise.all(
-    names.splice(0).map(
-      (name) =>
-        new Promise<void>((resolve) => {
-          const request = indexedDB.deleteDatabase(name);
-          request.onsuccess = request.onerror = request.onblocked = () => resolve();
-        }),
-    ),
-  );
-});
+import { fresh } from './fresh-storage.test-helper.ts';
+import type { ConversationExport, MessageStatus, PetitStorage } from './index.ts';
 
 /** Deterministic PRNG (mulberry32) so a failure can be reproduced. */
 function rng(seed: number) {
@@ -194,29 +171,7 @@ describe('export and import', () => {
   });
 });
 
-describe('settings and secrets', () => {
-  test('settings have typed defaults, persist across a reopen, refuse wrong types and reset', async () => {
-    const name = `petit-test-${crypto.randomUUID()}`;
-    const first = await fresh({ name });
-    expect(await first.settings.get('temperature')).toBe(0.7);
-    await first.settings.set('temperature', 0.2);
-    await first.settings.set('theme', 'dark');
-    await first.settings.set('modelId', 'qwen2.5-0.5b');
-    // @ts-expect-error a string is not a number
-    await expect(first.settings.set('maxTokens', '100')).rejects.toMatchObject({ code: 'invalid-request' });
-    first.close();
-
-    const second = await fresh({ name });
-    expect(await second.settings.getAll()).toMatchObject({
-      temperature: 0.2,
-      theme: 'dark',
-      modelId: 'qwen2.5-0.5b',
-      maxTokens: 512,
-    });
-    await second.settings.reset('temperature');
-    expect(await second.settings.get('temperature')).toBe(0.7);
-  });
-
+describe('secrets', () => {
   test('API keys never appear in an export, are not stored as plain text, and can be forgotten', async () => {
     const name = `petit-test-${crypto.randomUUID()}`;
     const storage = await fresh({ name });

@@ -1,5 +1,6 @@
 /**
- * Petit's storage: conversations, settings and API keys in IndexedDB.
+ * Petit's storage: conversations, preferences (settings, escalation config, savings ledger) and API keys, all in
+ * one IndexedDB database.
  *
  *   const storage = await openStorage();
  *   await storage.conversations.markInterrupted(); // once at startup
@@ -9,7 +10,7 @@ import { ConversationStore, type ConversationStoreOptions } from './conversation
 import { DEFAULT_DB_NAME, openDatabase, type PetitDB } from './schema.ts';
 import { RouterWeightsStore } from './router-weights.ts';
 import { SecretStore } from './secrets.ts';
-import { SettingsStore } from './settings.ts';
+import { PreferencesStore } from './preferences.ts';
 
 export interface OpenStorageOptions extends ConversationStoreOptions {
   /** IndexedDB database name (tests use their own). */
@@ -20,7 +21,7 @@ export interface OpenStorageOptions extends ConversationStoreOptions {
 
 export class PetitStorage {
   readonly conversations: ConversationStore;
-  readonly settings: SettingsStore;
+  readonly preferences: PreferencesStore;
   readonly secrets: SecretStore;
   readonly routerWeights: RouterWeightsStore;
   readonly name: string;
@@ -30,7 +31,7 @@ export class PetitStorage {
     this.#db = db;
     this.name = name;
     this.conversations = new ConversationStore(db, name, options);
-    this.settings = new SettingsStore(db);
+    this.preferences = new PreferencesStore(db);
     this.secrets = new SecretStore(db);
     this.routerWeights = new RouterWeightsStore(db);
   }
@@ -50,8 +51,8 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Pet
 
 export { ConversationStore, StreamingWriter, DEFAULT_TITLE } from './conversations.ts';
 export type { StreamingOptions, FinishOptions, ConversationStoreOptions } from './conversations.ts';
-export { SettingsStore, SETTINGS_DEFAULTS } from './settings.ts';
-export type { Settings, SettingKey } from './settings.ts';
+export { PreferencesStore, LEGACY_KEYS } from './preferences.ts';
+export type { PreferenceKey, Preferences, MigrationResult } from './preferences.ts';
 export { SecretStore } from './secrets.ts';
 export { RouterWeightsStore, ROUTER_WEIGHTS_KEY } from './router-weights.ts';
 export { DB_VERSION, DEFAULT_DB_NAME } from './schema.ts';

@@ -1,32 +1,8 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { isPetitError } from '../engine/errors.ts';
 import { route } from '../escalation/router.ts';
 import { emptyUserWeights, learnFromFeedback } from '../escalation/router-user-weights.ts';
-import { openStorage, type PetitStorage } from './index.ts';
-
-const open: PetitStorage[] = [];
-const names: string[] = [];
-
-async function fresh(): Promise<PetitStorage> {
-  const name = `petit-test-${crypto.randomUUID()}`;
-  names.push(name);
-  const storage = await openStorage({ name });
-  open.push(storage);
-  return storage;
-}
-
-afterEach(async () => {
-  for (const s of open.splice(0)) s.close();
-  await Promise.all(
-    names.splice(0).map(
-      (name) =>
-        new Promise<void>((resolve) => {
-          const request = indexedDB.deleteDatabase(name);
-          request.onsuccess = request.onerror = request.onblocked = () => resolve();
-        }),
-    ),
-  );
-});
+import { fresh } from './fresh-storage.test-helper.ts';
 
 function someLearning() {
   const models = [{ id: 'm', parameters: 135e6, contextLength: 8192, goodFor: [] }];
@@ -50,11 +26,12 @@ describe('router weights learned from the user, in IndexedDB', () => {
     const learned = someLearning();
     await a.routerWeights.save(learned);
     a.close();
-    const b = await openStorage({ name: a.name });
-    open.push(b);
+    const b = await fresh({ name: a.name });
     expect(await b.routerWeights.get()).toEqual(learned);
-    // Not a setting: the settings list does not grow a stray entry.
-    expect(Object.keys(await b.settings.getAll())).not.toContain('router-user-weights');
+    // Beside the preferences, not in them.
+    const preferences = await b.preferences.readAll();
+    expect(preferences['app-settings']).toBeUndefined();
+    expect(preferences.escalation).toBeUndefined();
     await b.routerWeights.reset();
     expect(await b.routerWeights.get()).toEqual(emptyUserWeights());
   });

@@ -7,7 +7,7 @@ import { checkUserWeights, emptyUserWeights } from '../escalation/router-user-we
 import type { UserRouterWeights } from '../escalation/router.ts';
 import { storageError, type PetitDB } from './schema.ts';
 
-/** The key in the settings store; not a setting, so SettingsStore.getAll() ignores it. */
+/** The key in the settings store, beside the app settings and the escalation config. */
 export const ROUTER_WEIGHTS_KEY = 'router-user-weights';
 
 export class RouterWeightsStore {

@@ -26,7 +26,10 @@ export interface PetitDB extends DBSchema {
     value: MessageRecord;
     indexes: { byConversation: [string, number]; byStatus: string };
   };
+  /** App settings, escalation config and router weights, one record each (preferences.ts, router-weights.ts). */
   settings: { key: string; value: unknown };
+  /** The savings ledger: one record per answer, oldest first. */
+  ledger: { key: number; value: unknown };
   /** Values are AES-GCM ciphertexts; the key is the non-extractable CryptoKey stored under `meta`. */
   secrets: { key: string; value: EncryptedSecret };
   meta: { key: string; value: unknown };
@@ -48,6 +51,10 @@ export const MIGRATIONS: ReadonlyArray<(db: IDBPDatabase<PetitDB>, tx: UpgradeTx
     db.createObjectStore('settings');
     db.createObjectStore('secrets');
     db.createObjectStore('meta');
+  },
+  // Settings, escalation config and the savings ledger move here from localStorage (preferences.ts).
+  (db) => {
+    db.createObjectStore('ledger', { autoIncrement: true });
   },
 ];
 

@@ -1,7 +1,7 @@
 /**
- * The escalation choices the app keeps in localStorage: mode, provider (never its key: keys live only in
+ * The escalation choices the app keeps (src/app/persisted.ts): mode, provider (never its key: keys live only in
  * IndexedDB secrets), redaction, standing consents and the savings ledger. Separate from the app settings so a
- * settings export or reset never touches consents.
+ * settings reset never touches consents.
  */
 import {
   DEFAULT_ESCALATION_MODE,
@@ -12,6 +12,7 @@ import {
   type LedgerEntry,
   type ProviderId,
 } from '../../escalation/index.ts';
+import { saveLedger, savePreference, storedLedger, storedPreference } from '../persisted.ts';
 
 export interface ProviderConfig {
   presetId: ProviderId;
@@ -36,8 +37,6 @@ export interface EscalationConfig {
   consent: ConsentSnapshot;
 }
 
-const CONFIG_KEY = 'petit.escalation.v1';
-const SAVINGS_KEY = 'petit.savings.v1';
 /** The ledger keeps the most recent answers only; the totals are for the chart, not accounting. */
 const MAX_ENTRIES = 5000;
 
@@ -50,7 +49,7 @@ export const DEFAULT_ESCALATION_CONFIG: EscalationConfig = {
 
 export function loadEscalationConfig(): EscalationConfig {
   try {
-    const saved = JSON.parse(localStorage.getItem(CONFIG_KEY) ?? '{}') as Partial<EscalationConfig>;
+    const saved = (storedPreference('escalation') ?? {}) as Partial<EscalationConfig>;
     return {
       mode: isEscalationMode(saved.mode) ? saved.mode : DEFAULT_ESCALATION_MODE,
       provider:
@@ -69,20 +68,16 @@ export function loadEscalationConfig(): EscalationConfig {
 }
 
 export function saveEscalationConfig(config: EscalationConfig): void {
-  localStorage.setItem(CONFIG_KEY, JSON.stringify(config));
+  savePreference('escalation', config);
 }
 
 export function loadSavings(): LedgerEntry[] {
-  try {
-    const saved = JSON.parse(localStorage.getItem(SAVINGS_KEY) ?? '[]') as unknown;
-    return Array.isArray(saved) ? (saved as LedgerEntry[]) : [];
-  } catch {
-    return [];
-  }
+  // A copy: the app extends it, and saveLedger() tells what is new by the entries it already saved.
+  return [...(storedLedger() as LedgerEntry[])];
 }
 
 export function saveSavings(entries: readonly LedgerEntry[]): void {
-  localStorage.setItem(SAVINGS_KEY, JSON.stringify(entries.slice(-MAX_ENTRIES)));
+  saveLedger(entries, MAX_ENTRIES);
 }
 
 /** The secrets-store name of a provider's key: per provider and host, so a key goes only where it was typed for. */
