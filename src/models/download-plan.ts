@@ -46,7 +46,7 @@ export function planFiles(
   entry?: CatalogEntry,
 ): PlannedFile[] {
   const onnx = onnxFileFor(request.dtype);
-  // External data of a pinned revision is known up front; otherwise config.json names it (see the worker).
+  // External data of a pinned revision is known up front; otherwise config.json names it (fetch-model.ts).
   const external = Object.keys(pins).filter((p) => p.startsWith(`${onnx}_data`));
   const known = entry && entry.paramCount > 0 && entry.onnx?.repo === request.repo;
   const estimate = (path: string): number | null => {
