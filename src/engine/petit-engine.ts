@@ -1,7 +1,6 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import { recordOutOfMemory } from '../models/capabilities.ts';
 import { estimatePeakBytes } from '../models/estimates.ts';
-export type { EngineEvent, PetitEngineOptions, SecondCopyGuard } from './engine-options.ts';
 import type { EngineEvent, PetitEngineOptions, SecondCopyGuard } from './engine-options.ts';
 import { hangLimitBeforeFirstToken } from './hang-limit.ts';
 import { buildUsage, readControls, streamedAnswer, wholeAnswer, type RunAnswer } from './completion-shape.ts';
@@ -27,6 +26,8 @@ import type {
   WorkerCapabilities,
   WorkerLoadRequest,
 } from './worker-protocol.ts';
+
+export type { EngineEvent, PetitEngineOptions, SecondCopyGuard } from './engine-options.ts';
 
 function defaultWorker(): Worker {
   return new Worker(new URL('../../workers/inference.worker.ts', import.meta.url), {
