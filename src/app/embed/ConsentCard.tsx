@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
-import { ConsentPreview } from '../escalation/ConsentPreview.tsx';
-import type { ConsentCardState } from './use-embed-escalation.ts';
+import { ConsentActions, ConsentPreview } from '../escalation/ConsentPreview.tsx';
+import type { CardChoice, ConsentCardState } from './use-embed-escalation.ts';
 
 /**
  * The widget's consent, inline in the conversation: where the messages would go and exactly what they say
@@ -43,34 +43,18 @@ export function ConsentCard({ card }: { card: ConsentCardState }) {
         userAsked={card.userAsked}
         prefix="embed-consent"
       />
-      <div className="embed-consent-actions">
-        <button
-          type="button"
-          className="button ghost"
-          onClick={() => card.answer('cancel')}
-          data-testid="embed-consent-cancel"
-        >
-          No thanks
-        </button>
-        {card.offerAuto && (
-          <button
-            type="button"
-            className="button ghost"
-            onClick={() => card.answer('auto')}
-            data-testid="embed-consent-auto"
-          >
-            Send automatically in this chat
-          </button>
-        )}
-        <button
-          type="button"
-          className="button primary"
-          onClick={() => card.answer('send')}
-          data-testid="embed-consent-send"
-        >
-          Send
-        </button>
-      </div>
+      <ConsentActions<CardChoice>
+        className="embed-consent-actions"
+        mainClass="button primary"
+        answer={card.answer}
+        buttons={[
+          ['cancel', 'No thanks', 'embed-consent-cancel'],
+          ...(card.offerAuto
+            ? [['auto', 'Send automatically in this chat', 'embed-consent-auto'] as const]
+            : []),
+          ['send', 'Send', 'embed-consent-send'],
+        ]}
+      />
     </section>
   );
 }

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { ConsentPreview } from './ConsentPreview.tsx';
+import { ConsentActions, ConsentPreview } from './ConsentPreview.tsx';
 import type { EscalationApi } from './use-escalation.ts';
 
 const usd = (n: number) => (n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`);
@@ -60,34 +60,17 @@ export function ConsentDialog({ escalation }: { escalation: EscalationApi }) {
               {escalation.offlineReason}
             </p>
           )}
-          <div className="dialog-actions">
-            <button
-              type="button"
-              className="button ghost"
-              onClick={() => pending.answer('cancel')}
-              data-testid="consent-cancel"
-            >
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="button ghost"
-              onClick={() => pending.answer('conversation')}
-              disabled={escalation.offlineReason !== null}
-              data-testid="consent-send-conversation"
-            >
-              Send for this conversation
-            </button>
-            <button
-              type="button"
-              className="button"
-              onClick={() => pending.answer('once')}
-              disabled={escalation.offlineReason !== null}
-              data-testid="consent-send"
-            >
-              Send
-            </button>
-          </div>
+          <ConsentActions
+            className="dialog-actions"
+            mainClass="button"
+            answer={pending.answer}
+            disabled={(choice) => choice !== 'cancel' && escalation.offlineReason !== null}
+            buttons={[
+              ['cancel', 'Cancel', 'consent-cancel'],
+              ['conversation', 'Send for this conversation', 'consent-send-conversation'],
+              ['once', 'Send', 'consent-send'],
+            ]}
+          />
         </div>
       )}
     </dialog>

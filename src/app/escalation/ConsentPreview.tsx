@@ -69,3 +69,34 @@ export function ConsentPreview({ preview: p, reasons, userAsked, prefix, destina
     </>
   );
 }
+
+interface ActionsProps<C extends string> {
+  className: string;
+  /** [choice, label, test id]; the last is the main button. */
+  buttons: (readonly [C, string, string])[];
+  answer: (choice: C) => void;
+  /** Class of the main button. */
+  mainClass: string;
+  disabled?: (choice: C) => boolean;
+}
+
+/** The dialog's and the card's buttons: No / Send for longer / Send. */
+export function ConsentActions<C extends string>(props: ActionsProps<C>) {
+  const { className, buttons, answer, mainClass, disabled } = props;
+  return (
+    <div className={className}>
+      {buttons.map(([choice, label, testId], i) => (
+        <button
+          key={choice}
+          type="button"
+          className={i === buttons.length - 1 ? mainClass : 'button ghost'}
+          onClick={() => answer(choice)}
+          disabled={disabled?.(choice)}
+          data-testid={testId}
+        >
+          {label}
+        </button>
+      ))}
+    </div>
+  );
+}

@@ -37,6 +37,7 @@ import { Escalator, type ConsentChoice, type EscalationNote } from '../../chat/e
 import { historyBefore } from '../../chat/history.ts';
 import { Latest, type SessionEvents } from '../../chat/session.ts';
 import { remoteOfflineReason, useOnline } from '../pwa/use-online.ts';
+import { useLatest } from '../hooks/use-latest.ts';
 import type { ConversationsApi } from '../hooks/use-conversations.ts';
 import {
   keyName,
@@ -188,9 +189,7 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
   }, [current, host, secrets]);
 
   // The escalator lives as long as the app; it reads the settings of the moment.
-  const now = { clientWithKey, localModelsFor, maxTokens };
-  const [live] = useState(() => new Latest(now));
-  useEffect(() => live.set(now));
+  const live = useLatest({ clientWithKey, localModelsFor, maxTokens });
   const [escalator] = useState(
     () =>
       new Escalator({

@@ -2,20 +2,15 @@
  * The app's side of the chat session (src/chat): messages live in the conversation's React state and are saved
  * to IndexedDB as they stream; failures are shown where the app shows them.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { PetitErrorCode } from '../../engine/errors.ts';
 import type { PetitEngine } from '../../engine/petit-engine.ts';
 import type { CompletionUsage } from '../../engine/protocol.ts';
 import type { Escalator } from '../../chat/escalation.ts';
-import {
-  ChatSession,
-  Latest,
-  type AnswerEnd,
-  type AnswerHandle,
-  type Transcript,
-} from '../../chat/session.ts';
+import { ChatSession, type AnswerEnd, type AnswerHandle, type Transcript } from '../../chat/session.ts';
 import type { StoredMessage, StreamingWriter } from '../../storage/index.ts';
 import type { ConversationsApi } from './use-conversations.ts';
+import { useLatest } from './use-latest.ts';
 
 type Patch = Partial<StoredMessage> | ((m: StoredMessage) => Partial<StoredMessage>);
 type Writer = StreamingWriter | null;
@@ -149,9 +144,7 @@ export function useAppSession(
   shown: Shown,
   escalator: Escalator | null,
 ): ChatSession {
-  const now = { conversations, generation, shown };
-  const [live] = useState(() => new Latest(now));
-  useEffect(() => live.set(now));
+  const live = useLatest({ conversations, generation, shown });
   const [session] = useState(
     () =>
       new ChatSession({
