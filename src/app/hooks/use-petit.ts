@@ -178,19 +178,12 @@ export function usePetit(
     async (text: string) => {
       const content = text.trim();
       if (!content || generating) return;
-      if (!engine.runtimeInfo()) {
-        setError({
-          code: 'not-loaded',
-          message: 'Choose a model and wait until it is ready before sending a message.',
-        });
-        return;
-      }
       setError(null);
       setNotice(null);
       const result = await session.send(content);
       if (result.status === 'not-loaded') setError(asShown(result.error));
     },
-    [engine, generating, session],
+    [generating, session],
   );
 
   useEffect(
