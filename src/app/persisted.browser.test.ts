@@ -35,7 +35,7 @@ const ledger = (n: number, from = 0): LedgerEntry[] =>
   Array.from({ length: n }, (_, i) => ({
     tokensIn: 40 + i,
     tokensOut: 100 + i,
-    source: i % 7 === 0 ? 'remote' : 'local',
+    source: i % 7 === 0 ? 'remote' : 'on-device',
     model: i % 7 === 0 ? 'gpt-5-mini' : 'smollm2-135m',
     at: 1_790_000_000_000 + (from + i) * 1000,
   }));
