@@ -222,6 +222,8 @@ function yieldToEventLoop(): Promise<void> {
   });
 }
 
+const WARM_UP_TEXT = 'Hello! How are you today?';
+
 /** Prompt positions scored at most (the request's end, where the user's new words are): bounds the cost. */
 const PROMPT_LOGPROB_POSITIONS = 256;
 
@@ -341,8 +343,36 @@ export class TransformersBackend implements Backend {
       if (typeof id === 'number' && this.hasToken(token)) ids.add(id);
     }
     this.endOfTurnIds = [...ids];
+    // One short pass now: ONNX Runtime sizes its buffers and the browser optimises the hot kernels on the first
+    // run, which would otherwise land on the user's first message; and a model that cannot run fails on Load.
+    try {
+      await this.model.generate({
+        ...this.encodeWarmUp(),
+        max_new_tokens: 1,
+        do_sample: false,
+      } as unknown as Parameters<PreTrainedModel['generate']>[0]);
+    } catch (error) {
+      await this.unload();
+      throw error;
+    }
+    phases.push({ name: 'first run (warm-up)', ms: now() - started });
     this.prefixCache = request.kvCache === false ? null : new PrefixCache();
     return { contextLength: this.contextLength, phases };
+  }
+
+  /** The warm-up's input; a tokenizer that cannot encode plain text is reported as the tokenizer's fault. */
+  private encodeWarmUp(): { input_ids: Tensor } {
+    let encoded: { input_ids: Tensor };
+    try {
+      encoded = this.tokenizer!(WARM_UP_TEXT) as { input_ids: Tensor };
+    } catch (error) {
+      throw new Error(`The tokenizer cannot encode text: ${error instanceof Error ? error.message : error}`, {
+        cause: error,
+      });
+    }
+    if (encoded.input_ids.dims.at(-1) === 0)
+      throw new Error('The tokenizer turned plain text into no tokens.');
+    return encoded;
   }
 
   /** Only count end-of-turn markers the chat template really uses (`</s>` can be an ordinary token). */
