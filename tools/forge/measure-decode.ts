@@ -1,5 +1,6 @@
 /**
- * Quick decode-speed check of forged models with onnxruntime-node, the way DESIGN.md's table was measured:
+ * Quick decode-speed check of forged models with onnxruntime-node, the way the peers' table in BENCHMARKS.md was
+ * measured:
  * a 128-token prompt, 64 greedy tokens with the KV cache, median of 3 runs.
  *   npx tsx tools/forge/measure-decode.ts [--preset smollm2-135m] [--dtype fp32,q8,q4] [--threads 2]
  * (A sanity check of the graph's efficiency against the peers; the real benchmark lives in bench/.) Tokens per
