@@ -256,7 +256,8 @@ describe('ChatSession: the local turn', () => {
     });
     const { session, transcript } = setup(engine, { mode: 'local-only' });
     const turn = session.send(QUESTION);
-    await sleep(60);
+    // Stop once two words are on screen (a loaded machine may take longer to show them).
+    await expect.poll(() => transcript.shown.at(-1)?.content ?? '').toMatch(/^one two/);
     session.stop();
     const end = await turn;
     expect(end.status).toBe('stopped');
