@@ -77,6 +77,8 @@ export const test = base.extend<PetitFixtures>({
     });
     context.on('request', (r: Request) => requests.push(r.url()));
     await context.addInitScript((settings) => {
+      // Also runs in a new tab's about:blank, where reading localStorage throws (an uncaught page error).
+      if (!location.protocol.startsWith('http')) return;
       if (!localStorage.getItem('petit.settings.v1')) {
         localStorage.setItem('petit.settings.v1', JSON.stringify(settings));
       }

@@ -104,6 +104,8 @@ const test = base.extend<Fixtures, { tlsProvider: FakeProvider | null }>({
       serviceWorkers: 'block',
     });
     await context.addInitScript(() => {
+      // Also runs in a new tab's about:blank, where reading localStorage throws (an uncaught page error).
+      if (!location.protocol.startsWith('http')) return;
       if (!localStorage.getItem('petit.settings.v1'))
         localStorage.setItem('petit.settings.v1', JSON.stringify({ temperature: 0, maxTokens: 16 }));
       (window as unknown as { __violations: string[] }).__violations = [];

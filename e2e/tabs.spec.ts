@@ -68,7 +68,10 @@ test.describe('two tabs', () => {
     context,
   }) => {
     // Test hook: "large" lowered from 1 GB to 1 kB so the tiny model counts (src/engine/tab-registry.ts).
-    await context.addInitScript(() => localStorage.setItem('petit.largeModelBytes', '1000'));
+    // Not in a new tab's about:blank, where localStorage throws (an uncaught page error).
+    await context.addInitScript(() => {
+      if (location.protocol.startsWith('http')) localStorage.setItem('petit.largeModelBytes', '1000');
+    });
     await page.goto('/');
     await loadFromPicker(page, 'tiny-llama', 'q8');
     await expectReady(page);
