@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { PetitEngine } from '../engine/petit-engine.ts';
-import { buildCatalog } from '../models/catalog.ts';
+import { appCatalog } from '../models/app-catalog.ts';
 import { ChatView } from './components/ChatView.tsx';
 import { Composer } from './components/Composer.tsx';
 import { ConversationList } from './components/ConversationList.tsx';
@@ -29,7 +29,7 @@ export function App({ engine }: { engine: PetitEngine }) {
   const [settings, setSettings] = useState<AppSettings>(loadSettings);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [modelsOpen, setModelsOpen] = useState(false);
-  const catalog = useMemo(() => buildCatalog(import.meta.env.VITE_PETIT_EXTRA_MODELS), []);
+  const catalog = appCatalog();
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const conversations = useConversations();
   // The router chooses among the downloaded catalog models (issue 14).

@@ -11,7 +11,7 @@ import { RUNTIME_CHOICES, chooserPrefs, type RuntimeChoice } from '../settings.t
 import '../models/models.css';
 
 interface Props {
-  catalog: CatalogEntry[];
+  catalog: readonly CatalogEntry[];
   selectedId: string | null;
   busy: boolean;
   /** `device` is `wasm` when the chooser keeps a model off an existing GPU, else `auto` (WebGPU with fallback). */

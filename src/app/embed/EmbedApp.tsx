@@ -8,7 +8,8 @@ import {
 import { PetitError, toPetitError } from '../../engine/errors.ts';
 import type { PetitEngine } from '../../engine/petit-engine.ts';
 import type { Dtype, RuntimeInfo } from '../../engine/types.ts';
-import { buildCatalog, findByRepo, type CatalogEntry } from '../../models/catalog.ts';
+import { appCatalog } from '../../models/app-catalog.ts';
+import { findByRepo, type CatalogEntry } from '../../models/catalog.ts';
 import { PROVIDER_PRESETS } from '../../escalation/index.ts';
 import type { HostMessage, WidgetRuntime } from '../../widget/protocol.ts';
 import type { WidgetProvider } from '../../widget/widget-provider.ts';
@@ -32,7 +33,7 @@ interface Props {
 }
 
 /** The catalog entry the `model` attribute names (catalog id or hub repository), or the deployment's first. */
-function resolveEntry(catalog: CatalogEntry[], model: string | null): CatalogEntry | undefined {
+function resolveEntry(catalog: readonly CatalogEntry[], model: string | null): CatalogEntry | undefined {
   if (!model) return catalog.find((e) => e.dtypes.length > 0);
   return (
     catalog.find((e) => e.id === model) ?? findByRepo(catalog, model) ?? catalog.find((e) => e.repo === model)
@@ -41,7 +42,7 @@ function resolveEntry(catalog: CatalogEntry[], model: string | null): CatalogEnt
 
 function chooseDtype(entry: CatalogEntry, wanted: string | null): Dtype | undefined {
   if (wanted && entry.dtypes.includes(wanted as Dtype)) return wanted as Dtype;
-  // 8-bit decodes fastest on WASM (see DESIGN.md), and a widget usually runs there.
+  // 8-bit decodes fastest on WASM (BENCHMARKS.md), and a widget usually runs there.
   return entry.dtypes.includes('q8') ? 'q8' : entry.dtypes[0];
 }
 
@@ -52,7 +53,7 @@ export function threadNote(runtime: RuntimeInfo): string {
 }
 
 export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxTokens, provider }: Props) {
-  const catalog = useMemo(() => buildCatalog(import.meta.env.VITE_PETIT_EXTRA_MODELS), []);
+  const catalog = appCatalog();
   const entry = useMemo(() => resolveEntry(catalog, params.get('model')), [catalog, params]);
   const dtype = entry && chooseDtype(entry, params.get('dtype'));
   const allowed = useMemo(() => effectiveEscalation(params.get('escalation'), provider), [params, provider]);

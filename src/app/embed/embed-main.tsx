@@ -4,6 +4,7 @@ import { PetitEngine } from '../../engine/petit-engine.ts';
 import { parseWidgetOrigins } from '../../widget/origins.ts';
 import { parseWidgetProvider } from '../../widget/widget-provider.ts';
 import { registerServiceWorker } from '../pwa/register.ts';
+import { hydratePreferences } from '../persisted.ts';
 import { loadSettings } from '../settings.ts';
 import { EmbedBridge } from './bridge.ts';
 import { EmbedApp } from './EmbedApp.tsx';
@@ -18,6 +19,8 @@ bridge.start();
 const widgetProvider = parseWidgetProvider(import.meta.env.VITE_PETIT_WIDGET_PROVIDER);
 if (widgetProvider.problem) console.warn(`Petit embed: ${widgetProvider.problem}`);
 
+// The user's settings come from IndexedDB, as in the app (persisted.ts).
+await hydratePreferences();
 const settings = loadSettings();
 const engine = new PetitEngine({ hubUrl: settings.hubUrl });
 registerServiceWorker();

@@ -14,7 +14,7 @@ import {
   type RouterReason,
 } from '../../escalation/index.ts';
 import { downloadedModels } from '../../escalation/router-models.ts';
-import { buildCatalog } from '../../models/catalog.ts';
+import { appCatalog } from '../../models/app-catalog.ts';
 import { Escalator, type ConsentChoice } from '../../chat/escalation.ts';
 import { Latest } from '../../chat/session.ts';
 import { reachable } from '../../chat/widget-escalation.ts';
@@ -83,7 +83,7 @@ export function useEmbedEscalation(
   // attributes are read once, when the iframe starts.
   const [escalator] = useState(() => {
     if (!client) return null;
-    const catalog = buildCatalog(import.meta.env.VITE_PETIT_EXTRA_MODELS);
+    const catalog = appCatalog();
     const redactor = new Redactor();
     return new Escalator({
       mode: () => mode,

@@ -23,7 +23,7 @@ import './models.css';
 interface Props {
   open: boolean;
   onClose: () => void;
-  catalog: CatalogEntry[];
+  catalog: readonly CatalogEntry[];
 }
 
 function when(time: number | null): string {
@@ -45,7 +45,7 @@ function host(url: string): string {
   }
 }
 
-function entryFor(model: StoredModel, catalog: CatalogEntry[]): CatalogEntry | undefined {
+function entryFor(model: StoredModel, catalog: readonly CatalogEntry[]): CatalogEntry | undefined {
   if (model.source === 'local') {
     const dtypes = model.dtypes.filter((d): d is OnnxDtype => d in DTYPE_LABELS);
     return localEntry(model.repo.replace(/^local\//, ''), dtypes);
