@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { PetitEngine } from '../engine/petit-engine.ts';
 import { App } from './App.tsx';
 import { hydratePreferences } from './persisted.ts';
+import { captureInstallPrompt } from './pwa/use-install-prompt.ts';
 import { PwaControls } from './pwa/PwaControls.tsx';
 import './styles.css';
 
@@ -10,6 +11,7 @@ const engine = new PetitEngine();
 // Exposed for automation and for developers poking at the engine from the console.
 (window as unknown as { petit: PetitEngine }).petit = engine;
 
+captureInstallPrompt();
 // Settings are read synchronously while rendering: they come from IndexedDB first (a few milliseconds).
 await hydratePreferences();
 

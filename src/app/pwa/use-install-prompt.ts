@@ -6,12 +6,26 @@ interface BeforeInstallPromptEvent extends Event {
   userChoice: Promise<{ outcome: 'accepted' | 'dismissed' }>;
 }
 
+let early: BeforeInstallPromptEvent | null = null;
+
+/**
+ * Keeps a prompt the browser offers before React listens: main.tsx calls it first thing, since the first render
+ * waits for the settings to be read from IndexedDB.
+ */
+export function captureInstallPrompt(): void {
+  window.addEventListener('beforeinstallprompt', (e) => {
+    e.preventDefault();
+    early = e as BeforeInstallPromptEvent;
+  });
+  window.addEventListener('appinstalled', () => (early = null));
+}
+
 /**
  * Offers installing the app where the browser allows it: returns `install` while an install prompt is
  * available, null otherwise (not supported, already installed, or already used).
  */
 export function useInstallPrompt(): (() => Promise<void>) | null {
-  const [event, setEvent] = useState<BeforeInstallPromptEvent | null>(null);
+  const [event, setEvent] = useState<BeforeInstallPromptEvent | null>(() => early);
   useEffect(() => {
     const onPrompt = (e: Event) => {
       e.preventDefault(); // Keep it for our own button instead of the browser's mini-infobar.
@@ -29,6 +43,7 @@ export function useInstallPrompt(): (() => Promise<void>) | null {
   return async () => {
     await event.prompt();
     await event.userChoice;
+    early = null;
     setEvent(null); // A prompt can be shown once.
   };
 }
