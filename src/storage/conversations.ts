@@ -1,16 +1,17 @@
 import type { IDBPDatabase, IDBPTransaction } from 'idb';
 import { PetitError } from '../engine/errors.ts';
 import {
-  makeExport,
   parseJsonExport,
   parseMarkdownExport,
   toMarkdown,
-  validateExport,
   type ConversationExport,
 } from './export-format.ts';
+import { messageKeysOf, messagesOf, toMessage } from './records.ts';
 import { storageError, type ConversationRecord, type MessageRecord, type PetitDB } from './schema.ts';
-import { firstMatch, normalizeForSearch, searchTerms, snippetAround } from './search.ts';
-import { acquireLock, isLockFree, streamingLockName, type HeldLock } from './streaming-lock.ts';
+import { searchConversations } from './search.ts';
+import { acquireLock, isLockFree, streamingLockName } from './streaming-lock.ts';
+import { StreamingWriter, type StreamingOptions } from './streaming-writer.ts';
+import { exportConversations, importConversations } from './transfer.ts';
 import type {
   Conversation,
   ConversationSummary,
@@ -19,11 +20,8 @@ import type {
   MessagePatch,
   NewMessage,
   SearchHit,
-  SearchMatch,
   StoredMessage,
 } from './types.ts';
-import { checkUserWeights } from '../escalation/router-user-weights.ts';
-import { ROUTER_WEIGHTS_KEY } from './router-weights.ts';
 
 export const DEFAULT_TITLE = 'New conversation';
 const MAX_TITLE_LENGTH = 500;
@@ -32,32 +30,6 @@ export interface ConversationStoreOptions {
   /** Clock, in milliseconds since the epoch. */
   now?: () => number;
   newId?: () => string;
-}
-
-export interface StreamingOptions {
-  /** Minimum time between two saves of the growing text (default 250 ms). */
-  throttleMs?: number;
-  /** A save failed (the stream goes on; `finish()` tries again and rejects if that fails too). */
-  onError?: (error: PetitError) => void;
-}
-
-export interface FinishOptions {
-  status?: 'complete' | 'interrupted' | 'error';
-  /** Final text, if different from the last `update()`. */
-  content?: string;
-  usage?: StoredMessage['usage'];
-  error?: StoredMessage['error'];
-  modelId?: string;
-}
-
-const messagesOf = (conversationId: string) =>
-  IDBKeyRange.bound([conversationId, -Infinity], [conversationId, Infinity]);
-/** All primary keys [conversationId, anyMessageId]: arrays sort after strings, so [id, []] is past every message. */
-const messageKeysOf = (conversationId: string) => IDBKeyRange.bound([conversationId], [conversationId, []]);
-
-function toMessage(record: MessageRecord): StoredMessage {
-  const { conversationId: _c, seq: _s, ...message } = record;
-  return message;
 }
 
 function toSummary(record: ConversationRecord): ConversationSummary {
@@ -303,82 +275,13 @@ export class ConversationStore {
    * Conversations whose title and messages together contain every word of `query` (case and accents ignored),
    * newest first, with up to three matching excerpts each.
    */
-  async search(query: string, options: { limit?: number } = {}): Promise<SearchHit[]> {
-    const terms = searchTerms(String(query ?? ''));
-    if (terms.length === 0) return [];
-    const limit = options.limit ?? 50;
-    try {
-      const tx = this.#db.transaction(['conversations', 'messages'], 'readonly');
-      const found = new Map<string, { terms: Set<string>; matches: (SearchMatch & { seq: number })[] }>();
-      const note = (conversationId: string, text: string, match: SearchMatch & { seq: number }) => {
-        const normalized = normalizeForSearch(text);
-        const present = terms.filter((t) => normalized.includes(t));
-        if (present.length === 0) return;
-        let entry = found.get(conversationId);
-        if (!entry) found.set(conversationId, (entry = { terms: new Set(), matches: [] }));
-        present.forEach((t) => entry.terms.add(t));
-        const at = firstMatch(normalized, present);
-        entry.matches.push({ ...match, snippet: at ? snippetAround(text, at.index, at.length) : '' });
-      };
-      const conversations = await tx.objectStore('conversations').getAll();
-      for (const c of conversations)
-        note(c.id, c.title, { messageId: null, role: null, snippet: '', seq: -1 });
-      // Batches keep memory bounded when years of conversations are stored.
-      const messages = tx.objectStore('messages');
-      let after: IDBKeyRange | undefined;
-      for (;;) {
-        const batch = await messages.getAll(after, 500);
-        for (const m of batch)
-          note(m.conversationId, m.content, { messageId: m.id, role: m.role, snippet: '', seq: m.seq });
-        if (batch.length < 500) break;
-        const last = batch[batch.length - 1];
-        after = IDBKeyRange.lowerBound([last.conversationId, last.id], true);
-      }
-      await tx.done;
-      return conversations
-        .filter((c) => found.get(c.id)?.terms.size === terms.length)
-        .sort((a, b) => b.updatedAt - a.updatedAt)
-        .slice(0, limit)
-        .map((c) => ({
-          conversationId: c.id,
-          title: c.title,
-          updatedAt: c.updatedAt,
-          matches: found
-            .get(c.id)!
-            .matches.sort((a, b) => a.seq - b.seq)
-            .slice(0, 3)
-            .map(({ seq: _s, ...m }) => m),
-        }));
-    } catch (error) {
-      throw storageError('search conversations', error);
-    }
+  search(query: string, options: { limit?: number } = {}): Promise<SearchHit[]> {
+    return searchConversations(this.#db, query, options.limit ?? 50);
   }
 
   /** A consistent snapshot (one transaction) of the given conversations, or all of them, newest first. */
-  async exportData(ids?: string[]): Promise<ConversationExport> {
-    try {
-      const tx = this.#db.transaction(['conversations', 'messages', 'settings'], 'readonly');
-      // What the router learned from this user goes in full exports (issue 14).
-      const learned = ids
-        ? undefined
-        : checkUserWeights(await tx.objectStore('settings').get(ROUTER_WEIGHTS_KEY));
-      let records = (await tx.objectStore('conversations').index('byUpdatedAt').getAll()).reverse();
-      if (ids) {
-        const wanted = new Set(ids);
-        records = records.filter((r) => wanted.has(r.id));
-      }
-      const byConversation = tx.objectStore('messages').index('byConversation');
-      const conversations = await Promise.all(
-        records.map(async ({ messageCount: _m, nextSeq: _n, ...meta }) => ({
-          ...meta,
-          messages: (await byConversation.getAll(messagesOf(meta.id))).map(toMessage),
-        })),
-      );
-      await tx.done;
-      return makeExport(conversations, this.#now(), learned?.ok ? learned.value : undefined);
-    } catch (error) {
-      throw storageError('export conversations', error);
-    }
+  exportData(ids?: string[]): Promise<ConversationExport> {
+    return exportConversations(this.#db, this.#now(), ids);
   }
 
   /** JSON text of `exportData()`. API keys live in another store and are never part of it. */
@@ -400,42 +303,8 @@ export class ConversationStore {
     return this.importData(parseMarkdownExport(text), options);
   }
 
-  async importData(data: ConversationExport, options: ImportOptions = {}): Promise<ImportResult> {
-    const valid = validateExport(data);
-    const onConflict = options.onConflict ?? 'copy';
-    const result: ImportResult = { imported: 0, skipped: 0, renamed: {} };
-    try {
-      const tx = this.#db.transaction(['conversations', 'messages', 'settings'], 'readwrite');
-      const conversations = tx.objectStore('conversations');
-      const messages = tx.objectStore('messages');
-      if (valid.routerWeights) await tx.objectStore('settings').put(valid.routerWeights, ROUTER_WEIGHTS_KEY);
-      for (const { messages: list, ...meta } of valid.conversations) {
-        let id = meta.id;
-        if ((await conversations.getKey(id)) !== undefined) {
-          if (onConflict === 'skip') {
-            result.skipped++;
-            continue;
-          }
-          if (onConflict === 'overwrite') await messages.delete(messageKeysOf(id));
-          else {
-            do id = this.#newId();
-            while ((await conversations.getKey(id)) !== undefined);
-            result.renamed[meta.id] = id;
-          }
-        }
-        await conversations.put({ ...meta, id, messageCount: list.length, nextSeq: list.length });
-        for (const [seq, m] of list.entries()) {
-          // Nobody is writing an imported stream any more.
-          const status = m.status === 'streaming' ? 'interrupted' : m.status;
-          await messages.put({ ...m, status, conversationId: id, seq });
-        }
-        result.imported++;
-      }
-      await tx.done;
-      return result;
-    } catch (error) {
-      throw storageError('import conversations', error);
-    }
+  importData(data: ConversationExport, options: ImportOptions = {}): Promise<ImportResult> {
+    return importConversations(this.#db, data, options, this.#newId);
   }
 
   /** Called by `PetitStorage.close()`: like a page unload, abandons writers without saving and frees their locks. */
@@ -480,117 +349,5 @@ export class ConversationStore {
   }
 }
 
-/** Saves a message's text as it streams: cheap `update()` per token, throttled writes, one final `finish()`. */
-export class StreamingWriter {
-  readonly conversationId: string;
-  readonly messageId: string;
-  #text: string;
-  #saved: string;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #chain: Promise<void> = Promise.resolve();
-  #done = false;
-  readonly #store: ConversationStore;
-  readonly #lock: HeldLock;
-  readonly #throttleMs: number;
-  readonly #onError: ((error: PetitError) => void) | undefined;
-  readonly #onClose: () => void;
-
-  constructor(
-    store: ConversationStore,
-    conversationId: string,
-    message: StoredMessage,
-    lock: HeldLock,
-    options: StreamingOptions,
-    onClose: () => void,
-  ) {
-    this.#store = store;
-    this.conversationId = conversationId;
-    this.messageId = message.id;
-    this.#text = this.#saved = message.content;
-    this.#lock = lock;
-    this.#throttleMs = options.throttleMs ?? 250;
-    this.#onError = options.onError;
-    this.#onClose = onClose;
-    // A reload or tab close: save the last unsaved tokens while the page can still start a transaction.
-    globalThis.addEventListener?.('pagehide', this.#onPageHide);
-  }
-
-  readonly #onPageHide = () => void this.flush();
-
-  get text(): string {
-    return this.#text;
-  }
-
-  /** The whole text so far. Cheap: it only schedules a save. */
-  update(text: string): void {
-    if (this.#done) return;
-    this.#text = text;
-    if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        void this.#save();
-      }, this.#throttleMs);
-    }
-  }
-
-  append(delta: string): void {
-    this.update(this.#text + delta);
-  }
-
-  /** Saves now what has not been saved yet. */
-  async flush(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#save();
-  }
-
-  /** Saves the final text and status, moves the conversation to the top, and releases the stream lock. */
-  async finish(options: FinishOptions = {}): Promise<StoredMessage> {
-    if (this.#done)
-      throw new PetitError('storage-error', 'This answer was already finished; start a new one.');
-    if (options.content !== undefined) this.#text = options.content;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#done = true;
-    try {
-      await this.#chain;
-      return await this.#store.updateMessage(this.conversationId, this.messageId, {
-        content: this.#text,
-        status: options.status ?? 'complete',
-        usage: options.usage,
-        error: options.error,
-        ...(options.modelId === undefined ? {} : { modelId: options.modelId }),
-      });
-    } finally {
-      this.#release();
-    }
-  }
-
-  /** Stops without saving (what a page unload does); the message stays 'streaming' until `markInterrupted()`. */
-  abandon(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#done = true;
-    this.#release();
-  }
-
-  #release(): void {
-    globalThis.removeEventListener?.('pagehide', this.#onPageHide);
-    this.#lock.release();
-    this.#onClose();
-  }
-
-  #save(): Promise<void> {
-    this.#chain = this.#chain.then(async () => {
-      const text = this.#text;
-      if (text === this.#saved) return;
-      try {
-        await this.#store.updateMessage(this.conversationId, this.messageId, { content: text }, false);
-        this.#saved = text;
-      } catch (error) {
-        this.#onError?.(storageError('save the answer as it streams', error));
-      }
-    });
-    return this.#chain;
-  }
-}
+export { StreamingWriter } from './streaming-writer.ts';
+export type { StreamingOptions, FinishOptions } from './streaming-writer.ts';
