@@ -5,7 +5,7 @@ import type { BrowserCommand } from 'vitest/node';
 import { forgeCached } from './tools/forge/cache.ts';
 import { startHub, type Hub } from './tools/hub/hub-server.ts';
 
-/** Debian's Chromium: `npx playwright install` cannot download a browser here (see DESIGN.md). */
+/** Debian's Chromium: `npx playwright install` cannot download a browser on these machines (see the README's quick start). */
 const chromiumPath = process.env.PETIT_CHROMIUM ?? '/usr/bin/chromium';
 const chromiumArgs = [
   '--headless',
