@@ -5,7 +5,7 @@
  * ping, and error (e.g. overloaded_error) in the middle of a stream.
  */
 import type { ChatMessage, FinishReason } from '../../engine/protocol.ts';
-import type { ParsedCompletion, ProtocolAdapter, StreamState } from './remote-client.ts';
+import type { ParsedCompletion, ProtocolAdapter, StreamState } from './remote-types.ts';
 
 /** Anthropic requires max_tokens; used when the caller gives none. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;

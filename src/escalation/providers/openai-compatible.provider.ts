@@ -5,7 +5,7 @@
  * carries the usage.
  */
 import type { FinishReason } from '../../engine/protocol.ts';
-import type { ParsedCompletion, ProtocolAdapter, StreamState } from './remote-client.ts';
+import type { ParsedCompletion, ProtocolAdapter, StreamState } from './remote-types.ts';
 
 function finishOf(reason: unknown): FinishReason {
   return reason === 'length' ? 'length' : 'stop';

@@ -17,23 +17,42 @@ import type {
 } from '../../engine/protocol.ts';
 import { estimateMessagesTokens, estimateTokens } from '../pricing.ts';
 import { anthropicAdapter } from './anthropic.provider.ts';
+import { fetchModelList, type ModelList } from './model-list.ts';
 import { openAiAdapter } from './openai-compatible.provider.ts';
 import type { ProviderId, ProviderProtocol } from './presets.ts';
 import { PRESET_MODELS_DATE, PROVIDER_PRESETS } from './presets.ts';
 import { pageOrigin } from './reachability.ts';
-import { parseSse, type SseEvent } from './sse.ts';
+import type {
+  ParsedCompletion,
+  PrepareOptions,
+  PreparedRequest,
+  ProtocolAdapter,
+  SendOptions,
+} from './remote-types.ts';
+import { parseSse } from './sse.ts';
 import {
   badResponseError,
   droppedError,
   errorFromStatus,
   failureFromException,
-  get,
   post,
   resolveEndpoint,
   type FailureContext,
   type ProviderSettings,
   type ResolvedEndpoint,
 } from './transport.ts';
+
+// The shared shapes and the model list live in their own modules; callers import them from here.
+export type { ModelList } from './model-list.ts';
+export type {
+  ParsedCompletion,
+  PrepareOptions,
+  PreparedRequest,
+  ProtocolAdapter,
+  SendOptions,
+  StreamState,
+  StreamStep,
+} from './remote-types.ts';
 
 /**
  * The answer budget for remote models when the caller's is smaller: reasoning models spend their thinking
@@ -45,82 +64,6 @@ export const REMOTE_DEFAULT_MAX_TOKENS = 4096;
 /** The budget to ask a remote model for, given the app's own (local) setting. */
 export function remoteAnswerBudget(localMaxTokens: number | undefined): number {
   return Math.max(localMaxTokens ?? 0, REMOTE_DEFAULT_MAX_TOKENS);
-}
-
-/** A provider's own list of models, or Petit's dated fallback where it has none. */
-export interface ModelList {
-  ids: string[];
-  /** 'provider': read from its list endpoint just now; 'preset': Petit's list of `checkedOn`. */
-  source: 'provider' | 'preset';
-  /** ISO date: when it was fetched, or when the fallback was last checked. */
-  checkedOn: string;
-  /** Announced shutdown dates (OpenAI's `shutdown_date`), by id. */
-  shutdown?: Record<string, string>;
-}
-
-export interface PrepareOptions {
-  stream?: boolean;
-  maxTokens?: number;
-  temperature?: number;
-  topP?: number;
-  stop?: string[];
-}
-
-export interface PreparedRequest {
-  readonly providerId: ProviderId;
-  readonly providerLabel: string;
-  readonly protocol: ProviderProtocol;
-  readonly url: string;
-  readonly host: string;
-  readonly model: string;
-  readonly stream: boolean;
-  /** The messages given to prepare() (after redaction), for display. */
-  readonly messages: readonly ChatMessage[];
-  /** The JSON body, deep-frozen. */
-  readonly body: Readonly<Record<string, unknown>>;
-  /** `JSON.stringify(body)`: exactly the bytes sent. */
-  readonly bodyText: string;
-  /** Headers sent besides the key (the key header is named, never valued). */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly authHeader: string | null;
-}
-
-export interface ParsedCompletion {
-  id?: string;
-  model?: string;
-  text: string;
-  finish: FinishReason;
-  promptTokens?: number;
-  completionTokens?: number;
-}
-
-export interface StreamStep {
-  text?: string;
-  done?: boolean;
-  /** An error event inside the stream. */
-  error?: { rateLimited: boolean; message: string };
-  /** The event could not be read. */
-  bad?: string;
-}
-
-export interface StreamState {
-  step(event: SseEvent): StreamStep;
-  result(): Omit<ParsedCompletion, 'text'>;
-}
-
-export interface ProtocolAdapter {
-  path: string;
-  buildBody(
-    messages: readonly ChatMessage[],
-    endpoint: ResolvedEndpoint,
-    options: PrepareOptions & { stream: boolean },
-  ): Record<string, unknown>;
-  parseCompletion(json: unknown): ParsedCompletion | null;
-  newStream(): StreamState;
-}
-
-export interface SendOptions {
-  signal?: AbortSignal;
 }
 
 const ADAPTERS: Record<ProviderProtocol, ProtocolAdapter> = {
@@ -290,40 +233,7 @@ export class RemoteClient {
     }
     const ctx: FailureContext = { endpoint: this.endpoint, apiKey: this.#apiKey };
     const headers = this.#withKey({ accept: 'application/json', ...preset.headers });
-    const ids: string[] = [];
-    const shutdown: Record<string, string> = {};
-    let after: string | undefined;
-    for (let page = 0; page < 10; page++) {
-      const url = new URL(`${this.endpoint.base}${preset.modelsPath}`);
-      if (preset.protocol === 'anthropic') {
-        url.searchParams.set('limit', '1000');
-        if (after) url.searchParams.set('after_id', after);
-      }
-      const { response, watchdog } = await get(ctx, url.toString(), headers, options.signal);
-      let json: unknown;
-      try {
-        json = JSON.parse(await response.text());
-      } catch (err) {
-        throw badResponseError(ctx, 'the model list is not JSON', err);
-      } finally {
-        watchdog.dispose();
-      }
-      const list = json as { data?: unknown; has_more?: unknown; last_id?: unknown };
-      if (!Array.isArray(list?.data)) throw badResponseError(ctx, 'the model list has no "data" array');
-      for (const item of list.data as { id?: unknown; shutdown_date?: unknown }[]) {
-        if (typeof item?.id !== 'string') continue;
-        ids.push(item.id);
-        if (typeof item.shutdown_date === 'string') shutdown[item.id] = item.shutdown_date;
-      }
-      if (list.has_more !== true || typeof list.last_id !== 'string') break;
-      after = list.last_id;
-    }
-    return {
-      ids,
-      source: 'provider',
-      checkedOn: new Date().toISOString().slice(0, 10),
-      ...(Object.keys(shutdown).length > 0 ? { shutdown } : {}),
-    };
+    return fetchModelList(ctx, preset.modelsPath, headers, options.signal);
   }
 
   /** Sends a non-streaming request and returns the whole answer. */
