@@ -1,14 +1,14 @@
 /// <reference lib="webworker" />
 import { expose } from 'comlink';
 import { installErrorTransfer } from '../src/engine/comlink-errors.ts';
-import { PetitError, abortError, toPetitError } from '../src/engine/errors.ts';
+import { PetitError, abortError, isPetitError, toPetitError } from '../src/engine/errors.ts';
 import type { TokenLogprob } from '../src/engine/protocol.ts';
 import type { LoadProgress, RuntimeInfo } from '../src/engine/types.ts';
 import type { GenerationParams } from '../src/engine/validate.ts';
 import { appCatalog } from '../src/models/app-catalog.ts';
 import { probeCapabilities } from '../src/models/capabilities.ts';
 import { findByRepo, type MlcBuild } from '../src/models/catalog.ts';
-import { discardModel, fetchModelFiles } from '../src/models/fetch-model.ts';
+import { discardModel } from '../src/models/fetch-model.ts';
 import { classifyLoadFailure } from '../src/models/load-failure.ts';
 import { ProgressTracker } from '../src/models/load-progress.ts';
 import { chooseLoadRuntime } from '../src/models/runtime-choice.ts';
@@ -19,7 +19,7 @@ import type {
   WorkerCapabilities,
   WorkerLoadRequest,
 } from '../src/engine/worker-protocol.ts';
-import type { Backend } from './backends/backend.ts';
+import type { Backend, PrepareHooks } from './backends/backend.ts';
 
 installErrorTransfer();
 
@@ -30,30 +30,41 @@ let loadController: AbortController | null = null;
 let capabilities: Promise<WorkerCapabilities> | null = null;
 
 /**
- * Runs the model with web-llm when the selection says so (see BackendPreference). A failure of an automatic
- * choice falls back to transformers.js and says why; a failure of an explicit choice is the caller's error. web-llm
- * fails before ONNX Runtime ever starts in this worker, so ORT is not poisoned by it (DESIGN.md); a lost device
- * mid-answer is a `backend-error`, on which the engine replaces the worker.
+ * Runs the model with web-llm when the selection says so (see BackendPreference): prepare (its files into the
+ * store), then load (from the store alone). A failure of an automatic choice falls back to transformers.js and
+ * says why; a failure of an explicit choice is the caller's error. web-llm fails before ONNX Runtime ever starts
+ * in this worker, so ORT is not poisoned by it (DESIGN.md); a lost device mid-answer is a `backend-error`, on
+ * which the engine replaces the worker.
  */
 async function loadWithWebLlm(
   request: WorkerLoadRequest,
   build: MlcBuild,
-  tracker: ProgressTracker,
-  signal: AbortSignal,
+  hooks: PrepareHooks,
   started: number,
 ): Promise<{ runtime?: RuntimeInfo; fallbackReason?: string }> {
-  const { startWebLlm, MLC_DTYPE } = await import('./backends/webllm-runtime.ts');
+  const { createWebLlm, mlcLoadRequest, MLC_DTYPE } = await import('./backends/webllm-runtime.ts');
+  const { tracker, signal } = hooks;
   const caps = await probeCapabilities();
-  tracker.send({ status: 'initiate', files: [] });
+  const model = mlcLoadRequest(build, request.hubUrl, request.kvCache);
   try {
-    const next = await startWebLlm(store, build, request.hubUrl, {
-      signal,
-      onFile: (file) => tracker.send({ status: 'download', file }),
-      onProgress: (file, loaded, total) => tracker.progress(file, loaded, total),
-      onDone: (file, fromCache) => tracker.send({ status: 'done', file, fromCache }),
+    const next = await createWebLlm(store, build, request.hubUrl, {
       onCompile: () => tracker.send({ status: 'compile', device: 'webgpu' }),
-      kvCache: request.kvCache,
     });
+    await next.prepare(model, hooks);
+    if (signal.aborted) throw abortError('Loading the model was cancelled.');
+    try {
+      await next.load(model);
+    } catch (error) {
+      await next.unload().catch(() => {});
+      // A file the store lost: removed with its model, so a retry downloads it afresh.
+      if (isPetitError(error, 'invalid-model-file')) await discardModel(store, model);
+      throw error;
+    }
+    if (signal.aborted) {
+      // web-llm's load cannot be cancelled midway: the model is not kept when the user cancelled meanwhile.
+      await next.unload().catch(() => {});
+      throw abortError('Loading the model was cancelled.');
+    }
     loadController = null;
     backend = next;
     runtime = {
@@ -123,14 +134,18 @@ const api: InferenceWorkerApi = {
     loadController = new AbortController();
     const { signal } = loadController;
     const tracker = new ProgressTracker(request.repo, onProgress);
+    const hooks: PrepareHooks = { tracker, signal, entry, memoryBudget: request.memoryBudget ?? null };
     if (pick.backend === 'webllm') {
-      const viaWebLlm = await loadWithWebLlm(request, pick.build, tracker, signal, started);
+      const viaWebLlm = await loadWithWebLlm(request, pick.build, hooks, started);
       if (viaWebLlm.runtime) return viaWebLlm.runtime;
       request = { ...request, fallbackReason: viaWebLlm.fallbackReason };
     }
+    // After a web-llm fallback the device is WebGPU, where ONNX Runtime's CPU side keeps one thread.
+    const threads = pick.backend === 'transformers' ? pick.threads : 1;
+    const next = await createBackend();
     const filesStarted = performance.now();
     try {
-      await fetchModelFiles(store, request, entry, tracker, signal);
+      await next.prepare({ ...request, threads }, hooks);
     } finally {
       if (signal.aborted) loadController = null;
     }
@@ -138,9 +153,6 @@ const api: InferenceWorkerApi = {
     if (signal.aborted) throw abortError('Loading the model was cancelled.');
 
     tracker.send({ status: 'compile', device: request.device });
-    // After a web-llm fallback the device is WebGPU, where ONNX Runtime's CPU side keeps one thread.
-    const threads = pick.backend === 'transformers' ? pick.threads : 1;
-    const next = await createBackend();
     let contextLength: number;
     let phases: { name: string; ms: number }[];
     try {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Capabilities, GpuCapability } from './capabilities.ts';
 import { BUILTIN_CATALOG } from './catalog.ts';
-import { pickRuntime } from './runtime-choice.ts';
+import { pickMlcBuild, pickRuntime } from './runtime-choice.ts';
 
 const smollm = BUILTIN_CATALOG.find((e) => e.id === 'smollm2-135m-instruct')!;
 const gpu: GpuCapability = {
@@ -61,5 +61,30 @@ describe('pickRuntime: one decision for device, dtype, backend and threads', () 
     expect(() => pickRuntime({ device: 'auto', backend: 'onnx' as 'auto' }, device(gpu), smollm)).toThrow(
       expect.objectContaining({ code: 'invalid-request' }),
     );
+  });
+});
+
+describe('which MLC build web-llm runs (the model chooser decides)', () => {
+  const withGpu = (over: Partial<GpuCapability>, deviceMemoryGB = 8): Capabilities => ({
+    ...device({ ...gpu, shaderF16: true, ...over }),
+    deviceMemoryGB,
+  });
+
+  it('a GPU with shader-f16 gets the f16 build the README smoke test names', () => {
+    expect(pickMlcBuild(smollm, withGpu({}))?.modelId).toBe('SmolLM2-135M-Instruct-q0f16-MLC');
+  });
+
+  it('without shader-f16 (SwiftShader here) only a 32-bit build is allowed', () => {
+    const build = pickMlcBuild(smollm, withGpu({ shaderF16: false, isFallback: true }));
+    expect(build?.modelId).toBe('SmolLM2-135M-Instruct-q0f32-MLC');
+    expect(build?.shaderF16).toBe(false);
+  });
+
+  it('no adapter, no MLC build, or not enough memory: web-llm does not apply', () => {
+    expect(pickMlcBuild(smollm, device(null))).toBeNull();
+    expect(pickMlcBuild({ ...smollm, mlc: [] }, withGpu({}))).toBeNull();
+    expect(pickMlcBuild(undefined, withGpu({}))).toBeNull();
+    const big = BUILTIN_CATALOG.find((e) => e.mlc.length > 0 && e.mlc.every((b) => b.vramMB > 1100))!;
+    expect(pickMlcBuild(big, withGpu({}, 1))).toBeNull();
   });
 });

@@ -17,6 +17,7 @@ import { PetitError } from '../../src/engine/errors.ts';
 import type { FinishReason, TokenLogprob } from '../../src/engine/protocol.ts';
 import { DTYPE_FILE_SUFFIX } from '../../src/engine/types.ts';
 import type { GenerationParams } from '../../src/engine/validate.ts';
+import { fetchModelFiles } from '../../src/models/fetch-model.ts';
 import { MODEL_CACHE_NAME, type ModelStore } from '../../src/models/store.ts';
 import type {
   Backend,
@@ -24,6 +25,7 @@ import type {
   GenerationOutcome,
   LoadPhase,
   LoadedModel,
+  PrepareHooks,
   TextSink,
 } from './backend.ts';
 import { externalizeWeights, type ExternalizedModel } from './external-weights.ts';
@@ -269,6 +271,11 @@ export class TransformersBackend implements Backend {
   private onPrefillLogits: ((logits: Tensor) => void) | null = null;
 
   constructor(private readonly store: ModelStore) {}
+
+  async prepare(request: BackendLoadRequest, hooks: PrepareHooks): Promise<void> {
+    const model = { ...request, memoryBudget: hooks.memoryBudget ?? null };
+    await fetchModelFiles(this.store, model, hooks.entry, hooks.tracker, hooks.signal);
+  }
 
   async load(request: BackendLoadRequest): Promise<LoadedModel> {
     const files = configureTransformers(this.store, request);

@@ -6,20 +6,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PetitError, isPetitError } from '../../src/engine/errors.ts';
 import type { ChatMessage } from '../../src/engine/protocol.ts';
 import type { GenerationParams } from '../../src/engine/validate.ts';
-import type { MlcBuild } from '../../src/models/catalog.ts';
-import type { ModelStore } from '../../src/models/store.ts';
 import { startHub, type Hub } from '../../tools/hub/hub-server.ts';
 import { writeMlcModel, writeModelLibrary } from '../../tools/hub/mlc-model-writer.ts';
-import { WebLlmBackend, type WebLlmTarget } from './webllm.backend.ts';
-import { FakeMlcEngine, type FakeOptions } from './webllm-fake-engine.ts';
+import type { WebLlmTarget } from './webllm.backend.ts';
+import type { FakeOptions } from './webllm-fake-engine.ts';
 import * as kit from './webllm-fake-kit.ts';
-import { memoryStore } from './webllm-fake-store.ts';
-import { storeCache } from './webllm-store-cache.ts';
 
 /** WebLlmBackend's answers: streaming, stop strings, and web-llm's KV cache across turns (on the fake engine). */
 
 const { smolBuild, WASM, LOAD, params, answer } = kit;
-const target = (build?: MlcBuild, lib?: string) => kit.target(hub.url, build, lib);
 const loaded = (options?: FakeOptions, over?: Partial<WebLlmTarget>) => kit.loaded(hub.url, options, over);
 
 let root: string;
@@ -181,22 +176,15 @@ describe('web-llm’s KV cache across turns', () => {
   });
 
   it('load({ kvCache: false }): web-llm forgets its conversation before every request', async () => {
-    const store = memoryStore();
-    let engine: FakeMlcEngine | null = null;
-    const backend = new WebLlmBackend({
-      target: target(),
-      openCache: () => storeCache(store as unknown as ModelStore, { signal: new AbortController().signal }),
-      createEngine: async (appConfig) => (engine = new FakeMlcEngine(appConfig)),
-    });
-    await backend.load({ ...LOAD, kvCache: false });
+    const { backend, engine } = await kit.loaded(hub.url, {}, {}, { ...LOAD, kvCache: false });
     const first = await answer(backend, turn([], 'Hi'));
     const history: ChatMessage[] = [
       { role: 'user', content: 'Hi' },
       { role: 'assistant', content: first.outcome.text },
     ];
     const second = await answer(backend, turn(history, 'Again?'));
-    expect(engine!.lastPrefill?.reused).toBe(false);
-    expect(second.outcome.promptTokens).toBe(engine!.lastPrefill!.prefilled);
+    expect(engine.lastPrefill?.reused).toBe(false);
+    expect(second.outcome.promptTokens).toBe(engine.lastPrefill!.prefilled);
     expect(second.outcome.text).toBe('Hello there!');
   });
 

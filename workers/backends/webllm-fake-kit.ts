@@ -1,9 +1,13 @@
 import type { InitProgressReport } from '@mlc-ai/web-llm';
 import { modelVersion, prebuiltAppConfig } from '@mlc-ai/web-llm';
 import type { PetitError } from '../../src/engine/errors.ts';
+import type { LoadProgress } from '../../src/engine/types.ts';
 import type { GenerationParams } from '../../src/engine/validate.ts';
 import { BUILTIN_CATALOG, type MlcBuild } from '../../src/models/catalog.ts';
-import { modelPrefix, type ModelStore } from '../../src/models/store.ts';
+import { ProgressTracker } from '../../src/models/load-progress.ts';
+import { fetchMlcFiles } from '../../src/models/mlc-files.ts';
+import { modelPrefix } from '../../src/models/store.ts';
+import type { BackendLoadRequest } from './backend.ts';
 import { WebLlmBackend, type WebLlmTarget } from './webllm.backend.ts';
 import { FakeMlcEngine, type FakeOptions } from './webllm-fake-engine.ts';
 import { memoryStore } from './webllm-fake-store.ts';
@@ -56,23 +60,39 @@ export function params(over: Partial<GenerationParams> = {}): GenerationParams {
   };
 }
 
-export async function loaded(hubUrl: string, options: FakeOptions = {}, over: Partial<WebLlmTarget> = {}) {
+/** The progress events of a prepare, and the hooks that collect them. */
+export function prepareHooks(signal = new AbortController().signal) {
+  const events: LoadProgress[] = [];
+  const tracker = new ProgressTracker('test', (e) => events.push(e));
+  return { events, hooks: { tracker, signal, entry: undefined } };
+}
+
+/** A web-llm backend over an in-memory store, prepared (its files fetched from the hub) then loaded. */
+export async function loaded(
+  hubUrl: string,
+  options: FakeOptions = {},
+  over: Partial<WebLlmTarget> = {},
+  request: BackendLoadRequest = LOAD,
+) {
   const store = memoryStore();
   let engine: FakeMlcEngine | null = null;
   const reports: InitProgressReport[] = [];
+  const wanted = { ...target(hubUrl), ...over };
+  const build = BUILTIN_CATALOG.flatMap((e) => e.mlc).find((b) => b.modelId === wanted.modelId)!;
   const backend = new WebLlmBackend({
-    target: { ...target(hubUrl), ...over },
-    openCache: (scope) =>
-      scope.startsWith('webllm/')
-        ? storeCache(store as unknown as ModelStore, { signal: new AbortController().signal })
-        : null,
+    target: wanted,
+    prepare: (hooks) => fetchMlcFiles(store, build, hubUrl, wanted.modelLibUrl, hooks.tracker, hooks.signal),
+    openCache: (scope) => (scope.startsWith('webllm/') ? storeCache(store) : null),
     onProgress: (r) => reports.push(r),
     createEngine: async (appConfig) => (engine = new FakeMlcEngine(appConfig, options)),
   });
-  const failure = await backend.load(LOAD).then(
-    () => null,
-    (e: PetitError) => e,
-  );
+  const failure = await backend
+    .prepare(request, prepareHooks().hooks)
+    .then(() => backend.load(request))
+    .then(
+      () => null,
+      (e: PetitError) => e,
+    );
   return { backend, engine: engine!, store, reports, failure };
 }
 

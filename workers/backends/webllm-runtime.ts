@@ -1,12 +1,10 @@
 import type { AppConfig } from '@mlc-ai/web-llm';
-import { abortError } from '../../src/engine/errors.ts';
 import { DEFAULT_HUB_URL, type Dtype } from '../../src/engine/types.ts';
-import type { Capabilities } from '../../src/models/capabilities.ts';
-import type { CatalogEntry, MlcBuild, MlcQuantization } from '../../src/models/catalog.ts';
-import { chooseRuntime } from '../../src/models/chooser.ts';
-import { ensureRoomForFile } from '../../src/models/download-plan.ts';
-import { ModelStore, modelPrefix, withModelLock } from '../../src/models/store.ts';
+import type { MlcBuild, MlcQuantization } from '../../src/models/catalog.ts';
+import { fetchMlcFiles } from '../../src/models/mlc-files.ts';
+import { modelPrefix, type ModelStore } from '../../src/models/store.ts';
 import { MLC_REVISION } from '../../src/models/stored.ts';
+import type { BackendLoadRequest } from './backend.ts';
 import { WebLlmBackend, type WebLlmEngine } from './webllm.backend.ts';
 import { storeCache } from './webllm-store-cache.ts';
 
@@ -17,21 +15,6 @@ export const MLC_DTYPE: Record<MlcQuantization, Dtype> = {
   q0f16: 'fp16',
   q0f32: 'fp32',
 };
-
-/**
- * The MLC build the model manager's chooser picks for this entry on this device (shader-f16 respected), or null
- * when web-llm does not apply: no MLC build, no adapter, or nothing that fits.
- */
-export function pickMlcBuild(
-  entry: CatalogEntry | undefined,
-  caps: Capabilities,
-): { build: MlcBuild; reason: string } | null {
-  if (!entry || entry.mlc.length === 0 || !caps.webgpu) return null;
-  const choice = chooseRuntime(entry, caps, { backends: ['webllm'] });
-  if (!choice.ok || choice.backend !== 'webllm') return null;
-  const build = entry.mlc.find((b) => b.modelId === choice.modelId);
-  return build ? { build, reason: choice.reason } : null;
-}
 
 /**
  * Where the compiled model library comes from: web-llm's own URL for the Hugging Face hub, and the same path on
@@ -52,47 +35,28 @@ export async function prebuiltOverrides(build: MlcBuild): Promise<Record<string,
   return { ...record?.overrides };
 }
 
-export interface WebLlmStartHooks {
-  signal: AbortSignal;
-  onFile: (path: string) => void;
-  onProgress: (path: string, loaded: number, total: number) => void;
-  onDone: (path: string, fromCache: boolean) => void;
+export interface WebLlmHooks {
   /** web-llm has its files and is loading them onto the GPU. */
   onCompile: () => void;
   createEngine?: (appConfig: AppConfig) => Promise<WebLlmEngine>;
-  /** `load({ kvCache: false })`: web-llm forgets its conversation before every request. Default true. */
-  kvCache?: boolean;
 }
 
 /**
- * Loads an MLC build with web-llm, every file read and downloaded through the model store under a per-model
- * lock; the files it used are recorded in the model index (the Models screen lists and deletes them).
+ * A web-llm backend for an MLC build: `prepare` puts its files in the model store (fetchMlcFiles, under the
+ * model's lock; they are then recorded in the model index), `load` reads them from the store alone.
  */
-export async function startWebLlm(
+export async function createWebLlm(
   store: ModelStore,
   build: MlcBuild,
   hubUrl: string,
-  hooks: WebLlmStartHooks,
+  hooks: WebLlmHooks,
 ): Promise<WebLlmBackend> {
   const prefix = modelPrefix(hubUrl, build.repo, MLC_REVISION);
   const libUrl = await modelLibUrl(build, hubUrl);
   const overrides = await prebuiltOverrides(build);
-  const path = (url: string) => (url.startsWith(prefix) ? url.slice(prefix.length) : url.split('/').pop()!);
-  const used = new Set<string>();
+  const cache = storeCache(store);
   let compiling = false;
-  const cache = storeCache(store, {
-    signal: hooks.signal,
-    onFile: (url) => {
-      used.add(url);
-      hooks.onFile(path(url));
-    },
-    onProgress: (url, loaded, total) => hooks.onProgress(path(url), loaded, total),
-    onDone: (url, fromCache) => hooks.onDone(path(url), fromCache),
-    beforeBody: (url, total, resumeFrom) => ensureRoomForFile(url, total, resumeFrom),
-    // The library's URL is outside the model's prefix: it is listed and deleted with this model.
-    owner: prefix,
-  });
-  const backend = new WebLlmBackend({
+  return new WebLlmBackend({
     target: {
       modelId: build.modelId,
       modelUrl: prefix,
@@ -101,9 +65,10 @@ export async function startWebLlm(
       requiredFeatures: build.shaderF16 ? ['shader-f16'] : [],
       overrides,
     },
+    prepare: ({ tracker, signal }) => fetchMlcFiles(store, build, hubUrl, libUrl, tracker, signal),
     openCache: (scope) => (scope.startsWith('webllm/') ? cache : null),
     onProgress: (report) => {
-      // web-llm reports downloads and GPU loading alike; bytes come from the store, the rest is compiling.
+      // web-llm reports reading and GPU loading alike; the files come from the store, the rest is compiling.
       if (!compiling && /loading|shader|GPU/i.test(report.text) && !/fetch/i.test(report.text)) {
         compiling = true;
         hooks.onCompile();
@@ -111,35 +76,17 @@ export async function startWebLlm(
     },
     ...(hooks.createEngine ? { createEngine: hooks.createEngine } : {}),
   });
-  await withModelLock(
-    prefix,
-    async () => {
-      try {
-        await backend.load({
-          repo: build.repo,
-          revision: MLC_REVISION,
-          hubUrl,
-          dtype: MLC_DTYPE[build.quantization],
-          device: 'webgpu',
-          threads: 1,
-          ...(hooks.kvCache !== undefined ? { kvCache: hooks.kvCache } : {}),
-        });
-      } catch (error) {
-        // The model's lock is released only once no download web-llm started is still running.
-        await cache.idle();
-        await backend.unload().catch(() => {});
-        throw error;
-      }
-      if (hooks.signal.aborted) {
-        // web-llm's reload() returns quietly when aborted; the model is not loaded.
-        await backend.unload().catch(() => {});
-        throw abortError('Loading the model was cancelled.');
-      }
-      const files = [...used].filter((url) => url.startsWith(prefix) || url === libUrl);
-      if (files.length > 0)
-        await store.keep({ hubUrl, repo: build.repo, revision: MLC_REVISION }, build.quantization, files);
-    },
-    { signal: hooks.signal },
-  );
-  return backend;
+}
+
+/** The load request of a build (what `prepare` and `load` are given). */
+export function mlcLoadRequest(build: MlcBuild, hubUrl: string, kvCache?: boolean): BackendLoadRequest {
+  return {
+    repo: build.repo,
+    revision: MLC_REVISION,
+    hubUrl,
+    dtype: MLC_DTYPE[build.quantization],
+    device: 'webgpu',
+    threads: 1,
+    ...(kvCache !== undefined ? { kvCache } : {}),
+  };
 }

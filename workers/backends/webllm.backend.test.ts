@@ -14,12 +14,16 @@ import { estimateTokens, WebLlmBackend, type WebLlmTarget } from './webllm.backe
 import { FakeMlcEngine, type FakeOptions } from './webllm-fake-engine.ts';
 import * as kit from './webllm-fake-kit.ts';
 import { memoryStore } from './webllm-fake-store.ts';
-import { startWebLlm } from './webllm-runtime.ts';
+import { createWebLlm, mlcLoadRequest } from './webllm-runtime.ts';
 import { storeCache } from './webllm-store-cache.ts';
 
 /** web-llm's loading sequence and failures (answers, stop strings and the KV cache: webllm-answers.test.ts). */
 
-const { smolBuild, mistralBuild, WASM, LOAD, params, fileOf } = kit;
+const { smolBuild, mistralBuild, WASM, LOAD, params, fileOf, prepareHooks } = kit;
+const engineHooks = (options: FakeOptions) => ({
+  onCompile: () => {},
+  createEngine: async (appConfig: AppConfig) => new FakeMlcEngine(appConfig, options),
+});
 const libUrl = (lib: string) => kit.libUrl(hub.url, lib);
 const target = (build?: MlcBuild, lib?: string) => kit.target(hub.url, build, lib);
 const loaded = (options?: FakeOptions, over?: Partial<WebLlmTarget>) => kit.loaded(hub.url, options, over);
@@ -74,7 +78,7 @@ describe('WebLlmBackend against web-llm’s loading sequence', () => {
     hub.requests.reset();
     const again = new WebLlmBackend({
       target: target(),
-      openCache: () => storeCache(store as unknown as ModelStore, { signal: new AbortController().signal }),
+      openCache: () => storeCache(store),
       createEngine: async (appConfig) => new FakeMlcEngine(appConfig),
     });
     await again.load(LOAD);
@@ -94,83 +98,53 @@ describe('WebLlmBackend against web-llm’s loading sequence', () => {
     });
   });
 
-  it('a shard that fails mid-way stops the other loops: no download is left running when load() fails', async () => {
-    // Loops of two shards each: shard 0 is cut, the first shard of every other loop hangs until cancelled.
+  it('a shard that fails mid-way fails prepare: nothing left downloading, nothing kept, and load never downloads', async () => {
     hub.faults.add({ match: `${smolBuild.repo}/params_shard_0.bin`, cutAfterBytes: 1000 });
-    for (const i of [2, 4, 6])
-      hub.faults.add({ match: `${smolBuild.repo}/params_shard_${i}.bin`, stallAfterBytes: 100 });
     const store = memoryStore();
-    let inFlightAtFailure = -1;
-    const error = await startWebLlm(store as unknown as ModelStore, smolBuild, hub.url, {
-      signal: new AbortController().signal,
-      onFile: () => {},
-      onProgress: () => {},
-      onDone: () => {},
-      onCompile: () => {},
-      createEngine: async (appConfig) => new FakeMlcEngine(appConfig),
-    }).then(
-      () => null,
-      (e: PetitError) => {
-        inFlightAtFailure = store.inFlight;
-        return e;
-      },
-    );
+    const backend = await createWebLlm(store as unknown as ModelStore, smolBuild, hub.url, engineHooks({}));
+    const error = await backend
+      .prepare(mlcLoadRequest(smolBuild, hub.url), prepareHooks().hooks)
+      .catch((e: PetitError) => e);
     expect(error?.code).toBe('download-failed');
     expect(error?.message).toMatch(/connection dropped/);
-    expect(inFlightAtFailure).toBe(0);
-    // The loops ended at their first shard: the second shard of each was never asked for.
-    for (const i of [1, 3, 5, 7])
-      expect(hub.requests.count(`${smolBuild.repo}/params_shard_${i}.bin`)).toBe(0);
+    expect(store.inFlight).toBe(0);
     expect(store.kept).toEqual([]);
+    // Loading anyway reads the store alone: the missing shard is a bad model file, not a download.
+    hub.requests.reset();
+    const failure = await backend.load(mlcLoadRequest(smolBuild, hub.url)).catch((e: PetitError) => e);
+    expect(failure).toMatchObject({ code: 'invalid-model-file', message: /params_shard_0\.bin/ });
+    expect(hub.requests.count()).toBe(0);
   });
 
-  it('honours the request’s signal: unloading web-llm mid-download stops its downloads', async () => {
-    for (const i of [0, 2, 4, 6])
-      hub.faults.add({ match: `${smolBuild.repo}/params_shard_${i}.bin`, stallAfterBytes: 100 });
+  it('honours the prepare’s signal: cancelling mid-download stops it and keeps nothing', async () => {
+    hub.faults.add({ match: `${smolBuild.repo}/params_shard_2.bin`, stallAfterBytes: 100 });
     const store = memoryStore();
-    let engine: FakeMlcEngine | null = null;
-    let inFlightAtFailure = -1;
-    const error = await startWebLlm(store as unknown as ModelStore, smolBuild, hub.url, {
-      signal: new AbortController().signal,
-      onFile: (path) => {
-        if (path === 'params_shard_6.bin') setTimeout(() => void engine!.unload(), 20);
-      },
-      onProgress: () => {},
-      onDone: () => {},
-      onCompile: () => {},
-      createEngine: async (appConfig) => (engine = new FakeMlcEngine(appConfig)),
-    }).then(
-      () => null,
-      (e: PetitError) => {
-        inFlightAtFailure = store.inFlight;
-        return e;
-      },
-    );
+    const backend = await createWebLlm(store as unknown as ModelStore, smolBuild, hub.url, engineHooks({}));
+    const cancel = new AbortController();
+    const { events, hooks } = prepareHooks(cancel.signal);
+    const watching = setInterval(() => {
+      if (events.some((e) => e.status === 'download' && e.file === 'params_shard_2.bin')) cancel.abort();
+    }, 5);
+    const error = await backend
+      .prepare(mlcLoadRequest(smolBuild, hub.url), hooks)
+      .catch((e: PetitError) => e)
+      .finally(() => clearInterval(watching));
     expect(error?.code).toBe('aborted');
-    expect(inFlightAtFailure).toBe(0);
+    expect(store.inFlight).toBe(0);
+    expect(store.kept).toEqual([]);
+    expect(hub.requests.count(`${smolBuild.repo}/params_shard_3.bin`)).toBe(0);
   });
 
-  it('a load that failed after its downloads records every file on the next load, read from the store alone', async () => {
+  it('prepare records every file, library included; after a failed load the next one reads the store alone', async () => {
     const store = memoryStore();
-    const hooks = (options: FakeOptions) => ({
-      signal: new AbortController().signal,
-      onFile: () => {},
-      onProgress: () => {},
-      onDone: () => {},
-      onCompile: () => {},
-      createEngine: async (appConfig: AppConfig) => new FakeMlcEngine(appConfig, options),
-    });
-    const first = await startWebLlm(
+    const request = mlcLoadRequest(smolBuild, hub.url);
+    const first = await createWebLlm(
       store as unknown as ModelStore,
       smolBuild,
       hub.url,
-      hooks({ loseDeviceOnLoad: true }),
-    ).catch((e: PetitError) => e);
-    expect(isPetitError(first, 'out-of-memory')).toBe(true);
-    expect(store.kept).toEqual([]);
-    hub.requests.reset();
-    await startWebLlm(store as unknown as ModelStore, smolBuild, hub.url, hooks({}));
-    expect(hub.requests.count()).toBe(0);
+      engineHooks({ loseDeviceOnLoad: true }),
+    );
+    await first.prepare(request, prepareHooks().hooks);
     expect(store.kept).toHaveLength(1);
     expect(store.kept[0].dtype).toBe('q0f32');
     // Every file of the model, and its library (outside the model's prefix), so it is listed and deleted with it.
@@ -184,6 +158,15 @@ describe('WebLlmBackend against web-llm’s loading sequence', () => {
       ].sort(),
     );
     expect(store.kept[0].files).toContain(libUrl(smolBuild.modelLib));
+    expect(isPetitError(await first.load(request).catch((e: unknown) => e), 'out-of-memory')).toBe(true);
+    hub.requests.reset();
+    const again = await createWebLlm(store as unknown as ModelStore, smolBuild, hub.url, engineHooks({}));
+    const { events, hooks } = prepareHooks();
+    await again.prepare(request, hooks);
+    await again.load(request);
+    expect(hub.requests.count()).toBe(0);
+    expect(events.filter((e) => e.status === 'done').every((e) => e.fromCache)).toBe(true);
+    await again.unload();
   });
 });
 
