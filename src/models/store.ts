@@ -90,15 +90,26 @@ export class ModelStore {
   }
 
   /**
-   * A `fetch` that answers from the store only (404 for anything missing), for runtimes that fetch their files
-   * themselves: hand it to them and they read the one cache without ever reaching the network.
+   * A file made from a stored one (the q8 rewrite of a q4 model file), kept beside it under its URL plus `?{kind}`,
+   * so a later load reads it back and deleting the model deletes it. `kind` names the derivation and its version.
    */
-  readonly fetch = async (input: RequestInfo | URL): Promise<Response> => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    return (
-      (await this.match(url)) ?? new Response(null, { status: 404, statusText: 'Not in the model store' })
-    );
-  };
+  async matchDerived(url: string, kind: string): Promise<Response | undefined> {
+    return this.match(`${url}?${kind}`);
+  }
+
+  async putDerived(url: string, kind: string, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
+    const derived = `${url}?${kind}`;
+    const headers = {
+      'content-type': 'application/octet-stream',
+      'content-length': String(bytes.byteLength),
+    };
+    try {
+      await (await this.cache()).put(derived, new Response(bytes, { headers }));
+    } catch (error) {
+      if (isQuotaError(error)) throw quotaError(derived, error);
+      throw error;
+    }
+  }
 
   async delete(url: string): Promise<boolean> {
     await journal.discard(url);

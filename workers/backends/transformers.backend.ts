@@ -18,7 +18,7 @@ import type { FinishReason, TokenLogprob } from '../../src/engine/protocol.ts';
 import { DTYPE_FILE_SUFFIX } from '../../src/engine/types.ts';
 import type { GenerationParams } from '../../src/engine/validate.ts';
 import { fetchModelFiles } from '../../src/models/fetch-model.ts';
-import { MODEL_CACHE_NAME, type ModelStore } from '../../src/models/store.ts';
+import type { ModelStore } from '../../src/models/store.ts';
 import type {
   Backend,
   BackendLoadRequest,
@@ -45,27 +45,19 @@ const Q4_ONNX = /\/onnx\/model_q4\.onnx$/;
 
 /**
  * On WASM, a q4 model file is read as its q8 rewrite (see q4-to-q8.ts: about 5× faster decoding, measured in
- * BENCHMARKS.md). The rewrite is made on the first load and kept in the model store next to the original (same
- * URL plus a query), so later loads read it directly and deleting the model deletes it too.
+ * BENCHMARKS.md). The rewrite is made on the first load and kept in the model store as a derived file of the
+ * original, so later loads read it directly and deleting the model deletes it too.
  */
-function q4AsQ8(match: Match): Match {
+function q4AsQ8(store: ModelStore, match: Match): Match {
   return async (key) => {
     if (!Q4_ONNX.test(key)) return match(key);
-    const cache = await caches.open(MODEL_CACHE_NAME);
-    const derivedKey = `${key}?${Q8_REWRITE_KEY}`;
-    const stored = await cache.match(derivedKey);
+    const stored = await store.matchDerived(key, Q8_REWRITE_KEY);
     if (stored) return stored;
     const original = await match(key);
     if (!original) return undefined;
     const bytes = new Uint8Array(await original.arrayBuffer());
     const { model } = rewriteQ4ToQ8(bytes);
-    if (model) {
-      const headers = {
-        'content-type': 'application/octet-stream',
-        'content-length': String(model.byteLength),
-      };
-      await cache.put(derivedKey, new Response(model, { headers }));
-    }
+    if (model) await store.putDerived(key, Q8_REWRITE_KEY, model);
     // Read next by splitWeights: the buffer itself, not one more model-sized copy.
     return bufferResponse(model ?? bytes);
   };
@@ -150,7 +142,7 @@ function configureTransformers(store: ModelStore, model: BackendLoadRequest): { 
   env.useWasmCache = false;
   env.useCustomCache = true;
   const cache = store.cacheFor(model);
-  const split = model.device === 'wasm' ? splitWeights(q4AsQ8((key) => cache.match(key))) : null;
+  const split = model.device === 'wasm' ? splitWeights(q4AsQ8(store, (key) => cache.match(key))) : null;
   env.customCache = split ? { match: split.match, put: cache.put } : cache;
   env.remoteHost = `${hubUrl.replace(/\/+$/, '')}/`;
   const onnx = env.backends.onnx;
