@@ -1,18 +1,14 @@
 import {
   AutoModelForCausalLM,
   AutoTokenizer,
-  BaseStreamer,
   LogitsProcessor,
-  StoppingCriteria,
   TopPLogitsWarper,
-  env,
   random,
   type DynamicCache,
   type PreTrainedModel,
   type PreTrainedTokenizer,
   Tensor,
 } from '@huggingface/transformers';
-import { ortWasmPaths } from './ort-wasm.ts';
 import { PetitError } from '../../src/engine/errors.ts';
 import type { FinishReason, TokenLogprob } from '../../src/engine/protocol.ts';
 import { DTYPE_FILE_SUFFIX } from '../../src/engine/types.ts';
@@ -28,224 +24,17 @@ import type {
   PrepareHooks,
   TextSink,
 } from './backend.ts';
-import { externalizeWeights, type ExternalizedModel } from './external-weights.ts';
-import { KEEP_INPUT, keepLastLogits } from './last-logits.ts';
-import { rewriteQ4ToQ8 } from './q4-to-q8.ts';
+import { CallbackStreamer, FlagStoppingCriteria, yieldToEventLoop } from './generation-hooks.ts';
+import { KEEP_INPUT } from './last-logits.ts';
+import { LogprobRecorder, PROMPT_LOGPROB_POSITIONS, meanPromptLogprob } from './logprobs.ts';
+import { WEIGHTS_LOCATION, WEIGHTS_SUFFIX, configureTransformers } from './model-files.ts';
 import { NO_REUSE, PrefixCache, tokenIds, type PrefixReuse } from './prefix-cache.ts';
 import { StopSequenceMatcher } from './stop-sequences.ts';
 
 /** Chat models end a turn with their own marker, often not the config's eos_token_id. */
 const END_OF_TURN_TOKENS = ['<|im_end|>', '<|eot_id|>', '<|end|>', '<end_of_turn>', '</s>', '<|endoftext|>'];
 
-type Match = (key: string) => Promise<Response | undefined>;
-
-/** Part of the stored rewrite's key: bump it when rewriteQ4ToQ8's output changes. */
-const Q8_REWRITE_KEY = 'petit-rewrite=q8-v1';
-const Q4_ONNX = /\/onnx\/model_q4\.onnx$/;
-
-/**
- * On WASM, a q4 model file is read as its q8 rewrite (see q4-to-q8.ts: about 5× faster decoding, measured in
- * BENCHMARKS.md). The rewrite is made on the first load and kept in the model store as a derived file of the
- * original, so later loads read it directly and deleting the model deletes it too.
- */
-function q4AsQ8(store: ModelStore, match: Match): Match {
-  return async (key) => {
-    if (!Q4_ONNX.test(key)) return match(key);
-    const stored = await store.matchDerived(key, Q8_REWRITE_KEY);
-    if (stored) return stored;
-    const original = await match(key);
-    if (!original) return undefined;
-    const bytes = new Uint8Array(await original.arrayBuffer());
-    const { model } = rewriteQ4ToQ8(bytes);
-    if (model) await store.putDerived(key, Q8_REWRITE_KEY, model);
-    // Read next by splitWeights: the buffer itself, not one more model-sized copy.
-    return bufferResponse(model ?? bytes);
-  };
-}
-
-const MODEL_ONNX = /\/onnx\/model[^/]*\.onnx$/;
-/** The mount name of the weights in the split graph, and the suffix of the key transformers.js asks them under. */
-const WEIGHTS_LOCATION = 'petit-weights';
-const WEIGHTS_SUFFIX = '.petit-weights';
-
-/**
- * A response whose arrayBuffer() hands over `bytes` itself: transformers.js reads store files that way (it is
- * given no progress callback), and a real Response would copy a model-sized buffer once more.
- */
-function bufferResponse(bytes: Uint8Array): Response {
-  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-  if (!whole) return new Response(bytes as Uint8Array<ArrayBuffer>);
-  return {
-    ok: true,
-    status: 200,
-    headers: new Headers({ 'content-length': String(bytes.byteLength) }),
-    arrayBuffer: async () => bytes.buffer,
-  } as unknown as Response;
-}
-
-/**
- * On WASM the model file reaches ONNX Runtime as a small graph plus its weights as external data pointing into
- * the file's own buffer (external-weights.ts): each weight is copied into the WASM heap once instead of three
- * times. transformers.js asks for the graph under the file's key and for the weights under the key plus
- * WEIGHTS_SUFFIX; whichever comes first reads and splits the file, once. `release()` drops the buffers once the
- * session exists, so that only ORT's copy stays.
- */
-function splitWeights(match: Match): { match: Match; release: () => void } {
-  const splits = new Map<string, Promise<{ graph: Uint8Array; data: Uint8Array } | null>>();
-  const split = (key: string) => {
-    let pending = splits.get(key);
-    if (!pending) {
-      pending = match(key).then(async (response) => {
-        if (!response) return null;
-        const bytes = new Uint8Array(await response.arrayBuffer());
-        // Not splittable (weights already external, or the file is corrupt): the file as it is, for ONNX Runtime
-        // to load or to refuse with its own error, and an unused empty mount.
-        let parts: ExternalizedModel | null;
-        try {
-          parts = externalizeWeights(bytes, WEIGHTS_LOCATION);
-          // On the graph alone (kilobytes): the vocabulary projection for the positions generation reads.
-          if (parts) parts.graph = keepLastLogits(parts.graph) ?? parts.graph;
-        } catch {
-          parts = null;
-        }
-        return parts ?? { graph: bytes, data: new Uint8Array(0) };
-      });
-      splits.set(key, pending);
-    }
-    return pending;
-  };
-  return {
-    match: async (key) => {
-      if (key.endsWith(WEIGHTS_SUFFIX)) {
-        const parts = await split(key.slice(0, -WEIGHTS_SUFFIX.length));
-        return parts ? bufferResponse(parts.data) : undefined;
-      }
-      if (!MODEL_ONNX.test(key)) return match(key);
-      const parts = await split(key);
-      return parts ? bufferResponse(parts.graph) : undefined;
-    },
-    release: () => splits.clear(),
-  };
-}
-
-/**
- * Routes every file transformers.js asks for to the model store; it never downloads on its own. Returns what
- * to call once the model is loaded.
- */
-function configureTransformers(store: ModelStore, model: BackendLoadRequest): { release: () => void } {
-  const { hubUrl, threads } = model;
-  env.allowLocalModels = false;
-  // "Remote" files are answered from the store; anything the store lacks is a 404, never a network request.
-  env.allowRemoteModels = true;
-  env.fetch = async () => new Response(null, { status: 404, statusText: 'Not in the model store' });
-  env.useBrowserCache = false;
-  env.useWasmCache = false;
-  env.useCustomCache = true;
-  const cache = store.cacheFor(model);
-  const split = model.device === 'wasm' ? splitWeights(q4AsQ8(store, (key) => cache.match(key))) : null;
-  env.customCache = split ? { match: split.match, put: cache.put } : cache;
-  env.remoteHost = `${hubUrl.replace(/\/+$/, '')}/`;
-  const onnx = env.backends.onnx;
-  if (onnx.wasm) {
-    // Self-hosted runtime files: never a CDN, and offline once the service worker has them.
-    // The CPU-only build on WASM (much faster there), the asyncify one for WebGPU: see ort-wasm.ts.
-    onnx.wasm.wasmPaths = ortWasmPaths(model.device, self.location.href);
-    onnx.wasm.numThreads = threads;
-    onnx.wasm.proxy = false;
-  }
-  return { release: () => split?.release() };
-}
-
-class CallbackStreamer extends BaseStreamer {
-  private promptSeen = false;
-  constructor(private readonly onTokens: (ids: bigint[]) => void) {
-    super();
-  }
-  override put(value: bigint[][]): void {
-    if (!this.promptSeen) {
-      this.promptSeen = true;
-      return;
-    }
-    this.onTokens(value[0]);
-  }
-  override end(): void {}
-}
-
-class FlagStoppingCriteria extends StoppingCriteria {
-  stop = false;
-  override _call(inputIds: number[][]): boolean[] {
-    return new Array(inputIds.length).fill(this.stop);
-  }
-}
-
-/** Records the log-probability distribution the next token is drawn from. */
-/** log Σ exp over `length` logits from `start`: the normaliser of a log-softmax, computed without overflow. */
-function logSumExp(data: Float32Array, start: number, length: number): number {
-  let max = -Infinity;
-  for (let i = start; i < start + length; i++) if (data[i] > max) max = data[i];
-  let sum = 0;
-  for (let i = start; i < start + length; i++) sum += Math.exp(data[i] - max);
-  return max + Math.log(sum);
-}
-
-class LogprobRecorder extends LogitsProcessor {
-  last: Float32Array | null = null;
-  override _call(_inputIds: bigint[][], logits: Tensor): Tensor {
-    const data = logits.data as Float32Array;
-    const logZ = logSumExp(data, 0, data.length);
-    const out = new Float32Array(data.length);
-    for (let i = 0; i < data.length; i++) out[i] = data[i] - logZ;
-    this.last = out;
-    return logits;
-  }
-}
-
-/**
- * ONNX Runtime's WASM run settles in microtasks, so a whole generation can run without giving the worker's
- * event loop a turn, and an interrupt message would wait until the end. A MessageChannel hop is a real task
- * (unlike setTimeout, never clamped to 4 ms) that lets queued messages in between two tokens.
- */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
-
 const WARM_UP_TEXT = 'Hello! How are you today?';
-
-/** Prompt positions scored at most (the request's end, where the user's new words are): bounds the cost. */
-const PROMPT_LOGPROB_POSITIONS = 256;
-
-/**
- * Mean log-probability of the prompt's last tokens: logits position j predicts the token after it. The pass
- * returns logits for the last positions it read (all of them, or fewer where the graph keeps only the last k),
- * so they end at the prompt's end. Null when it returned only the last position's logits.
- */
-function meanPromptLogprob(
-  logits: Tensor,
-  promptIds: readonly number[],
-): { mean: number; tokens: number } | null {
-  const [, positions, vocab] = logits.dims;
-  if (!positions || !vocab || positions < 2 || (logits as { location?: string }).location === 'gpu-buffer')
-    return null;
-  const data = logits.data as Float32Array;
-  const start = promptIds.length - positions;
-  let sum = 0;
-  let count = 0;
-  for (let j = Math.max(0, positions - 1 - PROMPT_LOGPROB_POSITIONS); j < positions - 1; j++) {
-    const next = promptIds[start + j + 1];
-    if (next === undefined) break;
-    const row = j * vocab;
-    sum += data[row + next] - logSumExp(data, row, vocab);
-    count++;
-  }
-  return count > 0 ? { mean: sum / count, tokens: count } : null;
-}
 
 function now(): number {
   return performance.now();
