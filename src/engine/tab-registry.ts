@@ -3,6 +3,8 @@
  * shared lock named after it until it unloads or closes (the browser frees a closed tab's locks, so nothing
  * goes stale). Used to warn before a second copy of a large model doubles the memory taken.
  */
+import { heldLockNames, holdLock } from './web-locks.ts';
+
 const PREFIX = 'petit-loaded:';
 /** "Large": over 1 GB of files. localStorage `petit.largeModelBytes` lowers it (tests, small devices). */
 export const LARGE_MODEL_BYTES = 1_000_000_000;
@@ -17,10 +19,6 @@ export interface OtherTabs {
   /** How many other tabs hold this model and dtype. */
   tabs: number;
   bytes: number;
-}
-
-function locks(): LockManager | null {
-  return typeof navigator !== 'undefined' && navigator.locks ? navigator.locks : null;
 }
 
 export function largeModelBytes(): number {
@@ -48,12 +46,7 @@ function parse(name: string | undefined): HeldModel | null {
 
 /** Holds the lock saying this tab has `model` loaded; returns the function that lets it go. */
 export function holdModel(model: HeldModel): () => void {
-  const manager = locks();
-  if (!manager) return () => {};
-  let release = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
-  manager.request(lockName(model), { mode: 'shared' }, () => held).catch(() => {});
-  return release;
+  return holdLock(lockName(model), { mode: 'shared' });
 }
 
 /** Other tabs holding `repo` at `dtype`; `mine` is what this tab holds itself (not counted). */
@@ -62,16 +55,13 @@ export async function otherTabsHolding(
   dtype: string,
   mine: HeldModel | null,
 ): Promise<OtherTabs> {
-  const manager = locks();
-  if (!manager) return { tabs: 0, bytes: 0 };
-  const { held = [] } = await manager.query();
   let tabs = 0;
   let bytes = 0;
   let ownSkipped = false;
-  for (const lock of held) {
-    const model = parse(lock.name);
+  for (const name of await heldLockNames()) {
+    const model = parse(name);
     if (!model || model.repo !== repo || model.dtype !== dtype) continue;
-    if (!ownSkipped && mine && lockName(mine) === lock.name) {
+    if (!ownSkipped && mine && lockName(mine) === name) {
       ownSkipped = true;
       continue;
     }

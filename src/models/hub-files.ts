@@ -1,5 +1,5 @@
 import { PetitError, abortError } from '../engine/errors.ts';
-import { nav } from './capabilities.ts';
+import { withLock } from '../engine/web-locks.ts';
 
 /** Hub URLs, the hub's and the browser's failures as typed errors, and the per-model Web Lock. */
 
@@ -93,10 +93,8 @@ export async function withModelLock<T>(
   work: () => Promise<T>,
   { signal }: ModelLockOptions = {},
 ) {
-  const locks = nav()?.locks;
-  if (!locks) return work();
   try {
-    return await locks.request(`petit-model:${prefix}`, { signal }, work);
+    return await withLock(`petit-model:${prefix}`, work, { signal });
   } catch (error) {
     if (signal?.aborted) throw abortError('Loading the model was cancelled.');
     throw error;
