@@ -98,15 +98,12 @@ export class ModelStore {
   }
 
   async putDerived(url: string, kind: string, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
-    const derived = `${url}?${kind}`;
-    const headers = {
-      'content-type': 'application/octet-stream',
-      'content-length': String(bytes.byteLength),
-    };
+    const type = 'application/octet-stream';
+    const headers = { 'content-type': type, 'content-length': String(bytes.byteLength) };
     try {
-      await (await this.cache()).put(derived, new Response(bytes, { headers }));
+      await (await this.cache()).put(`${url}?${kind}`, new Response(bytes, { headers }));
     } catch (error) {
-      if (isQuotaError(error)) throw quotaError(derived, error);
+      if (isQuotaError(error)) throw quotaError(`${url}?${kind}`, error);
       throw error;
     }
   }
