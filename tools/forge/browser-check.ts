@@ -14,10 +14,9 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { chromium } from 'playwright-core';
 import { forgeCached } from './cache.ts';
-import { prefill, step } from './decoder-runner.ts';
+import { decoderDims, prefill, step } from './decoder-runner.ts';
 import { checkDtypes } from './forge.ts';
 import { getPreset, type PresetName } from './presets.ts';
-import { headDimOf } from './random-weights.ts';
 import { DTYPE_SUFFIX } from './types.ts';
 
 const { values } = parseArgs({
@@ -28,12 +27,7 @@ const { values } = parseArgs({
 });
 const preset = values.preset as PresetName;
 const shape = getPreset(preset).shape;
-const dims = {
-  numLayers: shape.numLayers,
-  numKvHeads: shape.numKvHeads,
-  headDim: headDimOf(shape),
-  vocabSize: shape.vocabSize,
-};
+const dims = decoderDims(shape);
 const dtypes = checkDtypes(String(values.dtype).split(','));
 const m = await forgeCached({ preset, dtypes, seed: 1 });
 const ortDist = fileURLToPath(new URL('../../node_modules/onnxruntime-web/dist/', import.meta.url));

@@ -4,6 +4,8 @@
  * tests and by the decode-speed measurement.
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import { headDimOf } from './random-weights.ts';
+import type { ModelShape } from './types.ts';
 
 export interface OrtModule {
   Tensor: typeof Tensor;
@@ -14,6 +16,16 @@ export interface DecoderDims {
   numKvHeads: number;
   headDim: number;
   vocabSize: number;
+}
+
+/** The dims the runner needs, from a forged model's shape. */
+export function decoderDims(shape: ModelShape): DecoderDims {
+  return {
+    numLayers: shape.numLayers,
+    numKvHeads: shape.numKvHeads,
+    headDim: headDimOf(shape),
+    vocabSize: shape.vocabSize,
+  };
 }
 
 export type Past = Record<string, Tensor>;

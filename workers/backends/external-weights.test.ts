@@ -8,19 +8,14 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { forgeCached } from '../../tools/forge/cache.ts';
-import { prefill } from '../../tools/forge/decoder-runner.ts';
+import { decoderDims, prefill } from '../../tools/forge/decoder-runner.ts';
 import { getPreset } from '../../tools/forge/presets.ts';
+import { DTYPE_SUFFIX } from '../../tools/forge/types.ts';
 import { externalizeWeights } from './external-weights.ts';
 import { rewriteQ4ToQ8 } from './q4-to-q8.ts';
 
-const FILES = { fp32: 'model.onnx', q8: 'model_quantized.onnx', q4: 'model_q4.onnx' } as const;
 const shape = getPreset('tiny-llama').shape;
-const dims = {
-  numLayers: shape.numLayers,
-  numKvHeads: shape.numKvHeads,
-  headDim: shape.hiddenSize / shape.numHeads,
-  vocabSize: shape.vocabSize,
-};
+const dims = decoderDims(shape);
 
 async function logits(model: Uint8Array, externalData?: { path: string; data: Uint8Array }[]) {
   const session = await ort.InferenceSession.create(model, externalData ? ({ externalData } as object) : {});
@@ -35,7 +30,7 @@ describe('externalizeWeights', () => {
     '%s: the split model gives the same logits as the file',
     async (dtype) => {
       const forged = await forgeCached({ preset: 'tiny-llama', dtypes: [dtype], seed: 11 });
-      let bytes = new Uint8Array(readFileSync(join(forged.dir, 'onnx', FILES[dtype])));
+      let bytes = new Uint8Array(readFileSync(join(forged.dir, 'onnx', `model${DTYPE_SUFFIX[dtype]}.onnx`)));
       if (dtype === 'q4') bytes = rewriteQ4ToQ8(bytes).model!;
       const split = externalizeWeights(bytes, 'petit-weights');
       expect(split).not.toBeNull();

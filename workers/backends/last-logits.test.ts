@@ -9,27 +9,22 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { forgeCached } from '../../tools/forge/cache.ts';
-import { argmax, emptyPast } from '../../tools/forge/decoder-runner.ts';
+import { argmax, decoderDims, emptyPast } from '../../tools/forge/decoder-runner.ts';
 import { getPreset } from '../../tools/forge/presets.ts';
+import { DTYPE_SUFFIX } from '../../tools/forge/types.ts';
 import { externalizeWeights } from './external-weights.ts';
 import { KEEP_INPUT, keepLastLogits } from './last-logits.ts';
 import { rewriteQ4ToQ8 } from './q4-to-q8.ts';
 
-const FILES = { fp32: 'model.onnx', q8: 'model_quantized.onnx', q4: 'model_q4.onnx' } as const;
 const shape = getPreset('tiny-llama').shape;
-const dims = {
-  numLayers: shape.numLayers,
-  numKvHeads: shape.numKvHeads,
-  headDim: shape.hiddenSize / shape.numHeads,
-  vocabSize: shape.vocabSize,
-};
+const dims = decoderDims(shape);
 const PROMPT = [1, 45, 300, 7, 900, 12, 33, 401];
 const i64 = (values: number[], shape: number[]) =>
   new ort.Tensor('int64', BigInt64Array.from(values, BigInt), shape);
 
-async function model(dtype: keyof typeof FILES): Promise<{ graph: Uint8Array; data: Uint8Array }> {
+async function model(dtype: 'fp32' | 'q8' | 'q4'): Promise<{ graph: Uint8Array; data: Uint8Array }> {
   const forged = await forgeCached({ preset: 'tiny-llama', dtypes: [dtype], seed: 11 });
-  let bytes = new Uint8Array(readFileSync(join(forged.dir, 'onnx', FILES[dtype])));
+  let bytes = new Uint8Array(readFileSync(join(forged.dir, 'onnx', `model${DTYPE_SUFFIX[dtype]}.onnx`)));
   if (dtype === 'q4') bytes = rewriteQ4ToQ8(bytes).model!;
   return externalizeWeights(bytes, 'w')!;
 }
