@@ -1,14 +1,26 @@
 import {
   GRAPH_INITIALIZER,
+  GRAPH_INPUT,
   GRAPH_NODE,
+  GRAPH_OUTPUT,
+  INT64,
   MODEL_GRAPH,
+  MODEL_OPSET_IMPORT,
   NODE_INPUT,
+  NODE_NAME,
   NODE_OP_TYPE,
   NODE_OUTPUT,
+  OPSET_DOMAIN,
+  OPSET_VERSION,
   TENSOR_DATA_TYPE,
   TENSOR_DIMS,
   TENSOR_NAME,
   TENSOR_RAW_DATA,
+  TENSOR_TYPE_ELEM,
+  TENSOR_TYPE_SHAPE,
+  TYPE_TENSOR,
+  VALUE_INFO_NAME,
+  VALUE_INFO_TYPE,
   WIRE_LEN,
   Writer,
   fields,
@@ -27,17 +39,6 @@ import {
 
 export const KEEP_INPUT = 'num_logits_to_keep';
 
-const GRAPH_INPUT = 11;
-const GRAPH_OUTPUT = 12;
-const MODEL_OPSET_IMPORT = 8;
-const OPSET_DOMAIN = 1;
-const OPSET_VERSION = 2;
-const VALUE_INFO_NAME = 1;
-const VALUE_INFO_TYPE = 2;
-const TYPE_TENSOR = 1;
-const TENSOR_TYPE_ELEM = 1;
-const TENSOR_TYPE_SHAPE = 2;
-const INT64 = 7;
 /** Slice takes its bounds as inputs from opset 10. */
 const MIN_OPSET = 10;
 const PROJECTIONS = new Set(['MatMul', 'MatMulInteger', 'MatMulNBits', 'Gemm']);
@@ -83,7 +84,7 @@ function node(op: string, inputs: string[], outputs: string[], name: string): Wr
   const w = new Writer();
   for (const i of inputs) w.string(NODE_INPUT, i);
   for (const o of outputs) w.string(NODE_OUTPUT, o);
-  return w.string(3, name).string(NODE_OP_TYPE, op);
+  return w.string(NODE_NAME, name).string(NODE_OP_TYPE, op);
 }
 
 function int64Tensor(name: string, raw: Uint8Array): Writer {
@@ -100,13 +101,15 @@ function int64(v: bigint): Uint8Array {
   return bytes;
 }
 
-/** `node` with its input `index` renamed. */
-function rewire(n: GraphNode, index: number, name: string): Writer {
+/** `n` reading its first input from `name` instead. */
+function withFirstInput(n: GraphNode, name: string): Writer {
   const w = new Writer();
-  let seen = 0;
+  let first = true;
   for (const p of fields(n.field.bytes)) {
-    if (p.field === NODE_INPUT && seen++ === index) w.string(NODE_INPUT, name);
-    else w.raw(p.raw);
+    if (p.field === NODE_INPUT && first) {
+      first = false;
+      w.string(NODE_INPUT, name);
+    } else w.raw(p.raw);
   }
   return w;
 }
@@ -136,7 +139,11 @@ export function keepLastLogits(model: Uint8Array): Uint8Array | null {
   const consumers = new Map<string, GraphNode[]>();
   for (const n of nodes) {
     for (const o of n.outputs) producer.set(o, n);
-    for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+    for (const i of n.inputs) {
+      const readers = consumers.get(i);
+      if (readers) readers.push(n);
+      else consumers.set(i, [n]);
+    }
   }
 
   // Back from the logits through the epilogue to the projection; every node passed is part of the head.
@@ -160,7 +167,6 @@ export function keepLastLogits(model: Uint8Array): Uint8Array | null {
   }
   if (!projection) return null;
   let target = projection;
-  const index = 0;
   const quantize = producer.get(projection.inputs[0] ?? '');
   if (quantize?.op === 'DynamicQuantizeLinear') {
     // Quantised per tensor: slice before it, and only if nothing outside the head reads its outputs.
@@ -168,7 +174,7 @@ export function keepLastLogits(model: Uint8Array): Uint8Array | null {
     if (readers.some((r) => !head.has(r) && r !== projection)) return null;
     target = quantize;
   }
-  const hidden = target.inputs[index];
+  const hidden = target.inputs[0];
   if (!hidden || initializers.has(hidden)) return null;
   const source = producer.get(hidden);
   // A reshape there could mean the positions are no longer axis 1.
@@ -195,7 +201,7 @@ export function keepLastLogits(model: Uint8Array): Uint8Array | null {
           'petit_logits_keep/Slice',
         ),
       );
-      graph.bytes(GRAPH_NODE, rewire(target, index, sliced));
+      graph.bytes(GRAPH_NODE, withFirstInput(target, sliced));
       continue;
     }
     graph.raw(f.raw);

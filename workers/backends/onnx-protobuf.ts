@@ -28,10 +28,21 @@ export const TENSOR_FLOAT_DATA = 4;
 export const TENSOR_NAME = 8;
 export const TENSOR_RAW_DATA = 9;
 export const TENSOR_DATA_LOCATION = 14;
+export const MODEL_OPSET_IMPORT = 8;
+export const OPSET_DOMAIN = 1;
+export const OPSET_VERSION = 2;
+export const GRAPH_INPUT = 11;
+export const GRAPH_OUTPUT = 12;
+export const VALUE_INFO_NAME = 1;
+export const VALUE_INFO_TYPE = 2;
+export const TYPE_TENSOR = 1;
+export const TENSOR_TYPE_ELEM = 1;
+export const TENSOR_TYPE_SHAPE = 2;
 
 export const FLOAT = 1;
 export const UINT8 = 2;
 export const INT8 = 3;
+export const INT64 = 7;
 export const ATTR_INT = 2;
 
 export const utf8 = new TextDecoder();
