@@ -133,6 +133,7 @@ export class TransformersBackend implements Backend {
     this.endOfTurnIds = [...ids];
     // One short pass now: ONNX Runtime sizes its buffers and the browser optimises the hot kernels on the first
     // run, which would otherwise land on the user's first message; and a model that cannot run fails on Load.
+    const warmUpStarted = now();
     try {
       await this.model.generate({
         ...this.encodeWarmUp(),
@@ -143,7 +144,7 @@ export class TransformersBackend implements Backend {
       await this.unload();
       throw error;
     }
-    phases.push({ name: 'first run (warm-up)', ms: now() - started });
+    phases.push({ name: 'first run (warm-up)', ms: now() - warmUpStarted });
     this.prefixCache = request.kvCache === false ? null : new PrefixCache();
     return { contextLength: this.contextLength, phases };
   }
