@@ -9,6 +9,8 @@ import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { CommitTable, parseFiles } from './commits.ts';
 import { FaultSpecError, FaultTable, globMatches, validateFaultSpec, type Fault } from './faults.ts';
 
 export interface HubOptions {
@@ -80,6 +82,8 @@ export interface Hub {
   root: string;
   faults: FaultTable;
   requests: RequestLog;
+  /** Commits beyond each repo folder: move `main`, or change a file under a commit (commits.ts). */
+  commits: CommitTable;
   /** Stops listening and destroys open (including stalled) connections. */
   close(): Promise<void>;
 }
@@ -190,6 +194,22 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+function* chunksOf(bytes: Buffer): Generator<Buffer> {
+  for (let i = 0; i < bytes.length; i += 64 * 1024) yield bytes.subarray(i, i + 64 * 1024);
+}
+
+/** Every file of a repo folder, relative and with `/`, leaving out the hub's own `.hub-*` files. */
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.hub-')) continue;
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await listFiles(path.join(dir, entry.name), rel)));
+    else if (entry.isFile()) out.push(rel);
+  }
+  return out;
+}
+
 export async function startHub(options: HubOptions): Promise<Hub> {
   const rootStat = await stat(options.root).catch(() => undefined);
   if (!rootStat?.isDirectory()) {
@@ -200,6 +220,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const root = await realpath(options.root);
   const faults = new FaultTable();
   const requests = new RequestLog();
+  const commits = new CommitTable();
   const closing = new AbortController();
   const etags = new Map<string, { size: number; mtimeMs: number; etag: Promise<string> }>();
 
@@ -277,9 +298,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     if (pin !== undefined && revision !== pin) {
       return sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`, head);
     }
+    const commit = pin === undefined ? commits.resolve(`${org}/${name}`, revision) : null;
+    const changed = commits.overlay(`${org}/${name}`, commit).get(filePath);
     const file = rest.some((s) => s.startsWith('.hub-')) ? undefined : await insideRoot([org, name, ...rest]);
-    const st = file ? await stat(file).catch(() => undefined) : undefined;
-    if (!file || !st?.isFile()) return sendError(res, 404, 'EntryNotFound', 'Entry not found', head);
+    const st = changed ? undefined : file ? await stat(file).catch(() => undefined) : undefined;
+    if (changed === null || (!changed && (!file || !st?.isFile())))
+      return sendError(res, 404, 'EntryNotFound', 'Entry not found', head);
+    const source: Buffer | string = changed ?? file!;
+    const size = changed ? changed.length : st!.size;
 
     const fault = faults.take(entry.file);
     if (fault) entry.fault = fault.id;
@@ -295,45 +321,47 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       );
     }
 
-    const etag = await etagFor(file, st);
+    const etag = changed
+      ? `"${createHash('sha256').update(changed).digest('hex')}"`
+      : await etagFor(file!, st!);
     const headers: Record<string, string | number> = {
       ...CORS_HEADERS,
       'Accept-Ranges': 'bytes',
       ETag: etag,
-      'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'Content-Type': CONTENT_TYPES[path.extname(filePath)] ?? 'application/octet-stream',
       // Revalidate every time so tests see every request and the app's own cache is what gets tested.
       'Cache-Control': 'no-cache',
-      'Last-Modified': st.mtime.toUTCString(),
-      'X-Repo-Commit': pin ?? revision,
+      ...(st ? { 'Last-Modified': st.mtime.toUTCString() } : {}),
+      'X-Repo-Commit': pin ?? commit ?? revision,
     };
     if (ifNoneMatchHits(req.headers['if-none-match'], etag)) {
       res.writeHead(304, headers);
       return void res.end();
     }
-    let range = parseRange(req.headers.range, st.size);
+    let range = parseRange(req.headers.range, size);
     const ifRange = req.headers['if-range'];
     if (range.kind !== 'none' && ifRange !== undefined && ifRange !== etag) range = { kind: 'none' };
     if (range.kind === 'bad') {
-      res.writeHead(416, { ...headers, 'Content-Range': `bytes */${st.size}`, 'Content-Length': 0 });
+      res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}`, 'Content-Length': 0 });
       return void res.end();
     }
     let start = 0;
-    let end = st.size - 1;
+    let end = size - 1;
     if (range.kind === 'ok') {
       ({ start, end } = range);
-      headers['Content-Range'] = `bytes ${start}-${end}/${st.size}`;
+      headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
     }
     headers['Content-Length'] = end - start + 1;
     res.writeHead(range.kind === 'ok' ? 206 : 200, headers);
-    if (head || st.size === 0) return void res.end();
+    if (head || size === 0) return void res.end();
     // Headers go out now even if the body stalls at byte 0.
     res.flushHeaders();
-    await sendBody(res, file, start, end, st.size, fault);
+    await sendBody(res, source, start, end, size, fault);
   }
 
   async function sendBody(
     res: ServerResponse,
-    file: string,
+    file: string | Buffer,
     start: number,
     end: number,
     size: number,
@@ -344,7 +372,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     const slice = fault?.bytesPerSecond ? Math.max(1, Math.floor(fault.bytesPerSecond / 20)) : Infinity;
     let sent = 0;
     if (stopAt > 0) {
-      const stream = createReadStream(file, { start, end, highWaterMark: 64 * 1024 });
+      const stream =
+        typeof file === 'string'
+          ? createReadStream(file, { start, end, highWaterMark: 64 * 1024 })
+          : Readable.from(chunksOf(file.subarray(start, end + 1)));
       try {
         for await (const raw of stream as AsyncIterable<Buffer>) {
           let chunk = raw;
@@ -388,6 +419,31 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     return out.sort();
   }
 
+  /** The hub API's `GET /api/models/{org}/{name}/revision/{rev}`: the commit and its files (each with `lfs`). */
+  async function revisionInfo(res: ServerResponse, pathname: string): Promise<void> {
+    const m = /^\/api\/models\/([^/]+)\/([^/]+)\/revision\/([^/]+)$/.exec(pathname);
+    const repoDir = m ? await insideRoot([m[1], m[2]]) : undefined;
+    if (!m || !repoDir) return sendError(res, 404, 'RepoNotFound', 'Repository not found');
+    const repoId = `${m[1]}/${m[2]}`;
+    const revision = decodeURIComponent(m[3]);
+    const pin = await pinnedRevision(repoId, repoDir);
+    if (pin !== undefined && revision !== pin && revision !== 'main')
+      return sendError(res, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
+    const commit = pin === undefined ? commits.resolve(repoId, revision) : null;
+    const files = new Map<string, Buffer | string | null>();
+    for (const rel of await listFiles(repoDir)) files.set(rel, path.join(repoDir, rel));
+    for (const [rel, bytes] of commits.overlay(repoId, commit)) files.set(rel, bytes);
+    const siblings = [];
+    for (const [rfilename, source] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+      if (source === null) continue;
+      const bytes = typeof source === 'string' ? await readFile(source) : source;
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const blobId = createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+      siblings.push({ rfilename, size: bytes.length, blobId, lfs: { sha256, size: bytes.length } });
+    }
+    return sendJson(res, 200, { id: repoId, sha: pin ?? commit ?? revision, siblings });
+  }
+
   async function control(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     const route = `${req.method} ${pathname.replace(/\/+$/, '')}`;
     try {
@@ -418,14 +474,29 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         requests.reset();
         return sendJson(res, 200, { ok: true });
       }
+      if (route === 'POST /__hub/commits') {
+        const body = (await readJsonBody(req)) as { repo?: unknown; files?: unknown } | null;
+        if (typeof body?.repo !== 'string') throw new Error('`repo` must be "org/name"');
+        return sendJson(res, 201, commits.commit(body.repo, parseFiles(body.files)));
+      }
+      const under = /^PUT \/__hub\/commits\/([0-9a-f]{40})$/.exec(route);
+      if (under) {
+        const body = (await readJsonBody(req)) as { repo?: unknown; files?: unknown } | null;
+        if (typeof body?.repo !== 'string') throw new Error('`repo` must be "org/name"');
+        const ok = commits.rewrite(body.repo, under[1], parseFiles(body.files));
+        return sendJson(res, ok ? 200 : 404, { ok });
+      }
       if (route === 'POST /__hub/reset') {
         faults.clear();
         requests.reset();
+        commits.clear();
         return sendJson(res, 200, { ok: true });
       }
       return sendError(res, 404, 'NotFound', `no control route ${route}; see tools/hub/README.md`);
     } catch (err) {
       if (err instanceof FaultSpecError) return sendError(res, 400, 'BadFault', err.message);
+      if (route.includes('/__hub/commits') && err instanceof Error)
+        return sendError(res, 400, 'BadCommit', err.message);
       throw err;
     }
   }
@@ -443,6 +514,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         return void res.end();
       }
       if (pathname === '/__hub' || pathname.startsWith('/__hub/')) return control(req, res, pathname);
+      if (pathname.startsWith('/api/models/') && req.method === 'GET') return revisionInfo(res, pathname);
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('Allow', 'GET, HEAD, OPTIONS');
         return sendError(res, 405, 'MethodNotAllowed', `${req.method} is not supported; use GET or HEAD`);
@@ -474,6 +546,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     root,
     faults,
     requests,
+    commits,
     close: () =>
       new Promise<void>((resolve) => {
         closing.abort();
