@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { supersededChunks, webgpuOnlyFile } from './runtime-chunks.ts';
+import { isOrtWasm, supersededChunks, webgpuOnlyFile } from './runtime-chunks.ts';
 
 describe('files cached on first use (WebGPU only)', () => {
   it('matches web-llm’s chunk and the asyncify ORT wasm, not the app, other workers or the plain ORT build', () => {
@@ -24,5 +24,16 @@ describe('files cached on first use (WebGPU only)', () => {
     expect(supersededChunks(cached, `${o}/ort-wasm-simd-threaded.asyncify-new.wasm`)).toEqual([
       `${o}/ort-wasm-simd-threaded.asyncify-old.wasm`,
     ]);
+  });
+});
+
+describe('ONNX Runtime wasm, passed through from the HTTP cache', () => {
+  it('matches both ORT wasm builds, not their JS glue, maps, or other assets', () => {
+    expect(isOrtWasm('/assets/ort-wasm-simd-threaded-4byDm7i3.wasm')).toBe(true);
+    expect(isOrtWasm('/assets/ort-wasm-simd-threaded.asyncify-CxOG5pUO.wasm')).toBe(true);
+    expect(isOrtWasm('/assets/ort-wasm-simd-threaded-BQJNh0bu.mjs')).toBe(false);
+    expect(isOrtWasm('/assets/ort-wasm-simd-threaded-4byDm7i3.wasm.map')).toBe(false);
+    expect(isOrtWasm('/models/ort-wasm-simd-threaded-x.wasm')).toBe(false);
+    expect(isOrtWasm('/assets/other-abc.wasm')).toBe(false);
   });
 });

@@ -24,3 +24,13 @@ export function supersededChunks(cached: readonly string[], kept: string): strin
   if (family < 0) return [];
   return cached.filter((url) => url !== kept && webgpuOnlyFile(new URL(url).pathname) === family);
 }
+
+/**
+ * ONNX Runtime's wasm (the plain build and the asyncify one). V8 keeps its optimised code for a wasm module beside
+ * the module's HTTP-cache entry, and reuses it only for a response the service worker passes through unchanged: one
+ * served from Cache Storage is compiled cold at every load, which costs about 0.6 s of the load and halves the
+ * first prefill (BENCHMARKS.md, "V8's wasm code cache").
+ */
+export function isOrtWasm(pathname: string): boolean {
+  return /^\/assets\/ort-wasm-simd-threaded(?:\.[a-z]+)?-[^/]+\.wasm$/.test(pathname);
+}
