@@ -1,16 +1,19 @@
 /**
- * `npm run check:lib`-style end-to-end check of the published library, as another team would use it:
- * build it (`npm run build:lib`), `npm pack` it, install the tarball into a throwaway Vite app in a temp
- * folder, typecheck and build that app, then load it in Chromium against a local hub with a forged model —
- * once with the packaged worker, once with `createWorker` and the app's own bundling of `petit/worker` —
- * and check that each page gets an answer on several WASM threads.
+ * `npm run check:lib`: end-to-end check of the published library (packages/petit), as another team would use
+ * it: `npm pack` it (its prepack builds it), check that the packed package.json lists only dependencies its
+ * built code imports (none of the app's), install the tarball into a throwaway Vite app in a temp folder,
+ * typecheck and build that app, then load it in Chromium against a local hub with a forged model — once with
+ * the packaged worker, once with `createWorker` and the app's own bundling of `petit/worker` — and check that
+ * each page gets an answer on several WASM threads.
  *
- *   npx tsx scripts/check-lib.ts            # ~1–2 min, most of it npm installing the tarball's dependencies
+ *   npx tsx scripts/check-lib.ts            # ~1–2 min
  *   npx tsx scripts/check-lib.ts --keep     # keep the temp app to poke at
  */
 import { chromium } from 'playwright-core';
+import { parseSync } from 'vite';
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +22,7 @@ import { forgeCached } from '../tools/forge/cache.ts';
 import { startHub } from '../tools/hub/hub-server.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
+const pkg = join(repo, 'packages/petit');
 const keep = process.argv.includes('--keep');
 const MODEL = 'petit-test/tiny-llama';
 const started = Date.now();
@@ -32,11 +36,64 @@ const work = mkdtempSync(join(tmpdir(), 'petit-lib-'));
 const app = join(work, 'app');
 mkdirSync(join(app, 'src'), { recursive: true });
 
-step('building the library (npm run build:lib)');
-run('npm', ['run', '--silent', 'build:lib'], repo);
-step('packing it');
-run('npm', ['pack', '--pack-destination', work, '--silent'], repo);
+step('building and packing packages/petit (npm pack)');
+run('npm', ['pack', '--pack-destination', work, '--silent'], pkg);
 const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
+checkDependencies(join(work, tarball));
+
+/**
+ * Only the library's own dependencies reach its users: every package the packed package.json lists must be one
+ * its built code imports (what the build bundles is a devDependency), and none may be the app's.
+ */
+function checkDependencies(tgz: string): void {
+  const unpacked = join(work, 'unpacked');
+  mkdirSync(unpacked);
+  run('tar', ['-xzf', tgz, '-C', unpacked], work);
+  const manifest = JSON.parse(readFileSync(join(unpacked, 'package/package.json'), 'utf8')) as Record<
+    string,
+    Record<string, string> | undefined
+  >;
+  const listed = ['dependencies', 'peerDependencies', 'optionalDependencies'].flatMap((field) =>
+    Object.keys(manifest[field] ?? {}),
+  );
+  const imported = new Set<string>();
+  const dist = join(unpacked, 'package/dist');
+  for (const file of readdirSync(dist, { recursive: true, encoding: 'utf8' })) {
+    if (!/\.m?js$/.test(file)) continue;
+    const code = readFileSync(join(dist, file), 'utf8');
+    const { module } = parseSync(file, code);
+    const specifiers = [
+      ...module.staticImports.map((i) => i.moduleRequest.value),
+      ...module.staticExports.flatMap((e) => e.entries.map((entry) => entry.moduleRequest?.value ?? '')),
+      // A dynamic import's argument as written: only string literals name a package.
+      ...module.dynamicImports.map(
+        (i) => /^["'](.*)["']$/.exec(code.slice(i.moduleRequest.start, i.moduleRequest.end))?.[1] ?? '',
+      ),
+    ];
+    for (const specifier of specifiers) {
+      // Relative paths, URLs, node: and bare Node built-ins (ONNX Runtime's Node-only branch) are no dependency.
+      const name = specifier
+        .split('/')
+        .slice(0, specifier.startsWith('@') ? 2 : 1)
+        .join('/');
+      if (name && !/^(\.|\/|[a-z]+:)/.test(specifier) && !builtinModules.includes(name)) imported.add(name);
+    }
+  }
+  const wrong = listed.filter(
+    (name) => ['react', 'react-dom', 'marked', 'dompurify'].includes(name) || !imported.has(name),
+  );
+  step(
+    `packed package.json: runtime dependencies ${listed.join(', ') || 'none'}; the built code imports ${[...imported].join(', ') || 'no package'}`,
+  );
+  if (wrong.length > 0) {
+    console.error(
+      `FAIL packages/petit/package.json lists ${wrong.join(', ')}, which its built code does not need: ` +
+        'what the build bundles belongs in its devDependencies, what the app uses in the root package.json.',
+    );
+    if (!keep) rmSync(work, { recursive: true, force: true });
+    process.exit(1);
+  }
+}
 
 const viteVersion = (
   JSON.parse(readFileSync(join(repo, 'node_modules/vite/package.json'), 'utf8')) as { version: string }
