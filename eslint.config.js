@@ -30,12 +30,18 @@ const NO_REACT = {
   regex: '^react(-dom)?(/|$)',
   message: 'workers/ run no UI: React belongs to src/app and src/widget.',
 };
+const NO_SELF_PACKAGE = {
+  regex: '^petit(/|$)',
+  message:
+    '`petit` is the package built from src/engine (packages/petit): inside the library, import its modules by relative path.',
+};
 const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
   {
     ignores: [
       'dist*/',
+      'packages/*/dist/',
       '**/.dist/',
       'node_modules',
       'bench/results',
@@ -61,17 +67,17 @@ export default tseslint.config(
     // The model store is used by the worker: it must not reach back into it either.
     files: ['src/engine/**/*.ts', 'src/models/**/*.ts'],
     ignores: ['src/**/*.test.ts'],
-    rules: restrict(NO_TOOLING, NO_WORKER, NO_UI_FROM_ENGINE),
+    rules: restrict(NO_TOOLING, NO_WORKER, NO_UI_FROM_ENGINE, NO_SELF_PACKAGE),
   },
   {
     files: ['workers/**/*.ts'],
     ignores: ['workers/**/*.test.ts'],
-    rules: restrict(NO_TOOLING, NO_UI_FROM_WORKER, NO_REACT),
+    rules: restrict(NO_TOOLING, NO_UI_FROM_WORKER, NO_REACT, NO_SELF_PACKAGE),
   },
   {
     // Tests may use the tooling, never the UI either.
     files: ['workers/**/*.test.ts'],
-    rules: restrict(NO_UI_FROM_WORKER, NO_REACT),
+    rules: restrict(NO_UI_FROM_WORKER, NO_REACT, NO_SELF_PACKAGE),
   },
   {
     files: ['src/app/**/*.{ts,tsx}'],

@@ -3,6 +3,7 @@ import react from '@vitejs/plugin-react';
 import { VitePWA } from 'vite-plugin-pwa';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { ServerResponse } from 'node:http';
 import { ISOLATION_HEADERS, headersForPath } from './src/sw/headers.ts';
 import { parseWidgetOrigins, type WidgetOrigins } from './src/widget/origins.ts';
@@ -73,6 +74,10 @@ const csp = contentSecurityPolicy({
 });
 
 export default defineConfig({
+  // The app and the widget use the library as `petit` (packages/petit), from its source: no build of it needed first.
+  resolve: {
+    alias: [{ find: /^petit$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }],
+  },
   plugins: [
     react(),
     petitHeaders(widget, csp),

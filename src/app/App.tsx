@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { PetitEngine } from '../engine/petit-engine.ts';
+import type { PetitEngine } from 'petit';
 import { appCatalog } from '../models/app-catalog.ts';
 import { ChatView } from './components/ChatView.tsx';
 import { Composer } from './components/Composer.tsx';

@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { PetitEngine } from '../engine/petit-engine.ts';
+import { PetitEngine } from 'petit';
 import { App } from './App.tsx';
 import { hydratePreferences } from './persisted.ts';
 import { captureInstallPrompt } from './pwa/use-install-prompt.ts';

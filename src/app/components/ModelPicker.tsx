@@ -1,5 +1,5 @@
 import { useId, useMemo, useState } from 'react';
-import type { BackendPreference, Device, Dtype } from '../../engine/types.ts';
+import type { BackendPreference, Device, Dtype } from 'petit';
 import { requestPersistence } from '../../models/capabilities.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
 import { DTYPE_LABELS, chooseRuntime, largestThatFits, type ChoiceResult } from '../../models/chooser.ts';

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { PetitEngine } from '../../engine/petit-engine.ts';
+import type { PetitEngine } from 'petit';
 
 interface Pending {
   repo: string;

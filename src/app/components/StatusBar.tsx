@@ -1,5 +1,4 @@
-import type { CompletionUsage } from '../../engine/protocol.ts';
-import type { RuntimeInfo } from '../../engine/types.ts';
+import type { CompletionUsage, RuntimeInfo } from 'petit';
 
 interface Props {
   runtime: RuntimeInfo | null;

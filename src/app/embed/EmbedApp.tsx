@@ -5,9 +5,8 @@ import {
   escalationStatus,
   reachable,
 } from '../../chat/widget-escalation.ts';
-import { PetitError, toPetitError } from '../../engine/errors.ts';
-import type { PetitEngine } from '../../engine/petit-engine.ts';
-import type { Dtype, RuntimeInfo } from '../../engine/types.ts';
+import { PetitError, type Dtype, type PetitEngine, type RuntimeInfo } from 'petit';
+import { toPetitError } from '../../engine/errors.ts';
 import { appCatalog } from '../../models/app-catalog.ts';
 import { findByRepo, type CatalogEntry } from '../../models/catalog.ts';
 import { PROVIDER_PRESETS } from '../../escalation/index.ts';

@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { PetitEngine } from '../../engine/petit-engine.ts';
+import { PetitEngine } from 'petit';
 import { parseWidgetOrigins } from '../../widget/origins.ts';
 import { parseWidgetProvider } from '../../widget/widget-provider.ts';
 import { registerServiceWorker } from '../pwa/register.ts';

@@ -3,7 +3,7 @@
  * prompts the host page sent (`hostId`) go back to it, token by token and whole.
  */
 import { useState } from 'react';
-import type { PetitEngine } from '../../engine/petit-engine.ts';
+import type { PetitEngine } from 'petit';
 import type { Escalator } from '../../chat/escalation.ts';
 import { ChatSession, type AnswerEnd, type AnswerHandle, type Transcript } from '../../chat/session.ts';
 import type { EmbedMessageView } from '../../chat/widget-escalation.ts';

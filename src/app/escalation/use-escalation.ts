@@ -4,7 +4,7 @@
  * remote answer); this hook gives them the app's settings and shows the notes and the consent dialog.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { ChatMessage } from '../../engine/protocol.ts';
+import type { ChatMessage } from 'petit';
 import {
   ConsentLedger,
   DEFAULT_PRICE_TABLE,

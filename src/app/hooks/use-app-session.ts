@@ -3,9 +3,7 @@
  * to IndexedDB as they stream; failures are shown where the app shows them.
  */
 import { useState } from 'react';
-import type { PetitErrorCode } from '../../engine/errors.ts';
-import type { PetitEngine } from '../../engine/petit-engine.ts';
-import type { CompletionUsage } from '../../engine/protocol.ts';
+import type { CompletionUsage, PetitEngine, PetitErrorCode } from 'petit';
 import type { Escalator } from '../../chat/escalation.ts';
 import { ChatSession, type AnswerEnd, type AnswerHandle, type Transcript } from '../../chat/session.ts';
 import type { StoredMessage, StreamingWriter } from '../../storage/index.ts';

@@ -1,8 +1,16 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { isPetitError, toPetitError, type PetitErrorCode } from '../../engine/errors.ts';
-import type { PetitEngine } from '../../engine/petit-engine.ts';
-import type { CompletionUsage } from '../../engine/protocol.ts';
-import type { BackendPreference, Device, Dtype, LoadProgress, RuntimeInfo } from '../../engine/types.ts';
+import {
+  isPetitError,
+  type BackendPreference,
+  type CompletionUsage,
+  type Device,
+  type Dtype,
+  type LoadProgress,
+  type PetitEngine,
+  type PetitErrorCode,
+  type RuntimeInfo,
+} from 'petit';
+import { toPetitError } from '../../engine/errors.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
 import { announceModelsChanged } from '../../models/local-import.ts';
 import { ModelStore, modelPrefix } from '../../models/store.ts';
