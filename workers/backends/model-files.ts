@@ -5,6 +5,7 @@ import { externalizeWeights, type ExternalizedModel } from './external-weights.t
 import { keepLastLogits } from './last-logits.ts';
 import { ortWasmPaths } from './ort-wasm.ts';
 import { rewriteQ4ToQ8 } from './q4-to-q8.ts';
+import { WeightsSource, syncBlobReader } from './weights-source.ts';
 
 /**
  * How transformers.js reads a model: every file from the model store (never the network), and on WASM the model
@@ -38,9 +39,12 @@ function q4AsQ8(store: ModelStore, match: Match): Match {
 }
 
 const MODEL_ONNX = /\/onnx\/model[^/]*\.onnx$/;
-/** The mount name of the weights in the split graph, and the suffix of the key transformers.js asks them under. */
+/** The mount name of the weights in the split graph. */
 export const WEIGHTS_LOCATION = 'petit-weights';
-export const WEIGHTS_SUFFIX = '.petit-weights';
+/** Part of the stored split graph's key: bump it when externalizeWeights' or keepLastLogits' output changes. */
+const SPLIT_GRAPH_KEY = 'petit-split=graph-v1';
+/** The file's size is part of the key: a graph split from another version of the file is never used. */
+const splitGraphKind = (fileBytes: number) => `${SPLIT_GRAPH_KEY}&size=${fileBytes}`;
 
 /**
  * A response whose arrayBuffer() hands over `bytes` itself: transformers.js reads store files that way (it is
@@ -58,47 +62,64 @@ function bufferResponse(bytes: Uint8Array): Response {
 }
 
 /**
- * On WASM the model file reaches ONNX Runtime as a small graph plus its weights as external data pointing into
- * the file's own buffer (external-weights.ts): each weight is copied into the WASM heap once instead of three
- * times. transformers.js asks for the graph under the file's key and for the weights under the key plus
- * WEIGHTS_SUFFIX; whichever comes first reads and splits the file, once. `release()` drops the buffers once the
- * session exists, so that only ORT's copy stays.
+ * On WASM the model file reaches ONNX Runtime as a small graph plus its weights as external data at the offsets
+ * where they already are in the file (external-weights.ts), so each weight is copied into the WASM heap once.
+ * The first load reads the whole file to split it and keeps the graph (kilobytes) in the store beside the file;
+ * later loads read only that graph, and ORT reads each weight from the stored file as it needs it
+ * (weights-source.ts), so the file is never held in memory. transformers.js asks for the graph under the file's
+ * key; `weights` is what it hands ORT as the external data. `release()` lets go of everything once the session
+ * exists, so that only ORT's copy stays.
  */
-function splitWeights(match: Match): { match: Match; release: () => void } {
-  const splits = new Map<string, Promise<{ graph: Uint8Array; data: Uint8Array } | null>>();
-  const split = (key: string) => {
-    let pending = splits.get(key);
-    if (!pending) {
-      pending = match(key).then(async (response) => {
-        if (!response) return null;
-        const bytes = new Uint8Array(await response.arrayBuffer());
-        // Not splittable (weights already external, or the file is corrupt): the file as it is, for ONNX Runtime
-        // to load or to refuse with its own error, and an unused empty mount.
-        let parts: ExternalizedModel | null;
-        try {
-          parts = externalizeWeights(bytes, WEIGHTS_LOCATION);
-          // On the graph alone (kilobytes): the vocabulary projection for the positions generation reads.
-          if (parts) parts.graph = keepLastLogits(parts.graph) ?? parts.graph;
-        } catch {
-          parts = null;
-        }
-        return parts ?? { graph: bytes, data: new Uint8Array(0) };
-      });
-      splits.set(key, pending);
+function splitWeights(
+  store: ModelStore,
+  match: Match,
+  weights: WeightsSource,
+): { match: Match; release: () => void } {
+  const pending = new Map<string, Promise<Uint8Array | undefined>>();
+  const graphFor = async (key: string): Promise<Uint8Array | undefined> => {
+    const response = await match(key);
+    if (!response) return undefined;
+    // A stored file as a Blob (on disk, not read); a fresh q4 rewrite is already bytes.
+    const read = syncBlobReader();
+    const blob =
+      read && typeof (response as Partial<Response>).blob === 'function' ? await response.blob() : null;
+    const stored = blob && (await store.matchDerived(key, splitGraphKind(blob.size)));
+    if (stored && blob && read) {
+      weights.fromBlob(blob, read);
+      return new Uint8Array(await stored.arrayBuffer());
     }
-    return pending;
+    const bytes = new Uint8Array(await (blob ?? response).arrayBuffer());
+    weights.fromBytes(bytes);
+    // Not splittable (weights already external, or the file is corrupt): the file as it is, for ONNX Runtime
+    // to load or to refuse with its own error, and an unused mount.
+    let parts: ExternalizedModel | null;
+    try {
+      parts = externalizeWeights(bytes, WEIGHTS_LOCATION);
+    } catch {
+      parts = null;
+    }
+    if (!parts) return bytes;
+    // On the graph alone (kilobytes): the vocabulary projection for the positions generation reads.
+    const graph = keepLastLogits(parts.graph) ?? parts.graph;
+    // Only an optimisation for the next load: a full store must not fail this one.
+    await store
+      .putDerived(key, splitGraphKind(bytes.byteLength), graph as Uint8Array<ArrayBuffer>)
+      .catch(() => undefined);
+    return graph;
   };
   return {
     match: async (key) => {
-      if (key.endsWith(WEIGHTS_SUFFIX)) {
-        const parts = await split(key.slice(0, -WEIGHTS_SUFFIX.length));
-        return parts ? bufferResponse(parts.data) : undefined;
-      }
       if (!MODEL_ONNX.test(key)) return match(key);
-      const parts = await split(key);
-      return parts ? bufferResponse(parts.graph) : undefined;
+      // transformers.js may ask under more than one key (a local path, then the hub URL) and more than once.
+      let graph = pending.get(key);
+      if (!graph) pending.set(key, (graph = graphFor(key)));
+      const bytes = await graph;
+      return bytes ? bufferResponse(bytes) : undefined;
     },
-    release: () => splits.clear(),
+    release: () => {
+      pending.clear();
+      weights.release();
+    },
   };
 }
 
@@ -106,7 +127,15 @@ function splitWeights(match: Match): { match: Match; release: () => void } {
  * Routes every file transformers.js asks for to the model store; it never downloads on its own. Returns what
  * to call once the model is loaded.
  */
-export function configureTransformers(store: ModelStore, model: BackendLoadRequest): { release: () => void } {
+export function configureTransformers(
+  store: ModelStore,
+  model: BackendLoadRequest,
+): {
+  release: () => void;
+  externalData?: { path: string; data: Uint8Array }[];
+  /** How many weights ORT read from the stored file one at a time (0: the file was read whole). */
+  streamedWeights: () => number;
+} {
   const { hubUrl, threads } = model;
   env.allowLocalModels = false;
   // "Remote" files are answered from the store; anything the store lacks is a 404, never a network request.
@@ -116,7 +145,15 @@ export function configureTransformers(store: ModelStore, model: BackendLoadReque
   env.useWasmCache = false;
   env.useCustomCache = true;
   const cache = store.cacheFor(model);
-  const split = model.device === 'wasm' ? splitWeights(q4AsQ8(store, (key) => cache.match(key))) : null;
+  const weights = new WeightsSource();
+  const split =
+    model.device === 'wasm'
+      ? splitWeights(
+          store,
+          q4AsQ8(store, (key) => cache.match(key)),
+          weights,
+        )
+      : null;
   env.customCache = split ? { match: split.match, put: cache.put } : cache;
   env.remoteHost = `${hubUrl.replace(/\/+$/, '')}/`;
   const onnx = env.backends.onnx;
@@ -127,5 +164,9 @@ export function configureTransformers(store: ModelStore, model: BackendLoadReque
     onnx.wasm.numThreads = threads;
     onnx.wasm.proxy = false;
   }
-  return { release: () => split?.release() };
+  return {
+    release: () => split?.release(),
+    streamedWeights: () => weights.reads,
+    ...(split ? { externalData: [{ path: WEIGHTS_LOCATION, data: weights }] } : {}),
+  };
 }

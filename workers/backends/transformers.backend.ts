@@ -11,7 +11,6 @@ import {
 } from '@huggingface/transformers';
 import { PetitError } from '../../src/engine/errors.ts';
 import type { FinishReason, TokenLogprob } from '../../src/engine/protocol.ts';
-import { DTYPE_FILE_SUFFIX } from '../../src/engine/types.ts';
 import type { GenerationParams } from '../../src/engine/validate.ts';
 import { fetchModelFiles } from '../../src/models/fetch-model.ts';
 import type { ModelStore } from '../../src/models/store.ts';
@@ -27,7 +26,7 @@ import type {
 import { CallbackStreamer, FlagStoppingCriteria, yieldToEventLoop } from './generation-hooks.ts';
 import { KEEP_INPUT } from './last-logits.ts';
 import { LogprobRecorder, PROMPT_LOGPROB_POSITIONS, meanPromptLogprob } from './logprobs.ts';
-import { WEIGHTS_LOCATION, WEIGHTS_SUFFIX, configureTransformers } from './model-files.ts';
+import { configureTransformers } from './model-files.ts';
 import { NO_REUSE, PrefixCache, tokenIds, type PrefixReuse } from './prefix-cache.ts';
 import { StopSequenceMatcher } from './stop-sequences.ts';
 
@@ -39,6 +38,8 @@ const WARM_UP_TEXT = 'Hello! How are you today?';
 function now(): number {
   return performance.now();
 }
+
+const WEIGHTS_PHASE = 'weights into an ONNX Runtime session';
 
 export class TransformersBackend implements Backend {
   readonly name = 'transformers' as const;
@@ -61,7 +62,6 @@ export class TransformersBackend implements Backend {
   async load(request: BackendLoadRequest): Promise<LoadedModel> {
     const files = configureTransformers(this.store, request);
     const options = { revision: request.revision };
-    const onnxFile = `onnx/model${DTYPE_FILE_SUFFIX[request.dtype]}.onnx`;
     const phases: LoadPhase[] = [];
     const started = now();
     const timed = <T>(name: string, work: Promise<T>): Promise<T> =>
@@ -73,7 +73,7 @@ export class TransformersBackend implements Backend {
       // Side by side: the tokenizer is parsed while the model file is still being read from the store.
       const [model, tokenizer] = await Promise.allSettled([
         timed(
-          'weights into an ONNX Runtime session',
+          WEIGHTS_PHASE,
           AutoModelForCausalLM.from_pretrained(request.repo, {
             ...options,
             dtype: request.dtype,
@@ -82,10 +82,8 @@ export class TransformersBackend implements Backend {
               // 'all' adds only CPU layout transforms these graphs do not use: 'extended' loads 135M q8 about 0.1 s
               // faster with the same speed (three interleaved A/Bs, BENCHMARKS.md); 'basic' is slower on both.
               graphOptimizationLevel: 'extended',
-              // The weights split off the model file on WASM (splitWeights): transformers.js reads them here.
-              ...(request.device === 'wasm'
-                ? { externalData: [{ path: WEIGHTS_LOCATION, data: `${onnxFile}${WEIGHTS_SUFFIX}` }] }
-                : {}),
+              // The weights split off the model file on WASM (model-files.ts), handed to ORT as they are.
+              ...(files.externalData ? { externalData: files.externalData } : {}),
             },
           }),
         ),
@@ -145,6 +143,10 @@ export class TransformersBackend implements Backend {
       throw error;
     }
     phases.push({ name: 'first run (warm-up)', ms: now() - warmUpStarted });
+    const streamed = files.streamedWeights();
+    const weightsPhase = phases.find((phase) => phase.name === WEIGHTS_PHASE);
+    if (weightsPhase && streamed > 0)
+      weightsPhase.name += `, ${streamed} weights read from the store one at a time`;
     this.prefixCache = request.kvCache === false ? null : new PrefixCache();
     return { contextLength: this.contextLength, phases };
   }
