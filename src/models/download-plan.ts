@@ -17,6 +17,8 @@ export interface ModelRequest {
 export interface PlannedFile {
   path: string;
   url: string;
+  /** Fetched from here instead of `url` when the model is pinned to a commit (pins.ts). */
+  from?: string;
   optional: boolean;
   expected: ExpectedFile;
   /** Bytes of the whole file: exact when pinned, else estimated from the catalog, null when unknown. */

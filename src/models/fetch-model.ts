@@ -13,6 +13,7 @@ import {
 } from './download-plan.ts';
 import { estimatePeakBytes } from './estimates.ts';
 import type { ProgressTracker } from './load-progress.ts';
+import { isCommit, pinPlan, pins } from './pins.ts';
 import { modelIndex } from './store-db.ts';
 import { hubFileUrl, modelPrefix, withModelLock, type ModelStore } from './store.ts';
 
@@ -46,6 +47,7 @@ export async function fetchModelFiles(
         tracker.send({ status: 'download', file: file.path });
         const stored = await store.fetchFile(file.url, {
           signal,
+          ...(file.from ? { from: file.from } : {}),
           optional: file.optional,
           expected: file.expected,
           beforeBody: (total, resumeFrom) => {
@@ -55,6 +57,8 @@ export async function fetchModelFiles(
           onProgress: ({ loaded, total }) => tracker.progress(file.path, loaded, total),
         });
         tracker.send({ status: 'done', file: file.path, fromCache: stored?.fromCache ?? false });
+        if (stored && !stored.fromCache && stored.sha256)
+          await pins.recordFile(prefix, file.path, { sha256: stored.sha256, size: stored.size });
         return stored;
       };
       // A model kept before is read from its recorded file list: no request at all, not even for optional files.
@@ -71,7 +75,9 @@ export async function fetchModelFiles(
         await store.keep(request, request.dtype, kept);
         return;
       }
-      const plan = planFiles(request, pinnedFiles(entry, request), entry);
+      // Pinned at an earlier download: every file (resumes included) comes from that commit.
+      let pin = await pins.get(prefix);
+      let plan = pinPlan(planFiles(request, pinnedFiles(entry, request), entry), pin, request);
       for (const file of plan)
         if (file.expected.size !== undefined) tracker.expect(file.path, file.expected.size);
       tracker.send({ status: 'initiate', files: plan.map((f) => f.path) });
@@ -79,20 +85,34 @@ export async function fetchModelFiles(
       for (const file of plan) if (WEIGHTS_FILE.test(file.path)) ensureMemory(request, file.size ?? 0);
       await ensureRoom(store, plan);
 
+      const configStored = await fetchOne(plan[0]);
+      // The first download pins the commit config.json came from: the rest is fetched from it, not from `main`.
+      const commit = isCommit(request.revision) ? request.revision : configStored?.commit;
+      if (!pin && commit && !configStored?.fromCache) {
+        pin = await pins.pin(prefix, commit);
+        await pins.recordFile(prefix, plan[0].path, {
+          sha256: configStored!.sha256!,
+          size: configStored!.size,
+        });
+        plan = pinPlan(plan, pin, request);
+      }
       const [configFile, ...rest] = plan;
-      await fetchOne(configFile);
       const config = await readModelConfig(store, configFile.url);
       const onnxFile = `onnx/model${DTYPE_FILE_SUFFIX[request.dtype]}.onnx`;
       const planned = new Set(plan.map((f) => f.path));
-      const extra = externalDataFiles(config, onnxFile)
-        .filter((path) => !planned.has(path))
-        .map((path) => ({
-          path,
-          url: hubFileUrl(request.hubUrl, request.repo, request.revision, path),
-          optional: false,
-          expected: {},
-          size: null,
-        }));
+      const extra = pinPlan(
+        externalDataFiles(config, onnxFile)
+          .filter((path) => !planned.has(path))
+          .map((path) => ({
+            path,
+            url: hubFileUrl(request.hubUrl, request.repo, request.revision, path),
+            optional: false,
+            expected: {},
+            size: null,
+          })),
+        pin,
+        request,
+      );
       const present = [configFile.url];
       try {
         for (const file of [...rest, ...extra]) if (await fetchOne(file)) present.push(file.url);
@@ -124,10 +144,13 @@ function ensureMemory(request: ModelFilesRequest, weightBytes: number): void {
   );
 }
 
-/** Removes a model the runtime could not read, index record included, so a retry downloads it afresh. */
+/**
+ * Removes a model the runtime could not read, index record included, so a retry downloads it afresh: from the
+ * commit it is pinned to, which is kept.
+ */
 export async function discardModel(
   store: ModelStore,
   model: { hubUrl: string; repo: string; revision: string },
 ): Promise<void> {
-  await store.deleteModel(modelPrefix(model.hubUrl, model.repo, model.revision));
+  await store.deleteModel(modelPrefix(model.hubUrl, model.repo, model.revision), { keepPin: true });
 }

@@ -45,21 +45,56 @@ export interface ModelRecord {
   lastUsed: number;
 }
 
+/** What a model was downloaded at (pins.ts): later downloads and resumes fetch this commit only. */
+export interface PinRecord {
+  /** The model's prefix in the store, `{hub}/{repo}/resolve/{revision}/` (the revision asked for, e.g. `main`). */
+  prefix: string;
+  /** The commit the hub resolved the revision to at the first download (`X-Repo-Commit`). */
+  commit: string;
+  /** Every file downloaded at that commit, by path in the repo. */
+  files: Record<string, { sha256: string; size: number }>;
+  pinnedAt: number;
+}
+
 interface DownloadsSchema extends DBSchema {
   partials: { key: string; value: PartialRecord };
   chunks: { key: [string, number]; value: ChunkRecord };
   models: { key: string; value: ModelRecord };
+  pins: { key: string; value: PinRecord };
 }
+
+/** The schema changes only by appending a step: a database at version N runs steps N+1… on open. */
+const MIGRATIONS: ((db: IDBPDatabase<DownloadsSchema>) => void)[] = [
+  (db) => {
+    db.createObjectStore('partials', { keyPath: 'url' });
+    db.createObjectStore('chunks', { keyPath: ['url', 'index'] });
+    db.createObjectStore('models', { keyPath: 'prefix' });
+  },
+  (db) => {
+    db.createObjectStore('pins', { keyPath: 'prefix' });
+  },
+];
 
 let dbPromise: Promise<IDBPDatabase<DownloadsSchema>> | null = null;
 
-export function downloadsDb(): Promise<IDBPDatabase<DownloadsSchema>> {
-  dbPromise ??= openDB<DownloadsSchema>(DOWNLOADS_DB_NAME, 1, {
-    upgrade(db) {
-      db.createObjectStore('partials', { keyPath: 'url' });
-      db.createObjectStore('chunks', { keyPath: ['url', 'index'] });
-      db.createObjectStore('models', { keyPath: 'prefix' });
+/** Opens (and migrates) the downloads database; `name` other than the default is for tests. */
+export function openDownloadsDb(
+  name = DOWNLOADS_DB_NAME,
+  onBlocking?: () => void,
+): Promise<IDBPDatabase<DownloadsSchema>> {
+  return openDB<DownloadsSchema>(name, MIGRATIONS.length, {
+    upgrade(db, oldVersion) {
+      for (const step of MIGRATIONS.slice(oldVersion)) step(db);
     },
+    blocking: onBlocking,
+  });
+}
+
+export function downloadsDb(): Promise<IDBPDatabase<DownloadsSchema>> {
+  // A newer version opened elsewhere (a tab or worker after an update): let it upgrade, reopen on next use.
+  dbPromise ??= openDownloadsDb(DOWNLOADS_DB_NAME, () => {
+    void dbPromise?.then((db) => db.close());
+    dbPromise = null;
   });
   return dbPromise;
 }

@@ -1,5 +1,5 @@
 import { LOCAL_HUB_URL } from './hub-files.ts';
-import { journal, modelIndex, type ModelRecord } from './store-db.ts';
+import { downloadsDb, journal, modelIndex, type ModelRecord } from './store-db.ts';
 import type { Verification } from './store-types.ts';
 
 /** What the Models screen lists, read from the store's cache, journal and index; and deleting what a model owns. */
@@ -9,6 +9,8 @@ export interface StoredModel {
   hubUrl: string;
   repo: string;
   revision: string;
+  /** The commit its files were downloaded at (pins.ts); null when not pinned. */
+  commit: string | null;
   dtypes: string[];
   source: 'hub' | 'local';
   /** Bytes of complete files in the store. */
@@ -65,6 +67,7 @@ export async function listStoredModels(cache: Cache): Promise<StoredModel[]> {
   const all = await modelIndex.all();
   const records = new Map(all.map((r) => [r.prefix, r]));
   const owners = listedBy(all);
+  const pinned = new Map((await (await downloadsDb()).getAll('pins')).map((p) => [p.prefix, p.commit]));
   const get = (prefix: string): StoredModel => {
     let model = byPrefix.get(prefix);
     if (!model) {
@@ -72,6 +75,7 @@ export async function listStoredModels(cache: Cache): Promise<StoredModel[]> {
       model = {
         prefix,
         ...parsePrefix(prefix),
+        commit: pinned.get(prefix) ?? null,
         dtypes: record?.dtypes ?? [],
         source: record?.source ?? (prefix.startsWith(LOCAL_HUB_URL) ? 'local' : 'hub'),
         bytes: 0,

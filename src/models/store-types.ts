@@ -10,10 +10,14 @@ export interface DownloadProgress {
 export interface ExpectedFile {
   size?: number;
   sha256?: string;
+  /** Set when `sha256` is what this commit served at the first download (pins.ts), not the catalog's. */
+  commit?: string;
 }
 
 export interface DownloadOptions {
   signal?: AbortSignal;
+  /** Where to fetch the file when not from its own URL: the pinned commit's (the store keeps it under `url`). */
+  from?: string;
   onProgress?: (progress: DownloadProgress) => void;
   /** Resolve to null instead of failing when the hub says the file does not exist. */
   optional?: boolean;
@@ -27,7 +31,7 @@ export interface DownloadOptions {
   owner?: string;
 }
 
-export type Verification = 'catalog' | 'etag' | 'none';
+export type Verification = 'catalog' | 'pin' | 'etag' | 'none';
 
 export interface StoredFile {
   url: string;
@@ -36,4 +40,8 @@ export interface StoredFile {
   /** Bytes that were already in the journal and not downloaded again. */
   resumedFrom?: number;
   verified?: Verification;
+  /** The commit the hub served it from (`X-Repo-Commit`), when it was downloaded now and the hub said. */
+  commit?: string | null;
+  /** Its SHA-256, as stored. */
+  sha256?: string;
 }

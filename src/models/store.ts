@@ -1,21 +1,17 @@
-import { PetitError, abortError } from '../engine/errors.ts';
-import { formatSize } from './format-size.ts';
+import { PetitError } from '../engine/errors.ts';
 import {
   describeHubFile,
-  hubErrorFor,
   isLocalUrl,
   isQuotaError,
   modelPrefix,
-  parseContentRange,
   quotaError,
-  sha256FromEtag,
-  unreachable,
   withModelLock,
 } from './hub-files.ts';
-import { Sha256 } from './sha256.ts';
-import { journal, modelIndex, type ModelRecord, type PartialRecord } from './store-db.ts';
-import type { DownloadOptions, StoredFile, Verification } from './store-types.ts';
-import { OWNER_HEADER, deleteOwnedFiles, listStoredModels, type StoredModel } from './store-listing.ts';
+import { pins } from './pins.ts';
+import { journal, modelIndex, type ModelRecord } from './store-db.ts';
+import { downloadFile } from './store-download.ts';
+import { deleteOwnedFiles, listStoredModels, type StoredModel } from './store-listing.ts';
+import type { DownloadOptions, StoredFile } from './store-types.ts';
 
 export {
   LOCAL_HUB_URL,
@@ -48,9 +44,6 @@ export type {
  * - A model's downloads run under a Web Lock, so two tabs asking for the same model download it once.
  */
 export const MODEL_CACHE_NAME = 'petit-models-v1';
-
-/** Bytes buffered before they are written to the journal (what a reload can lose at most). */
-const CHUNK_BYTES = 4 * 2 ** 20;
 
 export class ModelStore {
   private cachePromise: Promise<Cache> | null = null;
@@ -152,7 +145,7 @@ export class ModelStore {
     if (cached) {
       const size = Number(cached.headers.get('content-length') ?? 0);
       options.onProgress?.({ loaded: size, total: size });
-      return { url, size, fromCache: true };
+      return { url, size, fromCache: true, sha256: cached.headers.get('x-petit-sha256') ?? undefined };
     }
     if (isLocalUrl(url)) {
       if (options.optional) return null;
@@ -162,179 +155,7 @@ export class ModelStore {
         { details: { url } },
       );
     }
-    return this.download(url, options, true);
-  }
-
-  private async download(
-    url: string,
-    options: DownloadOptions,
-    mayRetry: boolean,
-  ): Promise<StoredFile | null> {
-    const { signal, onProgress, optional, expected } = options;
-    let partial = await journal.get(url);
-    if (partial && expected?.size !== undefined && partial.total > 0 && partial.total !== expected.size) {
-      await journal.discard(url);
-      partial = undefined;
-    }
-    const resumeFrom = partial && partial.received > 0 ? partial.received : 0;
-    const headers: Record<string, string> = {};
-    if (partial && resumeFrom > 0) {
-      headers.Range = `bytes=${resumeFrom}-`;
-      if (partial.etag) headers['If-Range'] = partial.etag;
-    }
-    let response: Response;
-    try {
-      response = await fetch(url, { signal, cache: 'no-store', headers });
-    } catch (error) {
-      if (signal?.aborted) throw abortError('The download was cancelled.');
-      throw unreachable(url, error);
-    }
-    if (optional && (response.status === 404 || response.status === 401)) return null;
-
-    if (response.status === 416 && partial) {
-      // Every byte was already here (the cut came after the last one) or the journal no longer matches the file.
-      if (partial.total > 0 && partial.received === partial.total)
-        return this.commit(partial, response.headers, options, resumeFrom);
-      await journal.discard(url);
-      if (mayRetry) return this.download(url, options, false);
-    }
-    if (!response.ok || !response.body) throw hubErrorFor(response.status, url);
-
-    let record: PartialRecord;
-    const range = parseContentRange(response.headers.get('content-range'));
-    const resumed = response.status === 206 && partial !== undefined && range?.start === partial.received;
-    const fullSize = resumed ? range!.size : Number(response.headers.get('content-length') ?? 0);
-    try {
-      await options.beforeBody?.(fullSize, resumed ? resumeFrom : 0);
-    } catch (error) {
-      await response.body.cancel().catch(() => {});
-      throw error;
-    }
-    if (resumed) {
-      record = partial!;
-    } else {
-      if (response.status === 206) {
-        // A range we did not ask for: start over with the whole file.
-        await response.body.cancel().catch(() => {});
-        await journal.discard(url);
-        if (mayRetry) return this.download(url, options, false);
-        throw hubErrorFor(response.status, url);
-      }
-      // 200: the whole file (new, or changed since the journal's ETag, which If-Range detects).
-      record = {
-        url,
-        ...(options.owner ? { owner: options.owner } : {}),
-        etag: response.headers.get('etag'),
-        total: Number(response.headers.get('content-length') ?? 0),
-        received: 0,
-        hash: new Sha256().save(),
-        chunks: 0,
-        updatedAt: Date.now(),
-      };
-      try {
-        await journal.begin(record);
-      } catch (error) {
-        await response.body.cancel().catch(() => {});
-        if (isQuotaError(error)) throw quotaError(url, error);
-        throw error;
-      }
-    }
-    const total = record.total || (range?.size ?? 0);
-    const hash = Sha256.resume(record.hash);
-    let buffered: Uint8Array<ArrayBuffer>[] = [];
-    let bufferedBytes = 0;
-    const flush = async () => {
-      if (bufferedBytes === 0) return;
-      const blob = new Blob(buffered);
-      buffered = [];
-      bufferedBytes = 0;
-      record = await journal.append({ ...record, hash: hash.save() }, blob);
-    };
-    const reader = response.body.getReader();
-    let loaded = record.received;
-    onProgress?.({ loaded, total });
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        hash.update(value);
-        buffered.push(value);
-        bufferedBytes += value.byteLength;
-        loaded += value.byteLength;
-        onProgress?.({ loaded, total });
-        if (bufferedBytes >= CHUNK_BYTES) await flush();
-      }
-      await flush();
-    } catch (error) {
-      if (signal?.aborted) {
-        await journal.discard(url).catch(() => {});
-        throw abortError('The download was cancelled.');
-      }
-      if (isQuotaError(error)) {
-        await journal.discard(url).catch(() => {});
-        throw quotaError(url, error);
-      }
-      // Keep what arrived: the next attempt (or the next visit) asks for the rest only.
-      await flush().catch(() => {});
-      throw new PetitError(
-        'download-failed',
-        `The connection dropped while downloading ${describeHubFile(url)} (${formatSize(record.received)} of ${formatSize(total)} kept). Press Load again to continue where it stopped.`,
-        { cause: error, details: { url, loaded: record.received, total } },
-      );
-    }
-    if (total > 0 && record.received !== total) {
-      throw new PetitError(
-        'download-failed',
-        `Downloading ${describeHubFile(url)} stopped after ${record.received} of ${total} bytes. Press Load again to continue.`,
-        { details: { url, loaded: record.received, total } },
-      );
-    }
-    return this.commit(record, response.headers, options, resumeFrom);
-  }
-
-  /** Checks size and SHA-256, then makes the file visible; a mismatch discards every byte of it. */
-  private async commit(
-    record: PartialRecord,
-    responseHeaders: Headers,
-    { expected, owner }: DownloadOptions,
-    resumeFrom: number,
-  ): Promise<StoredFile> {
-    const { url } = record;
-    const digest = Sha256.resume(record.hash).digestHex();
-    const etag = record.etag ?? responseHeaders.get('etag');
-    const fromEtag = sha256FromEtag(responseHeaders.get('x-linked-etag')) ?? sha256FromEtag(etag);
-    const want = expected?.sha256?.toLowerCase() ?? fromEtag;
-    const verified: Verification = expected?.sha256 ? 'catalog' : fromEtag ? 'etag' : 'none';
-    const sizeWrong = expected?.size !== undefined && expected.size !== record.received;
-    if ((want && want !== digest) || sizeWrong) {
-      await journal.discard(url);
-      const source = verified === 'catalog' ? 'the catalog' : 'the hub';
-      throw new PetitError(
-        'integrity-mismatch',
-        sizeWrong
-          ? `${describeHubFile(url)} has ${record.received} bytes where ${source} says ${expected?.size}. It was discarded; try again, and if it happens again the hub or a proxy is serving a damaged file.`
-          : `${describeHubFile(url)} is damaged: its SHA-256 does not match ${source} (expected ${want!.slice(0, 12)}…, got ${digest.slice(0, 12)}…). It was discarded; try again, and if it happens again the hub or a proxy is serving a damaged file.`,
-        { details: { url, expected: want, actual: digest, size: record.received } },
-      );
-    }
-    const blob = new Blob(await journal.blobs(url));
-    const headers = new Headers({
-      'content-type': responseHeaders.get('content-type') ?? 'application/octet-stream',
-      'content-length': String(blob.size),
-      'x-petit-sha256': digest,
-      'x-petit-verified': verified,
-    });
-    if (etag) headers.set('etag', etag);
-    const belongsTo = owner ?? record.owner;
-    if (belongsTo) headers.set(OWNER_HEADER, belongsTo);
-    try {
-      await (await this.cache()).put(url, new Response(blob, { status: 200, headers }));
-    } catch (error) {
-      if (isQuotaError(error)) throw quotaError(url, error);
-      throw error;
-    }
-    await journal.discard(url);
-    return { url, size: blob.size, fromCache: false, resumedFrom: resumeFrom, verified };
+    return downloadFile(() => this.cache(), url, options);
   }
 
   /** Every model with files here, complete or interrupted, for the Models screen. */
@@ -342,13 +163,32 @@ export class ModelStore {
     return listStoredModels(await this.cache());
   }
 
-  /** Deletes a model revision: its files, its interrupted downloads and its index record. */
-  async deleteModel(prefix: string): Promise<number> {
+  /**
+   * Deletes a model revision: its files, its interrupted downloads, its index record and (unless `keepPin`, as
+   * when the runtime could not read a file and it is downloaded again) the commit it was pinned to.
+   */
+  async deleteModel(prefix: string, { keepPin = false }: { keepPin?: boolean } = {}): Promise<number> {
     return withModelLock(prefix, async () => {
       const removed = (await this.deleteByPrefix(prefix)) + (await this.deleteOwned(prefix, new Set()));
       await modelIndex.remove(prefix);
+      if (!keepPin) await pins.remove(prefix);
       return removed;
     });
+  }
+
+  /** Puts the complete file stored at `staged` in place of `url` (a model update) and drops `url`'s derived files. */
+  async replaceWith(url: string, staged: string): Promise<void> {
+    const cache = await this.cache();
+    const file = await cache.match(staged);
+    if (!file) throw new PetitError('download-failed', `${describeHubFile(staged)} is not in the store.`);
+    for (const key of await cache.keys()) if (key.url.startsWith(`${url}?`)) await cache.delete(key);
+    try {
+      await cache.put(url, file);
+    } catch (error) {
+      if (isQuotaError(error)) throw quotaError(url, error);
+      throw error;
+    }
+    await cache.delete(staged);
   }
 
   /** Deletes the files outside `prefix` that belong to it (its model library), unless another model lists them. */

@@ -11,6 +11,7 @@ function stored(hubUrl: string, repo: string, revision: string, dtypes: string[]
     hubUrl,
     repo,
     revision,
+    commit: null,
     dtypes,
     source: 'hub',
     bytes: 1,

@@ -178,12 +178,12 @@ function write(res: ServerResponse, chunk: Buffer): Promise<boolean> {
   });
 }
 
-async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+async function readJsonBody(req: IncomingMessage, limitMiB = 1): Promise<unknown> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
     total += c.length;
-    if (total > 1 << 20) throw new FaultSpecError('request body over 1 MiB');
+    if (total > limitMiB << 20) throw new FaultSpecError(`request body over ${limitMiB} MiB`);
     chunks.push(c);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -475,13 +475,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         return sendJson(res, 200, { ok: true });
       }
       if (route === 'POST /__hub/commits') {
-        const body = (await readJsonBody(req)) as { repo?: unknown; files?: unknown } | null;
+        // Commits carry whole files (base64).
+        const body = (await readJsonBody(req, 256)) as { repo?: unknown; files?: unknown } | null;
         if (typeof body?.repo !== 'string') throw new Error('`repo` must be "org/name"');
         return sendJson(res, 201, commits.commit(body.repo, parseFiles(body.files)));
       }
       const under = /^PUT \/__hub\/commits\/([0-9a-f]{40})$/.exec(route);
       if (under) {
-        const body = (await readJsonBody(req)) as { repo?: unknown; files?: unknown } | null;
+        // Commits carry whole files (base64).
+        const body = (await readJsonBody(req, 256)) as { repo?: unknown; files?: unknown } | null;
         if (typeof body?.repo !== 'string') throw new Error('`repo` must be "org/name"');
         const ok = commits.rewrite(body.repo, under[1], parseFiles(body.files));
         return sendJson(res, ok ? 200 : 404, { ok });
@@ -507,7 +509,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       if (req.method === 'OPTIONS') {
         res.writeHead(204, {
           ...CORS_HEADERS,
-          'Access-Control-Allow-Methods': 'GET, HEAD, POST, DELETE, OPTIONS',
+          'Access-Control-Allow-Methods': 'GET, HEAD, POST, PUT, DELETE, OPTIONS',
           'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? '*',
           'Access-Control-Max-Age': '600',
         });

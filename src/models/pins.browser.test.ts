@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { pins } from './pins.ts';
+import { openDownloadsDb } from './store-db.ts';
+import { ModelStore, modelPrefix } from './store.ts';
+
+/** The pin records in the real IndexedDB: the schema step that adds them, and what keeps or drops them. */
+
+function openV1(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(name, 1);
+    open.onupgradeneeded = () => {
+      const db = open.result;
+      db.createObjectStore('partials', { keyPath: 'url' });
+      db.createObjectStore('chunks', { keyPath: ['url', 'index'] });
+      db.createObjectStore('models', { keyPath: 'prefix' });
+    };
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction(['partials', 'models'], 'readwrite');
+      tx.objectStore('partials').put({ url: 'https://hub.test/o/m/resolve/main/a', received: 7 });
+      tx.objectStore('models').put({ prefix: 'https://hub.test/o/m/resolve/main/', dtypes: ['q8'] });
+      tx.oncomplete = () => {
+        db.close();
+        resolve();
+      };
+      tx.onerror = () => reject(tx.error);
+    };
+    open.onerror = () => reject(open.error);
+  });
+}
+
+describe('model pins in IndexedDB', () => {
+  it('a database from before pinning gains the pins store and keeps its journal and index', async () => {
+    const name = `petit-downloads-migration-${crypto.randomUUID()}`;
+    await openV1(name);
+    const db = await openDownloadsDb(name);
+    expect(db.version).toBe(2);
+    expect([...db.objectStoreNames].sort()).toEqual(['chunks', 'models', 'partials', 'pins']);
+    expect(await db.get('partials', 'https://hub.test/o/m/resolve/main/a')).toMatchObject({ received: 7 });
+    expect(await db.get('models', 'https://hub.test/o/m/resolve/main/')).toMatchObject({ dtypes: ['q8'] });
+    expect(await db.count('pins')).toBe(0);
+    db.close();
+    indexedDB.deleteDatabase(name);
+  });
+
+  it('the first pin wins, a recorded file keeps its first hash, and deleting the model forgets the pin', async () => {
+    const prefix = modelPrefix(`https://pins-${crypto.randomUUID()}.test`, 'org/model', 'main');
+    await pins.pin(prefix, 'a'.repeat(40));
+    expect((await pins.pin(prefix, 'b'.repeat(40))).commit).toBe('a'.repeat(40));
+    await pins.recordFile(prefix, 'config.json', { sha256: '1'.repeat(64), size: 10 });
+    await pins.recordFile(prefix, 'config.json', { sha256: '2'.repeat(64), size: 11 });
+    expect((await pins.get(prefix))?.files).toEqual({ 'config.json': { sha256: '1'.repeat(64), size: 10 } });
+
+    const store = new ModelStore();
+    // A model the runtime could not read is downloaded again from the same commit: its pin stays.
+    await store.deleteModel(prefix, { keepPin: true });
+    expect((await pins.get(prefix))?.commit).toBe('a'.repeat(40));
+    // The user's delete forgets it: the next download pins whatever the hub serves then.
+    await store.deleteModel(prefix);
+    expect(await pins.get(prefix)).toBeUndefined();
+  });
+});
