@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import react from '@vitejs/plugin-react';
@@ -67,6 +68,10 @@ const startTinyHub: BrowserCommand<[]> = async (ctx) => {
 const tinyHubRequests: BrowserCommand<[]> = async () => (tinyHub ? (await tinyHub).requests.count() : 0);
 
 export default defineConfig({
+  // The app imports the library as 'petit' (packages/petit), from source, as vite.config.ts resolves it.
+  resolve: {
+    alias: [{ find: /^petit$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }],
+  },
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,
