@@ -331,7 +331,9 @@ test.describe('the model manager', () => {
     await expect(card).toContainText('Llama 3.2 1B Instruct');
     await expect(card.getByTestId('card-license')).toContainText('Llama 3.2 Community License');
     await expect(card.getByTestId('card-training-data')).toContainText('Not published');
-    await expect(card.getByTestId('card-revision')).toContainText(/revision not pinned yet/i);
+    await expect(card.getByTestId('card-revision')).toContainText(
+      /the catalog pins no revision: the first download pins the commit/i,
+    );
     await expect(card.getByTestId('model-choice')).toContainText(/on WASM|Cannot run here/);
     await page.locator('[data-testid=catalog-item][data-id="ministral-8b-instruct-2410"]').click();
     await expect(card.getByTestId('model-choice')).toContainText(

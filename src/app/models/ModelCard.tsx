@@ -68,7 +68,8 @@ export function ModelCard({ entry, choice }: { entry: CatalogEntry; choice: Choi
             <code title={entry.revision}>{entry.revision.slice(0, 12)}</code>
           ) : (
             <span className="warn">
-              Revision not pinned yet: `main` is downloaded and checked against the hub’s SHA-256
+              The catalog pins no revision: the first download pins the commit `main` is at then, and every
+              later download and resume fetches that commit (see On this device)
             </span>
           )}
         </dd>

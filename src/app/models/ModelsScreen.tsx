@@ -17,6 +17,7 @@ import {
 import { LOCAL_HUB_URL, type StoredModel } from '../../models/store.ts';
 import { chooserPrefs, loadSettings } from '../settings.ts';
 import { ModelCard } from './ModelCard.tsx';
+import { PinnedCommit } from './PinnedCommit.tsx';
 import { modelStore, useCapabilities, useStoredModels } from './use-models.ts';
 import './models.css';
 
@@ -210,6 +211,7 @@ export function ModelsScreen({ open, onClose, catalog }: Props) {
                           · {host(m.hubUrl)}
                           {m.revision !== 'main' && ` @ ${m.revision.slice(0, 8)}`}
                         </span>
+                        {m.source === 'hub' && <PinnedCommit model={m} />}
                       </div>
                       <div className="stored-meta">
                         <span data-testid="stored-size">{formatSize(m.bytes)}</span>

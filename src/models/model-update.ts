@@ -1,0 +1,185 @@
+import { PetitError, abortError } from '../engine/errors.ts';
+import { ensureRoom, type PlannedFile } from './download-plan.ts';
+import { hubErrorFor, hubFileUrl, unreachable, withModelLock } from './hub-files.ts';
+import { pins, type PinRecord } from './pins.ts';
+import { journal, modelIndex } from './store-db.ts';
+import type { ModelStore } from './store.ts';
+import type { DownloadProgress } from './store-types.ts';
+
+/**
+ * "Check for update" on the Models screen: which commit the model's revision (`main`) resolves to now, which of
+ * the stored files differ from it, and, only once the user accepts, their download and the new pin. Until then
+ * the pinned commit stays what every load reads.
+ */
+
+export interface FileChange {
+  path: string;
+  /** `changed`: other bytes at the new commit; `removed`: the new commit no longer has it. */
+  kind: 'changed' | 'removed';
+  oldSize: number;
+  newSize: number | null;
+  /** The new commit's SHA-256 of it, when the hub says (LFS files on the real hub; every file on the local one). */
+  sha256: string | null;
+}
+
+export interface UpdateCheck {
+  prefix: string;
+  hubUrl: string;
+  repo: string;
+  revision: string;
+  /** The commit the stored files are pinned to; null for a model stored before pinning (or from a hub that did not say). */
+  pinned: string | null;
+  /** The commit `revision` resolves to now. */
+  commit: string;
+  changes: FileChange[];
+  /** The stored files the new commit has unchanged, with their SHA-256 and size (the new pin keeps them). */
+  unchanged: Record<string, { sha256: string; size: number }>;
+  /** Bytes an update downloads. */
+  downloadBytes: number;
+}
+
+interface RevisionInfo {
+  sha?: unknown;
+  siblings?: {
+    rfilename: string;
+    size?: number;
+    blobId?: string;
+    lfs?: { sha256?: string; size?: number };
+  }[];
+}
+
+type StoredModelRef = { prefix: string; hubUrl: string; repo: string; revision: string };
+
+/** The hub API's answer for a revision: the commit and its files (`?blobs=true` adds sizes and LFS hashes). */
+async function revisionInfo(model: StoredModelRef, signal?: AbortSignal): Promise<Required<RevisionInfo>> {
+  const url = `${model.hubUrl}/api/models/${model.repo}/revision/${encodeURIComponent(model.revision)}?blobs=true`;
+  let response: Response;
+  try {
+    response = await fetch(url, { cache: 'no-store', signal });
+  } catch (error) {
+    if (signal?.aborted) throw abortError('The update check was cancelled.');
+    throw unreachable(url, error);
+  }
+  if (!response.ok)
+    throw hubErrorFor(response.status, `${model.hubUrl}/${model.repo}/resolve/${model.revision}/`);
+  const info = (await response.json().catch(() => null)) as RevisionInfo | null;
+  if (typeof info?.sha !== 'string' || !Array.isArray(info.siblings)) {
+    throw new PetitError(
+      'hub-error',
+      `The model hub's answer about ${model.repo} lacks its commit or its files. Check the hub address in Settings.`,
+      { details: { url } },
+    );
+  }
+  return { sha: info.sha, siblings: info.siblings };
+}
+
+/** git's blob id of a file (what the hub gives for a file outside LFS, which has no SHA-256 there). */
+async function gitBlobId(bytes: ArrayBuffer): Promise<string> {
+  const head = new TextEncoder().encode(`blob ${bytes.byteLength}\0`);
+  const digest = await crypto.subtle.digest('SHA-1', await new Blob([head, bytes]).arrayBuffer());
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Asks the hub which commit the model's revision is at now and which of its stored files that changes. */
+export async function checkForUpdate(
+  store: ModelStore,
+  model: StoredModelRef,
+  signal?: AbortSignal,
+): Promise<UpdateCheck> {
+  const [info, pin, record] = await Promise.all([
+    revisionInfo(model, signal),
+    pins.get(model.prefix),
+    modelIndex.get(model.prefix),
+  ]);
+  const siblings = new Map(info.siblings.map((s) => [s.rfilename, s]));
+  const urls = [...new Set(Object.values(record?.files ?? {}).flat())].filter((u) =>
+    u.startsWith(model.prefix),
+  );
+  const changes: FileChange[] = [];
+  const unchanged: UpdateCheck['unchanged'] = {};
+  for (const url of urls.sort()) {
+    const path = url.slice(model.prefix.length);
+    const stored = await store.match(url);
+    if (!stored) continue;
+    const oldSize = Number(stored.headers.get('content-length') ?? 0);
+    const storedSha = pin?.files[path]?.sha256 ?? stored.headers.get('x-petit-sha256');
+    const now = siblings.get(path);
+    if (!now) {
+      changes.push({ path, kind: 'removed', oldSize, newSize: null, sha256: null });
+      continue;
+    }
+    const sha256 = now.lfs?.sha256?.toLowerCase() ?? null;
+    const newSize = now.size ?? now.lfs?.size ?? null;
+    const same = sha256
+      ? sha256 === storedSha
+      : newSize === oldSize && (!now.blobId || now.blobId === (await gitBlobId(await stored.arrayBuffer())));
+    if (!same) changes.push({ path, kind: 'changed', oldSize, newSize, sha256 });
+    else if (storedSha) unchanged[path] = { sha256: storedSha, size: oldSize };
+  }
+  const downloadBytes = changes.reduce((sum, c) => sum + (c.newSize ?? 0), 0);
+  return {
+    ...model,
+    pinned: pin?.commit ?? null,
+    commit: info.sha as string,
+    changes,
+    unchanged,
+    downloadBytes,
+  };
+}
+
+/**
+ * Downloads the new commit's changed files beside the old ones, then swaps them in and pins the new commit: an
+ * interrupted update leaves the pinned model whole, and its downloaded files resume next time.
+ */
+export async function applyUpdate(
+  store: ModelStore,
+  check: UpdateCheck,
+  { signal, onProgress }: { signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void } = {},
+): Promise<PinRecord> {
+  return withModelLock(
+    check.prefix,
+    async () => {
+      // Partial downloads of the old commit would resume against the new one.
+      await journal.discardByPrefix(check.prefix);
+      const staged = (c: FileChange) => hubFileUrl(check.hubUrl, check.repo, check.commit, c.path);
+      const changed = check.changes.filter((c) => c.kind === 'changed');
+      const plan: PlannedFile[] = changed.map((c) => ({
+        path: c.path,
+        url: staged(c),
+        optional: false,
+        expected: {
+          ...(c.sha256 ? { sha256: c.sha256 } : {}),
+          ...(c.newSize !== null ? { size: c.newSize } : {}),
+        },
+        size: c.newSize,
+      }));
+      await ensureRoom(store, plan);
+      let done = 0;
+      const stored = new Map<string, { sha256: string; size: number }>();
+      for (const file of plan) {
+        const got = await store.fetchFile(file.url, {
+          signal,
+          // Listed and deleted with the model while it waits to be swapped in.
+          owner: check.prefix,
+          expected: file.expected,
+          onProgress: ({ loaded }) => onProgress?.({ loaded: done + loaded, total: check.downloadBytes }),
+        });
+        if (!got?.sha256)
+          throw new PetitError('download-failed', `The hub sent no ${file.path} for the update.`);
+        stored.set(file.path, { sha256: got.sha256, size: got.size });
+        done += got.size;
+      }
+      for (const c of changed) await store.replaceWith(check.prefix + c.path, staged(c));
+      for (const c of check.changes) if (c.kind === 'removed') await store.delete(check.prefix + c.path);
+      const record: PinRecord = {
+        prefix: check.prefix,
+        commit: check.commit,
+        files: { ...check.unchanged, ...Object.fromEntries(stored) },
+        pinnedAt: Date.now(),
+      };
+      await pins.put(record);
+      return record;
+    },
+    { signal },
+  );
+}
