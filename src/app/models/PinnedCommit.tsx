@@ -3,6 +3,7 @@ import { toPetitError } from '../../engine/errors.ts';
 import { formatSize } from '../../models/format-size.ts';
 import { announceModelsChanged } from '../../models/local-import.ts';
 import { applyUpdate, checkForUpdate, type UpdateCheck } from '../../models/model-update.ts';
+import { isCommit } from '../../models/pins.ts';
 import type { StoredModel } from '../../models/store.ts';
 import { modelStore } from './use-models.ts';
 
@@ -66,15 +67,20 @@ export function PinnedCommit({ model }: { model: StoredModel }) {
           not pinned to a commit
         </span>
       )}{' '}
-      {(state.kind === 'idle' || state.kind === 'said') && (
-        <button
-          type="button"
-          className="button ghost small"
-          onClick={() => void check()}
-          data-testid="check-update"
-        >
-          Check for update
-        </button>
+      {/* A revision that is a commit (a catalog pin) has nothing newer to resolve to. */}
+      {isCommit(model.revision) ? (
+        <span className="muted">pinned by the catalog</span>
+      ) : (
+        (state.kind === 'idle' || state.kind === 'said') && (
+          <button
+            type="button"
+            className="button ghost small"
+            onClick={() => void check()}
+            data-testid="check-update"
+          >
+            Check for update
+          </button>
+        )
       )}
       {state.kind === 'checking' && <span role="status">Asking the hub…</span>}
       {state.kind === 'said' && (
