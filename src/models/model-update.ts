@@ -38,14 +38,17 @@ export interface UpdateCheck {
   downloadBytes: number;
 }
 
+/** One file of the hub API's answer: `lfs` only for files in LFS on the real hub, `blobId` for every file. */
+export interface Sibling {
+  rfilename: string;
+  size?: number;
+  blobId?: string;
+  lfs?: { sha256?: string; size?: number };
+}
+
 interface RevisionInfo {
   sha?: unknown;
-  siblings?: {
-    rfilename: string;
-    size?: number;
-    blobId?: string;
-    lfs?: { sha256?: string; size?: number };
-  }[];
+  siblings?: Sibling[];
 }
 
 type StoredModelRef = { prefix: string; hubUrl: string; repo: string; revision: string };
@@ -74,10 +77,28 @@ async function revisionInfo(model: StoredModelRef, signal?: AbortSignal): Promis
 }
 
 /** git's blob id of a file (what the hub gives for a file outside LFS, which has no SHA-256 there). */
-async function gitBlobId(bytes: ArrayBuffer): Promise<string> {
+export async function gitBlobId(bytes: ArrayBuffer): Promise<string> {
   const head = new TextEncoder().encode(`blob ${bytes.byteLength}\0`);
   const digest = await crypto.subtle.digest('SHA-1', await new Blob([head, bytes]).arrayBuffer());
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * How a stored file differs from the same path at the new commit, or null when it is the same: by SHA-256 when
+ * the hub gives one (LFS files), else by size and git's blob id.
+ */
+export async function compareFile(
+  stored: { path: string; size: number; sha256: string | null; bytes: () => Promise<ArrayBuffer> },
+  now: Sibling | undefined,
+): Promise<FileChange | null> {
+  const { path, size: oldSize } = stored;
+  if (!now) return { path, kind: 'removed', oldSize, newSize: null, sha256: null };
+  const sha256 = now.lfs?.sha256?.toLowerCase() ?? null;
+  const newSize = now.size ?? now.lfs?.size ?? null;
+  const same = sha256
+    ? sha256 === stored.sha256
+    : newSize === oldSize && (!now.blobId || now.blobId === (await gitBlobId(await stored.bytes())));
+  return same ? null : { path, kind: 'changed', oldSize, newSize, sha256 };
 }
 
 /** Asks the hub which commit the model's revision is at now and which of its stored files that changes. */
@@ -101,20 +122,12 @@ export async function checkForUpdate(
     const path = url.slice(model.prefix.length);
     const stored = await store.match(url);
     if (!stored) continue;
-    const oldSize = Number(stored.headers.get('content-length') ?? 0);
-    const storedSha = pin?.files[path]?.sha256 ?? stored.headers.get('x-petit-sha256');
-    const now = siblings.get(path);
-    if (!now) {
-      changes.push({ path, kind: 'removed', oldSize, newSize: null, sha256: null });
-      continue;
-    }
-    const sha256 = now.lfs?.sha256?.toLowerCase() ?? null;
-    const newSize = now.size ?? now.lfs?.size ?? null;
-    const same = sha256
-      ? sha256 === storedSha
-      : newSize === oldSize && (!now.blobId || now.blobId === (await gitBlobId(await stored.arrayBuffer())));
-    if (!same) changes.push({ path, kind: 'changed', oldSize, newSize, sha256 });
-    else if (storedSha) unchanged[path] = { sha256: storedSha, size: oldSize };
+    const size = Number(stored.headers.get('content-length') ?? 0);
+    const sha256 = pin?.files[path]?.sha256 ?? stored.headers.get('x-petit-sha256');
+    const file = { path, size, sha256, bytes: () => stored.arrayBuffer() };
+    const change = await compareFile(file, siblings.get(path));
+    if (change) changes.push(change);
+    else if (sha256) unchanged[path] = { sha256, size };
   }
   const downloadBytes = changes.reduce((sum, c) => sum + (c.newSize ?? 0), 0);
   return {
