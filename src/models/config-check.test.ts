@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { AutoModelForCausalLM } from '@huggingface/transformers';
+import { CAUSAL_LM_MODEL_TYPES } from './causal-lm-types.ts';
 import { configProblem, externalDataFiles } from './config-check.ts';
 
 const good = { model_type: 'llama', vocab_size: 49152, hidden_size: 576, num_hidden_layers: 30 };
@@ -13,6 +15,23 @@ describe('configProblem', () => {
     expect(configProblem({ model_type: 'llama' })).toMatch(/lacks/);
     expect(configProblem(null)).toMatch(/lacks/);
     expect(configProblem([1, 2])).toMatch(/lacks/);
+  });
+
+  it('refuses a model_type the runtime cannot run as a text-generation model', () => {
+    expect(configProblem({ ...good, model_type: 'not-a-model' })).toMatch(/model_type "not-a-model"/);
+    // Types transformers.js knows for other tasks only (an encoder, a speech model) are refused too.
+    expect(configProblem({ ...good, model_type: 'bert' })).toMatch(/model_type "bert"/);
+    expect(configProblem({ ...good, model_type: 'whisper' })).toMatch(/model_type "whisper"/);
+    expect(configProblem({ ...good, model_type: '__proto__' })).toMatch(/model_type "__proto__"/);
+    for (const model_type of ['qwen2', 'phi3', 'gemma3_text', 'gpt2'])
+      expect(configProblem({ ...good, model_type })).toBeNull();
+  });
+
+  it("lists exactly the types transformers.js's AutoModelForCausalLM runs (fails when an upgrade changes them)", () => {
+    const mapping = (AutoModelForCausalLM as unknown as { MODEL_CLASS_MAPPINGS: Map<string, unknown>[] })
+      .MODEL_CLASS_MAPPINGS;
+    const runtime = mapping.flatMap((m) => [...m.keys()]).sort();
+    expect([...CAUSAL_LM_MODEL_TYPES].sort()).toEqual(runtime);
   });
 
   it('names the shape no real model has', () => {

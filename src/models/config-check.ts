@@ -1,4 +1,5 @@
 import { PetitError } from '../engine/errors.ts';
+import { CAUSAL_LM_MODEL_TYPES } from './causal-lm-types.ts';
 import type { ModelStore } from './store.ts';
 
 /** Bounds far above any real model: a config beyond them is corrupt, and would make the runtime loop or allocate forever. */
@@ -18,6 +19,8 @@ export function configProblem(config: unknown): string | null {
   const c = config as Record<string, unknown>;
   if (typeof c !== 'object' || c === null || typeof c.model_type !== 'string' || !(Number(c.vocab_size) > 0))
     return "The model's config.json lacks `model_type` or `vocab_size`; it is not a model Petit can run.";
+  if (!CAUSAL_LM_MODEL_TYPES.has(c.model_type))
+    return `The model's config.json names model_type "${c.model_type.slice(0, 40)}", which is not a text-generation architecture Petit's runtime knows. Choose another model.`;
   for (const [key, limit] of SHAPE_LIMITS) {
     const value = c[key];
     if (value === undefined || value === null) continue;
