@@ -13,6 +13,7 @@ import { PetitError } from '../../src/engine/errors.ts';
 import type { FinishReason, TokenLogprob } from '../../src/engine/protocol.ts';
 import type { GenerationParams } from '../../src/engine/validate.ts';
 import { fetchModelFiles } from '../../src/models/fetch-model.ts';
+import { inStep } from '../../src/models/load-failure.ts';
 import type { ModelStore } from '../../src/models/store.ts';
 import type {
   Backend,
@@ -23,6 +24,7 @@ import type {
   PrepareHooks,
   TextSink,
 } from './backend.ts';
+import { encodeChat, templateSource } from './chat-template.ts';
 import { CallbackStreamer, FlagStoppingCriteria, yieldToEventLoop } from './generation-hooks.ts';
 import { KEEP_INPUT } from './last-logits.ts';
 import { LogprobRecorder, PROMPT_LOGPROB_POSITIONS, meanPromptLogprob } from './logprobs.ts';
@@ -70,24 +72,30 @@ export class TransformersBackend implements Backend {
         return result;
       });
     try {
-      // Side by side: the tokenizer is parsed while the model file is still being read from the store.
+      // Side by side: the tokenizer is parsed while the model file is still being read from the store. Each
+      // failure carries its step: a bad tokenizer is the model's configuration, bad weights are its file.
       const [model, tokenizer] = await Promise.allSettled([
         timed(
           WEIGHTS_PHASE,
-          AutoModelForCausalLM.from_pretrained(request.repo, {
-            ...options,
-            dtype: request.dtype,
-            device: request.device,
-            session_options: {
-              // 'all' adds only CPU layout transforms these graphs do not use: 'extended' loads 135M q8 about 0.1 s
-              // faster with the same speed (three interleaved A/Bs, BENCHMARKS.md); 'basic' is slower on both.
-              graphOptimizationLevel: 'extended',
-              // The weights split off the model file on WASM (model-files.ts), handed to ORT as they are.
-              ...(files.externalData ? { externalData: files.externalData } : {}),
-            },
-          }),
+          inStep('session', () =>
+            AutoModelForCausalLM.from_pretrained(request.repo, {
+              ...options,
+              dtype: request.dtype,
+              device: request.device,
+              session_options: {
+                // 'all' adds only CPU layout transforms these graphs do not use: 'extended' loads 135M q8 about 0.1 s
+                // faster with the same speed (three interleaved A/Bs, BENCHMARKS.md); 'basic' is slower on both.
+                graphOptimizationLevel: 'extended',
+                // The weights split off the model file on WASM (model-files.ts), handed to ORT as they are.
+                ...(files.externalData ? { externalData: files.externalData } : {}),
+              },
+            }),
+          ),
         ),
-        timed('tokenizer (alongside)', AutoTokenizer.from_pretrained(request.repo, options)),
+        timed(
+          'tokenizer (alongside)',
+          inStep('tokenizer', () => AutoTokenizer.from_pretrained(request.repo, options)),
+        ),
       ]);
       if (model.status === 'rejected') throw model.reason;
       if (tokenizer.status === 'rejected') {
@@ -123,21 +131,23 @@ export class TransformersBackend implements Backend {
     const ids = new Set<number>(
       (Array.isArray(eos) ? eos : [eos]).filter((x): x is number => typeof x === 'number'),
     );
-    const vocab = this.tokenizer.get_vocab() as Map<string, number> | Record<string, number>;
-    for (const token of END_OF_TURN_TOKENS) {
-      const id = vocab instanceof Map ? vocab.get(token) : vocab[token];
-      if (typeof id === 'number' && this.hasToken(token)) ids.add(id);
-    }
-    this.endOfTurnIds = [...ids];
-    // One short pass now: ONNX Runtime sizes its buffers and the browser optimises the hot kernels on the first
-    // run, which would otherwise land on the user's first message; and a model that cannot run fails on Load.
     const warmUpStarted = now();
     try {
-      await this.model.generate({
-        ...this.encodeWarmUp(),
-        max_new_tokens: 1,
-        do_sample: false,
-      } as unknown as Parameters<PreTrainedModel['generate']>[0]);
+      const input = await inStep('tokenizer', () => {
+        const vocab = this.tokenizer!.get_vocab() as Map<string, number> | Record<string, number>;
+        for (const token of END_OF_TURN_TOKENS) {
+          const id = vocab instanceof Map ? vocab.get(token) : vocab[token];
+          if (typeof id === 'number' && this.hasToken(token)) ids.add(id);
+        }
+        this.endOfTurnIds = [...ids];
+        return this.encodeWarmUp();
+      });
+      // One short pass now: ONNX Runtime sizes its buffers and the browser optimises the hot kernels on the first
+      // run, which would otherwise land on the user's first message; and a model that cannot run fails on Load.
+      const warmUp = { ...input, max_new_tokens: 1, do_sample: false };
+      await inStep('session', () =>
+        this.model!.generate(warmUp as unknown as Parameters<PreTrainedModel['generate']>[0]),
+      );
     } catch (error) {
       await this.unload();
       throw error;
@@ -168,7 +178,12 @@ export class TransformersBackend implements Backend {
 
   /** Only count end-of-turn markers the chat template really uses (`</s>` can be an ordinary token). */
   private hasToken(token: string): boolean {
-    const template = String((this.tokenizer as unknown as { chat_template?: unknown }).chat_template ?? '');
+    let template = '';
+    try {
+      template = templateSource(this.tokenizer!.chat_template);
+    } catch {
+      // No usable template: the first request says so (invalid-model-config), not the load.
+    }
     return template.includes(token) || this.endOfTurnIds.length === 0;
   }
 
@@ -178,23 +193,9 @@ export class TransformersBackend implements Backend {
     return { model: this.model, tokenizer: this.tokenizer };
   }
 
+  /** The prompt's tokens: the model's chat template rendered within a budget (chat-template.ts), then tokenized. */
   private encode(messages: GenerationParams['messages']): { input_ids: Tensor; attention_mask: Tensor } {
-    const { tokenizer } = this.requireLoaded();
-    try {
-      return tokenizer.apply_chat_template(messages, {
-        add_generation_prompt: true,
-        tokenize: true,
-        return_dict: true,
-      }) as unknown as { input_ids: Tensor; attention_mask: Tensor };
-    } catch (error) {
-      // The template comes with the model (tokenizer_config.json): a broken one is the model's fault, not the
-      // request's or the runtime's.
-      throw new PetitError(
-        'invalid-model-config',
-        `This model's chat template could not be applied (${error instanceof Error ? error.message : String(error)}). Its tokenizer_config.json is broken: choose another model or revision.`,
-        { cause: error },
-      );
-    }
+    return encodeChat(this.requireLoaded().tokenizer, messages);
   }
 
   async countTokens({ messages }: Pick<GenerationParams, 'messages'>): Promise<number> {
