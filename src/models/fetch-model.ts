@@ -13,6 +13,7 @@ import {
 } from './download-plan.ts';
 import { estimatePeakBytes } from './estimates.ts';
 import type { ProgressTracker } from './load-progress.ts';
+import { finishUpdate } from './model-update.ts';
 import { isCommit, pinPlan, pins } from './pins.ts';
 import { modelIndex } from './store-db.ts';
 import { hubFileUrl, modelPrefix, withModelLock, type ModelStore } from './store.ts';
@@ -61,6 +62,7 @@ export async function fetchModelFiles(
           await pins.recordFile(prefix, file.path, { sha256: stored.sha256, size: stored.size });
         return stored;
       };
+      await finishUpdate(store, prefix);
       // A model kept before is read from its recorded file list: no request at all, not even for optional files.
       const kept = (await modelIndex.get(prefix))?.files[request.dtype];
       if (kept && (await Promise.all(kept.map((url) => store.has(url)))).every(Boolean)) {

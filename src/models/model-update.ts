@@ -182,17 +182,41 @@ export async function applyUpdate(
         stored.set(file.path, { sha256: got.sha256, size: got.size });
         done += got.size;
       }
-      for (const c of changed) await store.replaceWith(check.prefix + c.path, staged(c));
-      for (const c of check.changes) if (c.kind === 'removed') await store.delete(check.prefix + c.path);
-      const record: PinRecord = {
-        prefix: check.prefix,
-        commit: check.commit,
-        files: { ...check.unchanged, ...Object.fromEntries(stored) },
-        pinnedAt: Date.now(),
-      };
-      await pins.put(record);
-      return record;
+      // Recorded before the swap: if it is cut short, the next load of the model finishes it (finishUpdate).
+      const old = await pins.get(check.prefix);
+      await pins.put({
+        ...(old ?? {
+          prefix: check.prefix,
+          commit: check.pinned ?? check.commit,
+          files: {},
+          pinnedAt: Date.now(),
+        }),
+        pending: {
+          commit: check.commit,
+          files: { ...check.unchanged, ...Object.fromEntries(stored) },
+          replace: Object.fromEntries(changed.map((c) => [check.prefix + c.path, staged(c)])),
+          remove: check.changes.filter((c) => c.kind === 'removed').map((c) => check.prefix + c.path),
+        },
+      });
+      return (await finishUpdate(store, check.prefix))!;
     },
     { signal },
   );
+}
+
+/**
+ * Swaps in an accepted update's downloaded files and pins its commit; nothing to do without one. Runs under the
+ * model's lock: at the end of applyUpdate, and before a load (fetch-model.ts) in case the swap was cut short.
+ */
+export async function finishUpdate(store: ModelStore, prefix: string): Promise<PinRecord | undefined> {
+  const pin = await pins.get(prefix);
+  if (!pin?.pending) return pin;
+  const { commit, files, replace, remove } = pin.pending;
+  // A file swapped in before the cut no longer waits under its staged URL.
+  for (const [url, staged] of Object.entries(replace))
+    if (await store.has(staged)) await store.replaceWith(url, staged);
+  for (const url of remove) await store.delete(url);
+  const record: PinRecord = { prefix, commit, files, pinnedAt: Date.now() };
+  await pins.put(record);
+  return record;
 }

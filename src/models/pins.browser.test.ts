@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { finishUpdate } from './model-update.ts';
 import { pins } from './pins.ts';
 import { openDownloadsDb } from './store-db.ts';
 import { ModelStore, modelPrefix } from './store.ts';
@@ -58,5 +59,48 @@ describe('model pins in IndexedDB', () => {
     // The user's delete forgets it: the next download pins whatever the hub serves then.
     await store.deleteModel(prefix);
     expect(await pins.get(prefix)).toBeUndefined();
+  });
+
+  it('an accepted update cut short before its swap is finished by the next load: new files in, old derived out', async () => {
+    const store = new ModelStore();
+    const hub = `https://update-${crypto.randomUUID()}.test`;
+    const prefix = modelPrefix(hub, 'org/model', 'main');
+    const staged = modelPrefix(hub, 'org/model', 'b'.repeat(40));
+    await store.putFile(`${prefix}onnx/model.onnx`, new Blob(['old weights']));
+    await store.putDerived(`${prefix}onnx/model.onnx`, 'petit-rewrite=q8-v1', Uint8Array.of(9));
+    await store.putFile(`${staged}onnx/model.onnx`, new Blob(['new weights']));
+    await store.putFile(`${prefix}generation_config.json`, new Blob(['{}']));
+    const files = { 'onnx/model.onnx': { sha256: '3'.repeat(64), size: 11 } };
+    await pins.put({
+      prefix,
+      commit: 'a'.repeat(40),
+      files: {},
+      pinnedAt: 1,
+      pending: {
+        commit: 'b'.repeat(40),
+        files,
+        replace: {
+          [`${prefix}onnx/model.onnx`]: `${staged}onnx/model.onnx`,
+          // Swapped in before the cut: nothing waits under its staged URL any more.
+          [`${prefix}tokenizer.json`]: `${staged}tokenizer.json`,
+        },
+        remove: [`${prefix}generation_config.json`],
+      },
+    });
+
+    expect((await finishUpdate(store, prefix))?.commit).toBe('b'.repeat(40));
+    expect(await (await store.match(`${prefix}onnx/model.onnx`))!.text()).toBe('new weights');
+    expect(await store.has(`${staged}onnx/model.onnx`)).toBe(false);
+    expect(await store.matchDerived(`${prefix}onnx/model.onnx`, 'petit-rewrite=q8-v1')).toBeUndefined();
+    expect(await store.has(`${prefix}generation_config.json`)).toBe(false);
+    expect(await pins.get(prefix)).toEqual({
+      prefix,
+      commit: 'b'.repeat(40),
+      files,
+      pinnedAt: expect.any(Number),
+    });
+    // Nothing pending: a no-op.
+    expect((await finishUpdate(store, prefix))?.commit).toBe('b'.repeat(40));
+    await store.deleteModel(prefix);
   });
 });

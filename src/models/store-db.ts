@@ -54,6 +54,14 @@ export interface PinRecord {
   /** Every file downloaded at that commit, by path in the repo. */
   files: Record<string, { sha256: string; size: number }>;
   pinnedAt: number;
+  /** An accepted update whose files are all downloaded but maybe not all swapped in (model-update.ts). */
+  pending?: {
+    commit: string;
+    files: Record<string, { sha256: string; size: number }>;
+    /** Stored file URL → the URL its new version waits under. */
+    replace: Record<string, string>;
+    remove: string[];
+  };
 }
 
 interface DownloadsSchema extends DBSchema {
