@@ -11,8 +11,6 @@ export interface HostileCase {
   request: unknown;
   /** The error code a user should get for this input, when it is not its class's (the spec names those). */
   code?: string;
-  /** The different code the app gives today where it is wrong (reported on issue 16); accepted until fixed. */
-  today?: string;
 }
 
 /** Every class of bad (or barely valid) chat request; runs in the browser. */
@@ -167,15 +165,9 @@ export function buildLoads(hub: string): HostileCase[] {
     undefined, null, 0, '', 'a', '/', 'a/', '/b', 'a/b/c', '../../etc/passwd', 'a/..', 'org/na me', 'org/\u0000',
     'org/\uD800', 'x'.repeat(10_000) + '/y', 'javascript:alert(1)', 'http://evil.example/x', [], {}, ['a/b'],
   ]; // prettier-ignore
-  // Not a hub repository id at all: refused before any request. Today `a/..` and the 10 000-character owner pass
-  // the id check and reach the hub (model-not-found).
-  const idCase = (label: string, id: unknown, request: unknown[]): HostileCase => {
-    const today =
-      id === 'a/..' || (typeof id === 'string' && id.length > 1000) ? 'model-not-found' : undefined;
-    return { label, request, code: 'unknown-model', ...(today ? { today } : {}) };
-  };
-  for (const id of ids) cases.push(idCase(`model=${String(id).slice(0, 30)}`, id, [id]));
-  for (const id of ids) cases.push(idCase(`id=${String(id).slice(0, 30)}`, id, [{ ...good, id }]));
+  // Not a hub repository id at all: refused before any request.
+  for (const id of ids) cases.push({ label: `model=${String(id).slice(0, 30)}`, request: [id], code: 'unknown-model' }); // prettier-ignore
+  for (const id of ids) cases.push({ label: `id=${String(id).slice(0, 30)}`, request: [{ ...good, id }], code: 'unknown-model' }); // prettier-ignore
   for (const dtype of ['fp64', 'Q8', '', 5, null, ['q8']]) cases.push({ label: `dtype=${String(dtype)}`, request: [{ ...good, dtype }] }); // prettier-ignore
   for (const device of ['gpu', 'cpu', 'WASM', '', 0, {}]) cases.push({ label: `device=${String(device)}`, request: [{ ...good, device }] }); // prettier-ignore
   for (const revision of ['', '../main', 'a/b', 'x'.repeat(500), 5, '\u0000'])
@@ -209,9 +201,8 @@ export interface FuzzRepo {
   klass: 'config' | 'tokenizer' | 'template' | 'onnx';
   repo: string;
   label: string;
-  /** As in HostileCase: a code other than the class's, and today's wrong code. */
+  /** As in HostileCase: a code other than the class's. */
   code?: string;
-  today?: string;
 }
 
 /** xorshift32 over bytes, so the fuzzed files are the same on every run. */
@@ -239,7 +230,7 @@ export function writeFuzzRepos(hubRoot: string, tinyDir: string): FuzzRepo[] {
     label: string,
     file: string,
     bytes: Buffer | string,
-    codes: { code?: string; today?: string } = {},
+    codes: { code?: string } = {},
   ) => {
     const repo = `petit-fuzz/${klass}-${n++}`;
     const dir = join(hubRoot, repo);
@@ -286,13 +277,8 @@ export function writeFuzzRepos(hubRoot: string, tinyDir: string): FuzzRepo[] {
       `config.json ${JSON.stringify(change)}`,
       'config.json',
       JSON.stringify({ ...config, ...change }),
-      // A 1-token context is a valid config: the load succeeds and the first prompt does not fit. An unknown
-      // model_type is a config error, but today it is reported as a bad weights file.
-      change.max_position_embeddings === 1
-        ? { code: 'context-length-exceeded' }
-        : change.model_type === 'not-a-model'
-          ? { today: 'invalid-model-file' }
-          : {},
+      // A 1-token context is a valid config: the load succeeds and the first prompt does not fit.
+      change.max_position_embeddings === 1 ? { code: 'context-length-exceeded' } : {},
     );
 
   const tokenizer = JSON.parse(readFileSync(join(tinyDir, 'tokenizer.json'), 'utf8')) as Record<
@@ -312,11 +298,9 @@ export function writeFuzzRepos(hubRoot: string, tinyDir: string): FuzzRepo[] {
     ['normalizer unknown', JSON.stringify({ ...tokenizer, normalizer: { type: 'Nope' } })],
     ['pre_tokenizer bad regex', JSON.stringify({ ...tokenizer, pre_tokenizer: { type: 'Split', pattern: { Regex: '(' }, behavior: 'Isolated', invert: false } })], // prettier-ignore
   ];
-  // tokenizer.json is a config file (invalid-model-config); today these well-formed but wrong ones come out as a
-  // bad weights file (src/models/load-failure.ts matches the runtime's message, which names no tokenizer).
-  const tokenizerToday = ['model null', 'merges garbage', 'added_tokens wrong', 'normalizer unknown', 'pre_tokenizer bad regex']; // prettier-ignore
+  // tokenizer.json is a config file (invalid-model-config), also when it is well-formed JSON with wrong content.
   for (const [label, text] of tokenizerCases)
-    make('tokenizer', `tokenizer.json ${label}`, 'tokenizer.json', text, tokenizerToday.includes(label) ? { today: 'invalid-model-file' } : {}); // prettier-ignore
+    make('tokenizer', `tokenizer.json ${label}`, 'tokenizer.json', text);
 
   const tokConfig = JSON.parse(readFileSync(join(tinyDir, 'tokenizer_config.json'), 'utf8')) as Record<
     string,
@@ -328,26 +312,19 @@ export function writeFuzzRepos(hubRoot: string, tinyDir: string): FuzzRepo[] {
     '{{ messages[999].content }}',
     '{{ undefined_thing.attr.more }}',
     '{% for i in range(100000000) %}x{% endfor %}',
+    // Ten billion empty turns, and a prompt that doubles forty times.
+    '{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}',
+    '{% set ns = namespace(s="xxxxxxxxxx") %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}{% endfor %}{{ ns.s }}',
     '',
     42,
     null,
     [{ name: 'default', template: '{%' }],
     '{{ messages | map(attribute="content") | join }}{{ 1/0 }}',
   ];
-  // A chat template that fails when rendered is the model's config at fault (invalid-model-config). Today: an
-  // error while rendering is backend-error, a runaway loop crashes the worker, a template list is a bad file.
-  const templateToday = (t: unknown) =>
-    t === '{{ messages[999].content }}' || t === '{{ undefined_thing.attr.more }}'
-      ? 'backend-error'
-      : typeof t === 'string' && t.includes('range(100000000)')
-        ? 'worker-crashed'
-        : Array.isArray(t)
-          ? 'invalid-model-file'
-          : undefined;
-  for (const chat_template of templates) {
-    const today = templateToday(chat_template);
-    make('template', `chat_template ${JSON.stringify(chat_template).slice(0, 40)}`, 'tokenizer_config.json', JSON.stringify({ ...tokConfig, chat_template }), today ? { today } : {}); // prettier-ignore
-  }
+  // A chat template that fails when rendered (it throws, renders nothing, loops, or grows a giant prompt) is the
+  // model's config at fault (invalid-model-config), within a render budget and with the worker alive.
+  for (const chat_template of templates)
+    make('template', `chat_template ${JSON.stringify(chat_template).slice(0, 40)}`, 'tokenizer_config.json', JSON.stringify({ ...tokConfig, chat_template })); // prettier-ignore
   make('template', 'tokenizer_config.json not JSON', 'tokenizer_config.json', '{"chat_template": ');
 
   const onnx = readFileSync(join(tinyDir, 'onnx', 'model_quantized.onnx'));
@@ -418,10 +395,10 @@ export function hubFaults(): HubFault[] {
 }
 
 /**
- * `loaded`: the model loaded (its files may stay in the store) even if the request after it failed. `code` and
- * `today` are the case's own (see HostileCase).
+ * `loaded`: the model loaded (its files may stay in the store) even if the request after it failed. `code` is the
+ * case's own (see HostileCase).
  */
-export type Outcome = { label: string; outcome: string; loaded?: boolean; code?: string; today?: string };
+export type Outcome = { label: string; outcome: string; loaded?: boolean; code?: string };
 
 /**
  * Runs requests one by one through `window.petit` and says how each ended: `answer`, `code:<code>` for a
@@ -437,7 +414,7 @@ export async function runRequests(cases: HostileCase[], timeoutMs: number): Prom
     if (typeof code === 'string' && error instanceof Error) return `code:${code}`;
     return `untyped:${String(e?.name)}:${String(e?.message ?? error).slice(0, 120)}`;
   };
-  for (const { label, request, code, today } of cases) {
+  for (const { label, request, code } of cases) {
     const run = async (): Promise<string> => {
       const reply = await petit.chat.completions.create(request);
       if (reply && typeof (reply as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
@@ -466,7 +443,7 @@ export async function runRequests(cases: HostileCase[], timeoutMs: number): Prom
     const hung = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('hung'), timeoutMs)));
     const outcome = await Promise.race([run().catch(describeError), hung]);
     clearTimeout(timer);
-    results.push({ label, outcome, code, today });
+    results.push({ label, outcome, code });
   }
   return results;
 }
@@ -479,7 +456,7 @@ export async function runLoads(cases: HostileCase[], timeoutMs: number): Promise
   };
   const petit = (window as unknown as { petit: Engine }).petit;
   const results: Outcome[] = [];
-  for (const { label, request, code, today } of cases) {
+  for (const { label, request, code } of cases) {
     const args = request as unknown[];
     let timer: ReturnType<typeof setTimeout> | undefined;
     const hung = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('hung'), timeoutMs)));
@@ -500,7 +477,7 @@ export async function runLoads(cases: HostileCase[], timeoutMs: number): Promise
       hung,
     ]);
     clearTimeout(timer);
-    results.push({ label, outcome, loaded, code, today });
+    results.push({ label, outcome, loaded, code });
   }
   return results;
 }
