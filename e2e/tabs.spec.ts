@@ -51,9 +51,12 @@ test.describe('two tabs', () => {
     for (const e of entries.filter((e) => e.method === 'GET')) gets[e.file] = (gets[e.file] ?? 0) + 1;
     expect(gets).toEqual(Object.fromEntries(Q8_FILES.map((f) => [`${TINY_MODEL}/${f}`, 1])));
 
-    // The store: one complete entry per file, byte for byte the hub's size.
-    const urls = (await storedFiles(page)).sort();
+    // The store: one complete entry per file, byte for byte the hub's size, and the graph the first load split off
+    // the weights file (keyed `?petit-split=…`, workers/backends/model-files.ts), once.
+    const stored = await storedFiles(page);
+    const urls = stored.filter((url) => new URL(url).search === '').sort();
     expect(urls).toEqual(Q8_FILES.map((f) => `${HUB_URL}/${TINY_MODEL}/resolve/main/${f}`).sort());
+    expect(stored.filter((url) => url.includes('?petit-split=')).length).toBe(1);
     const sizes = await page.evaluate(async (list) => {
       const cache = await caches.open('petit-models-v1');
       return Promise.all(list.map(async (u) => (await (await cache.match(u))!.arrayBuffer()).byteLength));
