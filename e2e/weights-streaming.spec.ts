@@ -35,7 +35,7 @@ for (const { model, dtype } of CASES) {
         for (let i = 0; i < 2; i++) {
           const engine = new PetitEngine({ hubUrl: hub });
           await engine.load({ id: model, dtype, device: 'wasm' });
-          const phase = (await engine.runtimeInfo()).loadPhases?.find((p) => p.name.startsWith('weights'));
+          const phase = (await engine.runtimeInfo())?.loadPhases?.find((p) => p.name.startsWith('weights'));
           const answer = (await engine.chat.completions.create(request)).choices[0].message.content;
           await engine.unload();
           engine.terminate();
