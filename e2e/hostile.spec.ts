@@ -6,16 +6,8 @@ import type { Page } from '@playwright/test';
 import { ERROR_CODES } from '../src/engine/errors.ts';
 import { HUB_URL, TINY_MODEL } from './env.ts';
 import { addHubFault, expect, resetHub, storedFiles, test } from './fixtures.ts';
-import {
-  buildLoads,
-  buildRequests,
-  hubFaults,
-  runLoads,
-  runRequests,
-  writeFuzzRepos,
-  type FuzzRepo,
-  type Outcome,
-} from './hostile-inputs.ts';
+import { hubFaults, writeFuzzRepos, type FuzzRepo } from './hostile-files.ts';
+import { buildLoads, buildRequests, runLoads, runRequests, type Outcome } from './hostile-inputs.ts';
 
 /**
  * The hostile-input suite: generated bad inputs through the public PetitEngine API on /api.html, fuzzed model
