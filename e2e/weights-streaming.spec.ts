@@ -1,9 +1,9 @@
 /**
  * On WASM a model's weights reach ONNX Runtime as external data. The first load reads the stored file whole to split
- * off its graph, and keeps that graph in the store; every later load reads the weights from the stored file one at
- * a time, as ONNX Runtime asks for them (workers/backends/weights-source.ts), so the file is never held in memory
- * beside ORT's copy. What that saves is measured by the bench (PSS); this checks that the path is taken and that
- * the model answers exactly as it did when read whole.
+ * off its graph, and keeps that graph in the store; every later load reads only the graph. Either way ONNX Runtime
+ * then reads the weights from the stored file one at a time as it asks for them (workers/backends/weights-source.ts),
+ * so the file is not held in memory beside ORT's copy. What that saves is measured by the bench (PSS); this checks
+ * that each path is taken and that the second load answers exactly as the first.
  */
 import { expect, test } from './fixtures.ts';
 import { HUB_URL, SMOLLM_SHAPED_MODEL, TINY_MODEL } from './env.ts';
@@ -45,7 +45,12 @@ for (const { model, dtype } of CASES) {
       },
       { model, hub: HUB_URL, dtype },
     );
-    expect(loads[0].phase).toBe('weights into an ONNX Runtime session');
+    // The first load splits the graph off (a fresh q4 rewrite is in memory already: its weights come from there).
+    expect(loads[0].phase).toMatch(
+      dtype === 'q4'
+        ? /^weights into an ONNX Runtime session, the graph split off the file \(kept for the next load\)$/
+        : /^weights into an ONNX Runtime session, the graph split off the file \(kept for the next load\), \d+ weights read from the store one at a time$/,
+    );
     expect(loads[1].phase).toMatch(
       /^weights into an ONNX Runtime session, \d+ weights read from the store one at a time$/,
     );

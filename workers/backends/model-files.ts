@@ -65,8 +65,9 @@ function bufferResponse(bytes: Uint8Array): Response {
  * On WASM the model file reaches ONNX Runtime as a small graph plus its weights as external data at the offsets
  * where they already are in the file (external-weights.ts), so each weight is copied into the WASM heap once.
  * The first load reads the whole file to split it and keeps the graph (kilobytes) in the store beside the file;
- * later loads read only that graph, and ORT reads each weight from the stored file as it needs it
- * (weights-source.ts), so the file is never held in memory. transformers.js asks for the graph under the file's
+ * later loads read only that graph. Either way ORT then reads each weight from the stored file as it needs it
+ * (weights-source.ts), so the file is not held in memory beside ORT's copy (on the first load, once the garbage
+ * collector has taken the buffer that was split). transformers.js asks for the graph under the file's
  * key; `weights` is what it hands ORT as the external data. `release()` lets go of everything once the session
  * exists, so that only ORT's copy stays.
  */
@@ -74,8 +75,9 @@ function splitWeights(
   store: ModelStore,
   match: Match,
   weights: WeightsSource,
-): { match: Match; release: () => void } {
+): { match: Match; release: () => void; graphsSplit: () => number } {
   const pending = new Map<string, Promise<Uint8Array | undefined>>();
+  const split = { graphs: 0 };
   const graphFor = async (key: string): Promise<Uint8Array | undefined> => {
     const response = await match(key);
     if (!response) return undefined;
@@ -105,6 +107,9 @@ function splitWeights(
     await store
       .putDerived(key, splitGraphKind(bytes.byteLength), graph as Uint8Array<ArrayBuffer>)
       .catch(() => undefined);
+    split.graphs++;
+    // ORT reads the weights from disk on this load too: the file's buffer can be collected before ORT's copy grows.
+    if (blob && read) weights.fromBlob(blob, read);
     return graph;
   };
   return {
@@ -116,6 +121,7 @@ function splitWeights(
       const bytes = await graph;
       return bytes ? bufferResponse(bytes) : undefined;
     },
+    graphsSplit: () => split.graphs,
     release: () => {
       pending.clear();
       weights.release();
@@ -133,8 +139,8 @@ export function configureTransformers(
 ): {
   release: () => void;
   externalData?: { path: string; data: Uint8Array }[];
-  /** How many weights ORT read from the stored file one at a time (0: the file was read whole). */
-  streamedWeights: () => number;
+  /** How the weights reached ORT on this load, for its load phases ('' when nothing to say). */
+  weightsNote: () => string;
 } {
   const { hubUrl, threads } = model;
   env.allowLocalModels = false;
@@ -166,7 +172,13 @@ export function configureTransformers(
   }
   return {
     release: () => split?.release(),
-    streamedWeights: () => weights.reads,
+    weightsNote: () =>
+      [
+        split?.graphsSplit() ? 'the graph split off the file (kept for the next load)' : '',
+        weights.reads ? `${weights.reads} weights read from the store one at a time` : '',
+      ]
+        .filter(Boolean)
+        .join(', '),
     ...(split ? { externalData: [{ path: WEIGHTS_LOCATION, data: weights }] } : {}),
   };
 }

@@ -153,10 +153,9 @@ export class TransformersBackend implements Backend {
       throw error;
     }
     phases.push({ name: 'first run (warm-up)', ms: now() - warmUpStarted });
-    const streamed = files.streamedWeights();
+    const weightsNote = files.weightsNote();
     const weightsPhase = phases.find((phase) => phase.name === WEIGHTS_PHASE);
-    if (weightsPhase && streamed > 0)
-      weightsPhase.name += `, ${streamed} weights read from the store one at a time`;
+    if (weightsPhase && weightsNote) weightsPhase.name += `, ${weightsNote}`;
     this.prefixCache = request.kvCache === false ? null : new PrefixCache();
     return { contextLength: this.contextLength, phases };
   }
