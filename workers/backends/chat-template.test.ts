@@ -1,8 +1,10 @@
 import { Template } from '@huggingface/jinja';
 import { describe, expect, it } from 'vitest';
+import type { ChatMessage } from '../../src/engine/protocol.ts';
 import {
   ChatTemplateError,
   DEFAULT_BUDGET,
+  chatVariables,
   promptCharLimit,
   renderChatTemplate,
   specialTokens,
@@ -15,7 +17,7 @@ const CHATML =
 const RICH =
   "{{ bos_token }}{% set ns = namespace(n=0) %}{% for i in range(messages|length) %}{% set ns.n = ns.n + 1 %}[{{ messages[i].role | upper }}:{{ messages[i].content | trim }}]{% endfor %}{{ ns.n }}{% if messages[-1].role == 'user' %}{{ eos_token }}{% endif %}{{ strftime_now('%Y') }}";
 
-const messages = [
+const messages: ChatMessage[] = [
   { role: 'system', content: 'Be brief.' },
   { role: 'user', content: ' Hi there ' },
 ];
@@ -36,6 +38,13 @@ describe('renderChatTemplate', () => {
     expect(render(CHATML)).toBe(
       '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\n Hi there <|im_end|>\n<|im_start|>assistant\n',
     );
+  });
+
+  it('renders with what transformers.js passes: no tools, no documents, a generation prompt, special tokens', () => {
+    const source =
+      '{% if tools is not none %}TOOLS{% endif %}{% if documents is none %}no documents {% endif %}{{ bos_token }}{{ messages | length }}{{ add_generation_prompt }}';
+    const variables = chatVariables(messages, { bos_token: '<s>', chat_template: source });
+    expect(renderChatTemplate(source, variables, budget(messages))).toBe('no documents <s>2true');
   });
 
   it('renders the longest conversation a request may hold (10,000 messages) within the budget', () => {

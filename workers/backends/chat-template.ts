@@ -182,6 +182,17 @@ export function specialTokens(config: Record<string, unknown> | null | undefined
   return tokens;
 }
 
+/**
+ * What a template renders a conversation with, as transformers.js's apply_chat_template passes it: tools and
+ * documents are none, not undefined (`tools is not none` is true of an undefined one).
+ */
+export function chatVariables(
+  messages: GenerationParams['messages'],
+  config: Record<string, unknown> | null | undefined,
+): Record<string, unknown> {
+  return { messages, add_generation_prompt: true, tools: null, documents: null, ...specialTokens(config) };
+}
+
 /** The tokens of a conversation as the model's template lays it out, ready to generate the reply from. */
 export function encodeChat(
   tokenizer: PreTrainedTokenizer,
@@ -189,7 +200,7 @@ export function encodeChat(
 ): { input_ids: Tensor; attention_mask: Tensor } {
   try {
     const source = templateSource(tokenizer.chat_template);
-    const variables = { messages, add_generation_prompt: true, ...specialTokens(tokenizer.config) };
+    const variables = chatVariables(messages, tokenizer.config);
     const text = renderChatTemplate(source, variables, {
       ...DEFAULT_BUDGET,
       chars: promptCharLimit(messages),
