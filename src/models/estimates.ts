@@ -100,6 +100,8 @@ export function estimateTokenizerBytes(arch: Architecture | null): number {
  * part for ONNX Runtime, its threads and transformers.js (about 200 MB even for a model of 0.3 MB), plus a multiple
  * of the file (the file's buffer while ORT copies it into its tensors, the tensors, activations and a KV cache):
  * SmolLM2-135M fp32 652 MB → 1.78 GB, q8 164 MB → 575 MB, q4 198 MB (run as its q8 rewrite) → 723 MB.
+ * Kept although later loads now stream the weights from the store and peak lower: the first load after a download
+ * still reads the file whole to split it (and a q4 file to rewrite it), and it must fit too.
  */
 export const MEASURED_PEAK_FIXED_BYTES = 200e6;
 export const MEASURED_PEAK_FACTOR = {
