@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ConversationSummary, SearchHit } from '../../storage/index.ts';
 import type { ConversationsApi } from '../hooks/use-conversations.ts';
+import { Icon } from './Icon.tsx';
 
 interface Props {
   conversations: ConversationsApi;
@@ -76,7 +77,7 @@ function Row({
             setEditing(true);
           }}
         >
-          ✎
+          <Icon name="pencil" />
         </button>
         <button
           type="button"
@@ -87,7 +88,7 @@ function Row({
             if (confirm(`Delete “${item.title}”? This cannot be undone.`)) onDelete();
           }}
         >
-          🗑
+          <Icon name="trash" />
         </button>
       </div>
     </li>

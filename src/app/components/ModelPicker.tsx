@@ -9,6 +9,7 @@ import { useCapabilities, useKeptModels, useLocalEntries } from '../models/use-m
 import { useOnline } from '../pwa/use-online.ts';
 import { RUNTIME_CHOICES, chooserPrefs, type RuntimeChoice } from '../settings.ts';
 import '../models/models.css';
+import { Icon } from './Icon.tsx';
 
 interface Props {
   catalog: readonly CatalogEntry[];
@@ -41,13 +42,18 @@ function loadsFromStore(
 
 const ON_DEVICE = ' · on this device';
 
+/** Notes may name things in Markdown backticks (`main`): shown as code, not as literal backticks. */
+function plain(note: string) {
+  return note.split('`').map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part));
+}
+
 /** One line saying what will run and why, or why it cannot. */
 export function ChoiceLine({ choice, id }: { choice: ChoiceResult | null; id?: string }) {
   if (!choice) return <p className="model-choice muted">Checking what this device can run…</p>;
   return (
     <div className="model-choice" id={id} data-testid="model-choice" data-ok={choice.ok}>
       <p className={choice.ok ? 'choice-ok' : 'choice-no'}>
-        <span aria-hidden="true">{choice.ok ? '✓ ' : '✗ '}</span>
+        <Icon name={choice.ok ? 'check' : 'cross'} size={14} />{' '}
         {choice.ok ? choice.reason : `Cannot run here: ${choice.reason}`}
         {choice.ok && choice.downloadBytes > 1e7 && (
           <span className="muted"> About {formatSize(choice.downloadBytes)} to download.</span>
@@ -56,7 +62,7 @@ export function ChoiceLine({ choice, id }: { choice: ChoiceResult | null; id?: s
       {choice.ok && choice.notes.length > 0 && (
         <ul className="choice-notes">
           {choice.notes.map((note) => (
-            <li key={note}>{note}</li>
+            <li key={note}>{plain(note)}</li>
           ))}
         </ul>
       )}
@@ -160,6 +166,8 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto
         id={`${id}-model`}
         data-testid="model-select"
         value={entry.id}
+        // A narrow screen cuts the name short: the full one stays a hover (or long-press) away.
+        title={`${entry.label}${entry.params ? ` · ${entry.params}` : ''}`}
         onChange={(e) => {
           setModelId(e.target.value);
           setDtype('auto');
