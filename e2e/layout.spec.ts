@@ -78,6 +78,12 @@ test.describe('layout on narrow phone screens', () => {
       });
       await page.getByTestId('model-select').selectOption(longest);
       await expectFits(page, 'picker with the longest name');
+      expect(await page.getByTestId('model-select').getAttribute('title')).not.toBe('');
+      expect(
+        await page
+          .getByTestId('model-select')
+          .evaluate((s: HTMLSelectElement) => s.selectedOptions[0]!.text.startsWith(s.title)),
+      ).toBe(true);
 
       await page.getByRole('button', { name: 'Conversations' }).click();
       // Measured once the drawer has slid in.
@@ -96,6 +102,17 @@ test.describe('layout on narrow phone screens', () => {
         await page.getByTestId(open).click();
         await expect(page.locator('dialog[open]')).toBeVisible();
         await expectFits(page, what);
+        if (what === 'Models') {
+          // A name cut short by the narrow list keeps its full text as a title.
+          const cut = await page
+            .locator('.catalog-name')
+            .evaluateAll((names) =>
+              names
+                .filter((n) => n.scrollWidth > n.clientWidth + 1)
+                .map((n) => ({ title: n.getAttribute('title'), text: n.textContent })),
+            );
+          for (const name of cut) expect(name.title).toBe(name.text);
+        }
         if (close) await page.getByTestId(close).click();
         else await page.keyboard.press('Escape');
         await expect(page.locator('dialog[open]')).toHaveCount(0);

@@ -200,7 +200,8 @@ export function ModelsScreen({ open, onClose, catalog }: Props) {
                       <div className="stored-main">
                         <button
                           type="button"
-                          className="link"
+                          className="link stored-name"
+                          title={entry?.label ?? m.repo}
                           onClick={() => entry && setSelected(entry.id)}
                           disabled={!entry}
                         >
@@ -326,7 +327,7 @@ export function ModelsScreen({ open, onClose, catalog }: Props) {
                       data-testid="catalog-item"
                       data-id={e.id}
                     >
-                      <span className="catalog-name">
+                      <span className="catalog-name" title={`${e.label}${e.params ? ` · ${e.params}` : ''}`}>
                         {e.label}
                         {e.params && <span className="muted"> · {e.params}</span>}
                       </span>
