@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isPetitError } from './errors.ts';
-import { isHubRepoId, withHubRepoId } from './hub-repo-id.ts';
+import { isHubRepoId } from './hub-repo-id.ts';
+import { resolveModelSpec } from './resolve-spec.ts';
 
 describe('hub repository ids', () => {
   it('accepts the ids the hub has', () => {
@@ -41,13 +42,13 @@ describe('hub repository ids', () => {
     const long = `${'x'.repeat(10_000)}/y`;
     let error: unknown;
     try {
-      withHubRepoId({ id: long });
+      resolveModelSpec({ id: long }, undefined);
     } catch (e) {
       error = e;
     }
     expect(isPetitError(error, 'unknown-model')).toBe(true);
     expect((error as Error).message.length).toBeLessThan(400);
-    const spec = { id: 'a/b', dtype: 'q8' };
-    expect(withHubRepoId(spec)).toBe(spec);
+    expect(resolveModelSpec({ id: 'a/b', dtype: 'q8' }, undefined)).toEqual({ id: 'a/b', dtype: 'q8' });
+    expect(() => resolveModelSpec('a/..', undefined)).toThrow(/is not a model Petit knows/);
   });
 });

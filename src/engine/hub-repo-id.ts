@@ -1,5 +1,3 @@
-import { PetitError } from './errors.ts';
-
 /**
  * The hub's own rule for a repository id, `owner/name`: each part 1 to 96 letters, digits, `_`, `-` or `.`, starting
  * and ending with a letter, digit or `_`, with no `..`. An id outside it names no repository (`a/..` would even
@@ -11,15 +9,4 @@ const PART = /^\w(?:[\w.-]{0,94}\w)?$/;
 export function isHubRepoId(id: string): boolean {
   const parts = id.split('/');
   return parts.length === 2 && parts.every((part) => PART.test(part) && !part.includes('..'));
-}
-
-/** The spec, once its id can name a hub repository; `unknown-model` otherwise. */
-export function withHubRepoId<T extends { id: string }>(spec: T): T {
-  const { id } = spec;
-  if (isHubRepoId(id)) return spec;
-  throw new PetitError(
-    'unknown-model',
-    `"${id.slice(0, 80)}${id.length > 80 ? '…' : ''}" is not a model Petit knows. Use a catalog id or a hub repository id such as "HuggingFaceTB/SmolLM2-135M-Instruct" (owner/name, each up to 96 letters, digits, "_", "-" or ".").`,
-    { details: { field: 'id' } },
-  );
 }

@@ -17,7 +17,6 @@ import type {
 } from './protocol.ts';
 import { DEFAULT_HUB_URL, type Dtype, type LoadOptions, type ModelSpec, type RuntimeInfo } from './types.ts';
 import { TabHold } from './tab-registry.ts';
-import { withHubRepoId } from './hub-repo-id.ts';
 import { resolveModelSpec, toLoadRequest } from './resolve-spec.ts';
 import { validateLoad, validateRequest, type GenerationParams } from './validate.ts';
 import { startWatchdog, type FirstTokenLimit } from './watchdog.ts';
@@ -170,7 +169,7 @@ export class PetitEngine {
   }
 
   resolveSpec(model: string | ModelSpec): ModelSpec {
-    return withHubRepoId(resolveModelSpec(model, this.options.resolveModel));
+    return resolveModelSpec(model, this.options.resolveModel);
   }
 
   /** Downloads (or reads from storage) and loads a model; resolves once it is ready to answer. */

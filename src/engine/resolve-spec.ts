@@ -1,10 +1,9 @@
 import { currentMemoryBudget } from '../models/capabilities.ts';
 import { defaultDtype, resolveDevice } from '../models/device-choice.ts';
 import { PetitError } from './errors.ts';
+import { isHubRepoId } from './hub-repo-id.ts';
 import type { ModelSpec } from './types.ts';
 import type { WorkerLoadRequest } from './worker-protocol.ts';
-
-const REPO_ID = /^[\w.-]+\/[\w.-]+$/;
 
 /** A catalog id or a spec, as one plain spec whose id is a hub repository id; anything else is `unknown-model`. */
 export function resolveModelSpec(
@@ -23,11 +22,12 @@ export function resolveModelSpec(
   } catch {
     spec = null;
   }
-  if (!spec || typeof id !== 'string' || !REPO_ID.test(id)) {
+  if (!spec || typeof id !== 'string' || !isHubRepoId(id)) {
     const shown = typeof model === 'string' ? model : typeof id === 'string' ? id : String(typeof model);
     throw new PetitError(
       'unknown-model',
-      `"${shown.slice(0, 80)}" is not a model Petit knows. Use a catalog id or a hub repository id such as "HuggingFaceTB/SmolLM2-135M-Instruct".`,
+      `"${shown.slice(0, 80)}${shown.length > 80 ? '…' : ''}" is not a model Petit knows. Use a catalog id or a hub repository id such as "HuggingFaceTB/SmolLM2-135M-Instruct" (owner/name, each up to 96 letters, digits, "_", "-" or ".").`,
+      { details: { field: 'id' } },
     );
   }
   return spec;

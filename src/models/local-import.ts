@@ -126,7 +126,13 @@ export async function inspectFolder(folder: string, files: LocalFile[]): Promise
       OPTIONAL.includes(f.path) ||
       dtypes.some((d) => f.path.startsWith(`onnx/model${ONNX_FILE_SUFFIX[d]}.onnx`)),
   );
-  const name = folder.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
+  // A name the hub's id rule accepts (src/engine/hub-repo-id.ts): the model is loaded as `local/<name>`.
+  const name =
+    folder
+      .replace(/[^\w.-]+/g, '-')
+      .replace(/\.{2,}/g, '.')
+      .slice(0, 96)
+      .replace(/^[-.]+|[-.]+$/g, '') || 'model';
   return { name, dtypes, files: keep, bytes: keep.reduce((a, f) => a + f.file.size, 0) };
 }
 
