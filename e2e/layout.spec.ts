@@ -199,3 +199,25 @@ test('touch screen: the main screen’s controls are at least 44 × 44 px', asyn
     await browser.close();
   }
 });
+
+test('installed on a phone with a notch: the header and the composer stay clear of the safe-area insets', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 390, height: 800 });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setSafeAreaInsetsOverride', {
+    insets: { top: 47, bottom: 34, left: 0, right: 0 },
+  });
+  await page.goto('/');
+  await expect(page.getByTestId('model-select')).toBeVisible();
+  const brand = await page.locator('.brand').boundingBox();
+  expect(brand!.y).toBeGreaterThanOrEqual(47);
+  const composer = await page.locator('.composer').boundingBox();
+  expect(composer!.y + composer!.height).toBeLessThanOrEqual(800 - 34);
+  await page.getByRole('button', { name: 'Conversations' }).click();
+  await expect
+    .poll(() => page.locator('.sidebar').evaluate((e) => getComputedStyle(e).transform))
+    .toBe('none');
+  const newChat = await page.getByTestId('new-chat').boundingBox();
+  expect(newChat!.y).toBeGreaterThanOrEqual(47);
+});
