@@ -10,6 +10,7 @@ import { isPetitError, type PetitError } from '../../engine/errors.ts';
 import type { ChatMessage } from '../../engine/protocol.ts';
 import { PRESET_MODELS_DATE, PROVIDER_PRESETS } from './presets.ts';
 import { REMOTE_DEFAULT_MAX_TOKENS, createRemoteClient, remoteAnswerBudget } from './remote-client.ts';
+import { resolveEndpoint } from './transport.ts';
 
 const KEY = 'sk-test-docs-0123456789abcdef';
 let fake: FakeProvider;
@@ -230,5 +231,30 @@ describe('address spaces (Local Network Access)', () => {
       expect(addressSpace(h)).toBe('local');
     for (const h of ['172.32.0.1', '8.8.8.8', 'api.openai.com', '11.0.0.1'])
       expect(addressSpace(h)).toBe('public');
+  });
+});
+
+describe('endpoint URLs as Azure OpenAI and Bedrock document them', () => {
+  it('asks for the Azure resource and deployment, and for https with a key', () => {
+    expect(() => resolveEndpoint({ presetId: 'azure-openai', apiKey: 'k' }, '/chat/completions')).toThrow(
+      /Enter the Resource name for Azure OpenAI in Settings → Remote model → Resource name/,
+    );
+    const azure = resolveEndpoint(
+      { presetId: 'azure-openai', urlParams: { resource: 'contoso', deployment: 'gpt4o' } },
+      '/chat/completions',
+    );
+    expect(azure.url).toBe(
+      'https://contoso.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21',
+    );
+    expect(azure.host).toBe('contoso.openai.azure.com');
+    const bedrock = resolveEndpoint(
+      { presetId: 'bedrock', urlParams: { region: 'eu-west-1' } },
+      '/chat/completions',
+    );
+    expect(bedrock.url).toBe('https://bedrock-runtime.eu-west-1.amazonaws.com/openai/v1/chat/completions');
+    expect(() =>
+      resolveEndpoint({ presetId: 'openai', baseUrl: 'http://example.com/v1' }, '/chat/completions'),
+    ).toThrow(/must use https:\/\//);
+    expect(() => resolveEndpoint({ presetId: 'nope' as 'openai' }, '/x')).toThrow(/Unknown provider/);
   });
 });

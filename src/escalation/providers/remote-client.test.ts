@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  startFakeProvider,
-  type FakeBehaviour,
-  type FakeProvider,
-} from '../../../tools/fake-provider/fake-provider-server.ts';
+import { startFakeProvider, type FakeProvider } from '../../../tools/fake-provider/fake-provider-server.ts';
 import { isPetitError, type PetitError } from '../../engine/errors.ts';
 import type { ChatCompletionChunk, ChatMessage } from '../../engine/protocol.ts';
 import { createRemoteClient, type RemoteClient } from './remote-client.ts';
-import { resolveEndpoint, type ProviderSettings } from './transport.ts';
+import type { ProviderSettings } from './transport.ts';
 
 const OPENAI_KEY = 'sk-test-openai-0123456789abcdef';
 const ANTHROPIC_KEY = 'sk-ant-test-fedcba9876543210';
@@ -391,41 +387,3 @@ describe('the key goes only in the auth header of its own provider', () => {
     }
   });
 });
-
-describe('endpoint settings', () => {
-  it('asks for the Azure resource and deployment, and for https with a key', () => {
-    expect(() => resolveEndpoint({ presetId: 'azure-openai', apiKey: 'k' }, '/chat/completions')).toThrow(
-      /Enter the Resource name for Azure OpenAI in Settings → Remote model → Resource name/,
-    );
-    const azure = resolveEndpoint(
-      { presetId: 'azure-openai', urlParams: { resource: 'contoso', deployment: 'gpt4o' } },
-      '/chat/completions',
-    );
-    expect(azure.url).toBe(
-      'https://contoso.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21',
-    );
-    expect(azure.host).toBe('contoso.openai.azure.com');
-    const bedrock = resolveEndpoint(
-      { presetId: 'bedrock', urlParams: { region: 'eu-west-1' } },
-      '/chat/completions',
-    );
-    expect(bedrock.url).toBe('https://bedrock-runtime.eu-west-1.amazonaws.com/openai/v1/chat/completions');
-    expect(() =>
-      resolveEndpoint({ presetId: 'openai', baseUrl: 'http://example.com/v1' }, '/chat/completions'),
-    ).toThrow(/must use https:\/\//);
-    expect(() => resolveEndpoint({ presetId: 'nope' as 'openai' }, '/x')).toThrow(/Unknown provider/);
-  });
-});
-
-// Keeps the behaviour type referenced for readers of this file: every kind is exercised above.
-const _kinds: FakeBehaviour['kind'][] = [
-  'normal',
-  'status',
-  'stall',
-  'stall-mid-stream',
-  'drop',
-  'reset',
-  'malformed',
-  'stream-error',
-];
-void _kinds;
