@@ -46,6 +46,14 @@ async function expectFits(target: Page | Frame, what: string): Promise<void> {
   );
 }
 
+/** Opens the phone's conversation drawer and waits until it has slid in, to measure it in place. */
+async function openDrawer(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Conversations' }).click();
+  await expect
+    .poll(() => page.locator('.sidebar').evaluate((e) => getComputedStyle(e).transform))
+    .toBe('none');
+}
+
 const PROVIDER_CONFIG = { presetId: 'openai', model: 'gpt-4o-mini', baseUrl: `${PROVIDER_URL}/v1` };
 
 test.describe('layout on narrow phone screens', () => {
@@ -85,11 +93,7 @@ test.describe('layout on narrow phone screens', () => {
           .evaluate((s: HTMLSelectElement) => s.selectedOptions[0]!.text.startsWith(s.title)),
       ).toBe(true);
 
-      await page.getByRole('button', { name: 'Conversations' }).click();
-      // Measured once the drawer has slid in.
-      await expect
-        .poll(() => page.locator('.sidebar').evaluate((e) => getComputedStyle(e).transform))
-        .toBe('none');
+      await openDrawer(page);
       await expectFits(page, 'conversation drawer');
       await page.locator('.sidebar-scrim').click({ position: { x: width - 5, y: 300 } });
 
@@ -137,6 +141,18 @@ test.describe('layout on narrow phone screens', () => {
         },
       );
       await expectFits(page, 'chat with answers and notes');
+
+      // The conversation's icons are drawn (SVG), not font glyphs that can render as empty boxes.
+      await openDrawer(page);
+      const remove = page
+        .getByTestId('conversation')
+        .first()
+        .getByRole('button', { name: /^Delete/ });
+      await expect(remove).toBeVisible();
+      await expect(remove).toHaveText('');
+      const icon = await remove.locator('svg').boundingBox();
+      expect(icon!.width).toBeGreaterThan(8);
+      await expectFits(page, 'conversation drawer with a conversation');
     });
   }
 });
@@ -220,4 +236,28 @@ test('installed on a phone with a notch: the header and the composer stay clear 
     .toBe('none');
   const newChat = await page.getByTestId('new-chat').boundingBox();
   expect(newChat!.y).toBeGreaterThanOrEqual(47);
+});
+
+test('one look for every control: the header select and the Remote model fields match the picker, in light and dark', async ({
+  page,
+}) => {
+  const look = (testId: string) =>
+    page.getByTestId(testId).evaluate((el) => {
+      const s = getComputedStyle(el);
+      return [s.backgroundColor, s.borderTopColor, s.borderTopLeftRadius, s.color].join(' ');
+    });
+  await page.goto('/');
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const picker = await look('model-select');
+    expect(await look('escalation-mode'), `${scheme}: the header's mode select`).toBe(picker);
+    // "Remote model" on one line: as tall as its single-word neighbours.
+    const remote = await page.getByTestId('open-provider').boundingBox();
+    const savings = await page.getByTestId('open-savings').boundingBox();
+    expect(remote!.height).toBe(savings!.height);
+    await page.getByTestId('open-provider').click();
+    for (const field of ['provider-preset', 'provider-base-url', 'provider-model'])
+      expect(await look(field), `${scheme}: ${field}`).toBe(picker);
+    await page.getByTestId('provider-close').click();
+  }
 });
