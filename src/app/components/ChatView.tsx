@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { StoredMessage } from '../../storage/index.ts';
 import { MarkdownMessage } from '../markdown/index.ts';
+import './chat.css';
 
 interface Props {
   messages: StoredMessage[];

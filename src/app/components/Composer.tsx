@@ -1,4 +1,5 @@
 import { useState, type KeyboardEvent } from 'react';
+import './chat.css';
 
 interface Props {
   disabled: boolean;

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ConversationSummary, SearchHit } from '../../storage/index.ts';
 import type { ConversationsApi } from '../hooks/use-conversations.ts';
 import { Icon } from './Icon.tsx';
+import './conversations.css';
 
 interface Props {
   conversations: ConversationsApi;

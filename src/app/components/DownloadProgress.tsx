@@ -1,5 +1,6 @@
 import type { DownloadView } from '../hooks/use-petit.ts';
 import { formatBytes, formatDuration, formatRate } from '../format.ts';
+import './download.css';
 
 interface Props {
   download: DownloadView;

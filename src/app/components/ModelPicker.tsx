@@ -9,6 +9,7 @@ import { useCapabilities, useKeptModels, useLocalEntries } from '../models/use-m
 import { useOnline } from '../pwa/use-online.ts';
 import { RUNTIME_CHOICES, chooserPrefs, type RuntimeChoice } from '../settings.ts';
 import '../models/models.css';
+import './model-picker.css';
 import { Icon } from './Icon.tsx';
 
 interface Props {
