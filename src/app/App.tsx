@@ -23,6 +23,7 @@ import { ProviderPanel } from './escalation/ProviderPanel.tsx';
 import { SavingsPanel } from './escalation/SavingsPanel.tsx';
 import { useEscalation } from './escalation/use-escalation.ts';
 import { useKeptModels } from './models/use-models.ts';
+import { Icon } from './components/Icon.tsx';
 import './escalation/escalation.css';
 
 export function App({ engine }: { engine: PetitEngine }) {
@@ -78,7 +79,7 @@ export function App({ engine }: { engine: PetitEngine }) {
             aria-expanded={sidebarOpen}
             onClick={() => setSidebarOpen((v) => !v)}
           >
-            ☰
+            <Icon name="menu" />
           </button>
           <div className="brand">
             <span className="logo" aria-hidden="true" />
