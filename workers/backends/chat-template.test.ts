@@ -48,7 +48,7 @@ describe('renderChatTemplate', () => {
   });
 
   it('renders the longest conversation a request may hold (10,000 messages) within the budget', () => {
-    const long = Array.from({ length: 10_000 }, (_, i) => ({
+    const long = Array.from({ length: 10_000 }, (_, i): ChatMessage => ({
       role: i % 2 ? 'assistant' : 'user',
       content: `message ${i}`,
     }));
