@@ -2,6 +2,7 @@ import { PetitError, abortError } from '../engine/errors.ts';
 import { ensureRoom, type PlannedFile } from './download-plan.ts';
 import { hubErrorFor, hubFileUrl, unreachable, withModelLock } from './hub-files.ts';
 import { pins, type PinRecord } from './pins.ts';
+import { toHex } from './sha256.ts';
 import { journal, modelIndex } from './store-db.ts';
 import type { ModelStore } from './store.ts';
 import type { DownloadProgress } from './store-types.ts';
@@ -80,7 +81,7 @@ async function revisionInfo(model: StoredModelRef, signal?: AbortSignal): Promis
 export async function gitBlobId(bytes: ArrayBuffer): Promise<string> {
   const head = new TextEncoder().encode(`blob ${bytes.byteLength}\0`);
   const digest = await crypto.subtle.digest('SHA-1', await new Blob([head, bytes]).arrayBuffer());
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(new Uint8Array(digest));
 }
 
 /**

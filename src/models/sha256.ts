@@ -28,7 +28,8 @@ export interface Sha256State {
   pending: string;
 }
 
-function toHex(bytes: Uint8Array): string {
+/** Bytes as lower-case hex, the form hub and catalog hashes are written in. */
+export function toHex(bytes: Uint8Array): string {
   let out = '';
   for (const b of bytes) out += b.toString(16).padStart(2, '0');
   return out;
