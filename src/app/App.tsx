@@ -24,6 +24,7 @@ import { SavingsPanel } from './escalation/SavingsPanel.tsx';
 import { useEscalation } from './escalation/use-escalation.ts';
 import { useKeptModels } from './models/use-models.ts';
 import { Icon } from './components/Icon.tsx';
+import { resolveLanguage, setLanguage } from '../i18n/index.ts';
 import './escalation/escalation.css';
 
 export function App({ engine }: { engine: PetitEngine }) {
@@ -49,6 +50,10 @@ export function App({ engine }: { engine: PetitEngine }) {
     if (settings.theme === 'system') delete root.dataset.theme;
     else root.dataset.theme = settings.theme;
   }, [settings.theme]);
+
+  useEffect(() => {
+    void setLanguage(resolveLanguage(settings.language));
+  }, [settings.language]);
 
   const updateSettings = (next: AppSettings) => {
     setSettings(next);

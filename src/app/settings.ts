@@ -1,5 +1,6 @@
 import type { ChoicePreferences } from '../models/chooser.ts';
 import { savePreference, storedPreference } from './persisted.ts';
+import { isLanguage, type LanguageChoice } from '../i18n/index.ts';
 import { DEFAULT_HUB_URL, type BackendName, type BackendPreference, type Device } from '../engine/types.ts';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
@@ -46,6 +47,8 @@ export interface AppSettings {
   /** Longest answer in tokens. */
   maxTokens: number;
   runtime: RuntimeChoice;
+  /** 'auto' follows the browser's languages (src/i18n). */
+  language: LanguageChoice;
 }
 
 export const DEFAULT_SETTINGS: AppSettings = {
@@ -55,6 +58,7 @@ export const DEFAULT_SETTINGS: AppSettings = {
   temperature: 0.7,
   maxTokens: 1024,
   runtime: 'auto',
+  language: 'auto',
 };
 
 /** The saved settings (src/app/persisted.ts), each checked: a value of the wrong kind reads as its default. */
@@ -73,6 +77,7 @@ export function loadSettings(): AppSettings {
     if (fits) settings[key] = value;
   }
   if (!(String(settings.runtime) in RUNTIME_CHOICES)) settings.runtime = 'auto';
+  if (settings.language !== 'auto' && !isLanguage(settings.language)) settings.language = 'auto';
   return settings as unknown as AppSettings;
 }
 

@@ -1,5 +1,5 @@
 import type { DownloadView } from '../hooks/use-petit.ts';
-import { formatBytes, formatDuration, formatRate } from '../format.ts';
+import { formatBytes, formatDuration, formatRate } from '../../i18n/format.ts';
 import './download.css';
 
 interface Props {

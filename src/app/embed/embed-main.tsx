@@ -6,6 +6,7 @@ import { parseWidgetProvider } from '../../widget/widget-provider.ts';
 import { registerServiceWorker } from '../pwa/register.ts';
 import { hydratePreferences } from '../persisted.ts';
 import { loadSettings } from '../settings.ts';
+import { initI18n, isLanguage, resolveLanguage } from '../../i18n/index.ts';
 import { EmbedBridge } from './bridge.ts';
 import { EmbedApp } from './EmbedApp.tsx';
 import '../styles.css';
@@ -22,6 +23,9 @@ if (widgetProvider.problem) console.warn(`Petit embed: ${widgetProvider.problem}
 // The user's settings come from IndexedDB, as in the app (persisted.ts).
 await hydratePreferences();
 const settings = loadSettings();
+// The host page's `lang` attribute wins; otherwise the user's choice in the app, then the browser's languages.
+const hostLanguage = new URLSearchParams(location.search).get('lang')?.toLowerCase().split('-')[0];
+await initI18n(isLanguage(hostLanguage) ? hostLanguage : resolveLanguage(settings.language));
 const engine = new PetitEngine({ hubUrl: settings.hubUrl });
 registerServiceWorker();
 
