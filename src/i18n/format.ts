@@ -61,7 +61,7 @@ export function formatDuration(seconds: number, language = currentLanguage()): s
     })
       .format(v)
       // Intl's narrow units have no space in English ("5s"); the app writes "5 s" as in SI.
-      .replace(/(\d)([a-z])/i, '$1 $2');
+      .replace(/(\d)([a-z])/i, '$1\u00a0$2');
   if (seconds < 10) return unit('second', seconds, seconds < 1 ? 2 : 1);
   if (seconds < 60) return unit('second', Math.round(seconds));
   const m = Math.floor(seconds / 60);
