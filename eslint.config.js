@@ -17,12 +17,12 @@ const NO_WORKER = {
     'src/engine and src/models must not import workers/: protocol types live in src/engine/worker-protocol.ts; the worker is spawned from its URL.',
 };
 const NO_UI_FROM_ENGINE = {
-  regex: '^(\\.\\./)+(app|widget|chat|storage|escalation)/',
+  regex: '^(\\.\\./)+(app|widget|chat|storage|escalation|i18n)/|^i18next|^react-i18next',
   message:
-    'src/engine and src/models are libraries under the app: they must not import the app, widget, chat, storage or escalation.',
+    'src/engine and src/models are libraries under the app: they must not import the app, widget, chat, storage, escalation or i18n (the library speaks English and gives codes; the app translates).',
 };
 const NO_UI_FROM_WORKER = {
-  regex: '^(\\.\\./)+src/(app|widget|chat|storage|escalation|sw)/|^(\\.\\./)+src/engine/petit-engine',
+  regex: '^(\\.\\./)+src/(app|widget|chat|storage|escalation|sw|i18n)/|^(\\.\\./)+src/engine/petit-engine|^i18next',
   message:
     'workers/ may import src/engine (protocol, errors, types) and src/models only: never the app, widget or engine client.',
 };
