@@ -103,6 +103,9 @@ export default defineConfig({
             'react',
             'react-dom/client',
             'react/jsx-dev-runtime',
+            'i18next',
+            'i18next-icu',
+            'react-i18next',
             // The inference worker's (src/engine/petit-engine.browser.test.ts).
             'comlink',
             '@huggingface/transformers',
