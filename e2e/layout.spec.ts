@@ -1,11 +1,20 @@
 import { chromium, type Frame, type Page } from '@playwright/test';
-import { APP_URL, PROVIDER_KEY, PROVIDER_URL } from './env.ts';
-import { fake } from './fake-provider-client.ts';
-import { CHROMIUM_ARGS, chromiumPath, expect, loadFromPicker, test } from './fixtures.ts';
-import { WIDGET_HOST_ORIGIN, WIDGET_HOST_PORT } from './pwa-env.ts';
-import { startStaticServer, type StaticServer } from './static-server.ts';
+import { APP_URL } from './env.ts';
+import { CHROMIUM_ARGS, chromiumPath, expect, test } from './fixtures.ts';
+import { WIDGET_HOST_ORIGIN } from './pwa-env.ts';
+import {
+  askModeWithFakeProvider,
+  openDrawer,
+  PROVIDER_ORIGIN,
+  startWidgetHost,
+  walkApp,
+  walkWidget,
+  WALK_SETTINGS,
+  type Screen,
+} from './screens.ts';
+import type { StaticServer } from './static-server.ts';
 
-const WIDTHS = [320, 390];
+const WIDTHS = [320, 360, 390];
 
 interface Overflow {
   scrollWidth: number;
@@ -46,140 +55,87 @@ async function expectFits(target: Page | Frame, what: string): Promise<void> {
   );
 }
 
-/** Opens the phone's conversation drawer and waits until it has slid in, to measure it in place. */
-async function openDrawer(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Conversations' }).click();
-  await expect
-    .poll(() => page.locator('.sidebar').evaluate((e) => getComputedStyle(e).transform))
-    .toBe('none');
+/** Checks some screens need beyond fitting the width. */
+async function screenChecks(screen: Screen, page: Page): Promise<void> {
+  if (screen === 'picker with the longest name') {
+    // The select shows the start of the name; its title has the whole name.
+    const select = page.getByTestId('model-select');
+    expect(await select.getAttribute('title')).not.toBe('');
+    expect(
+      await select.evaluate((s: HTMLSelectElement) => s.selectedOptions[0]!.text.startsWith(s.title)),
+    ).toBe(true);
+  }
+  if (screen === 'Models') {
+    // A name cut short by the narrow list keeps its full text as a title.
+    const cut = await page
+      .locator('.catalog-name')
+      .evaluateAll((names) =>
+        names
+          .filter((n) => n.scrollWidth > n.clientWidth + 1)
+          .map((n) => ({ title: n.getAttribute('title'), text: n.textContent })),
+      );
+    for (const name of cut) expect(name.title).toBe(name.text);
+  }
+  if (screen === 'conversation drawer with a conversation') {
+    // The conversation's icons are drawn (SVG), not font glyphs that can render as empty boxes.
+    const remove = page
+      .getByTestId('conversation')
+      .first()
+      .getByRole('button', { name: /^Delete/ });
+    await expect(remove).toBeVisible();
+    await expect(remove).toHaveText('');
+    const icon = await remove.locator('svg').boundingBox();
+    expect(icon!.width).toBeGreaterThan(8);
+  }
 }
 
-const PROVIDER_CONFIG = { presetId: 'openai', model: 'gpt-4o-mini', baseUrl: `${PROVIDER_URL}/v1` };
-
 test.describe('layout on narrow phone screens', () => {
-  test.use({
-    initialSettings: { temperature: 0, maxTokens: 16 },
-    extraAllowedOrigins: [new URL(PROVIDER_URL).origin],
-  });
+  test.use({ initialSettings: WALK_SETTINGS, extraAllowedOrigins: [PROVIDER_ORIGIN] });
 
   for (const width of WIDTHS) {
     test(`${width} px: the chat, the picker and every dialog fit without sideways scrolling`, async ({
       page,
     }) => {
-      await fake('reset');
-      await page.addInitScript(
-        (config) => {
-          if (!localStorage.getItem('petit.escalation.v1'))
-            localStorage.setItem('petit.escalation.v1', JSON.stringify(config));
-        },
-        { mode: 'ask', provider: PROVIDER_CONFIG, redact: true, consent: { auto: [], conversations: {} } },
-      );
+      await askModeWithFakeProvider(page);
       await page.setViewportSize({ width, height: 740 });
-      await page.goto('/');
-      await expect(page.getByTestId('model-select')).toBeVisible();
-      await expectFits(page, 'main screen');
-
-      // The longest catalog name selected: the select must not grow to its width.
-      const longest = await page.getByTestId('model-select').evaluate((s: HTMLSelectElement) => {
-        const options = [...s.options].sort((a, b) => b.text.length - a.text.length);
-        return options[0]!.value;
+      const seen: Screen[] = [];
+      await walkApp(page, async (screen, target) => {
+        seen.push(screen);
+        await expectFits(target, screen);
+        await screenChecks(screen, page);
       });
-      await page.getByTestId('model-select').selectOption(longest);
-      await expectFits(page, 'picker with the longest name');
-      expect(await page.getByTestId('model-select').getAttribute('title')).not.toBe('');
-      expect(
-        await page
-          .getByTestId('model-select')
-          .evaluate((s: HTMLSelectElement) => s.selectedOptions[0]!.text.startsWith(s.title)),
-      ).toBe(true);
-
-      await openDrawer(page);
-      await expectFits(page, 'conversation drawer');
-      await page.locator('.sidebar-scrim').click({ position: { x: width - 5, y: 300 } });
-
-      for (const [open, close, what] of [
-        ['open-models', 'close-models', 'Models'],
-        ['open-settings', null, 'Settings'],
-        ['open-provider', 'provider-close', 'Remote model'],
-        ['open-savings', null, 'Savings'],
-      ] as const) {
-        await page.getByTestId(open).click();
-        await expect(page.locator('dialog[open]')).toBeVisible();
-        await expectFits(page, what);
-        if (what === 'Models') {
-          // A name cut short by the narrow list keeps its full text as a title.
-          const cut = await page
-            .locator('.catalog-name')
-            .evaluateAll((names) =>
-              names
-                .filter((n) => n.scrollWidth > n.clientWidth + 1)
-                .map((n) => ({ title: n.getAttribute('title'), text: n.textContent })),
-            );
-          for (const name of cut) expect(name.title).toBe(name.text);
-        }
-        if (close) await page.getByTestId(close).click();
-        else await page.keyboard.press('Escape');
-        await expect(page.locator('dialog[open]')).toHaveCount(0);
-      }
-
-      // The key, then a prompt the router sends further: the consent dialog opens.
-      await page.getByTestId('open-provider').click();
-      await page.getByTestId('provider-key').fill(PROVIDER_KEY);
-      await page.getByTestId('provider-save-key').click();
-      await page.getByTestId('provider-close').click();
-      await loadFromPicker(page, 'tiny-llama', 'q8');
-      await page.getByTestId('prompt').fill('Prove that the square root of 2 is irrational, rigorously.');
-      await page.getByTestId('prompt').press('Enter');
-      await expect(page.getByTestId('consent-dialog')).toBeVisible({ timeout: 60_000 });
-      await expectFits(page, 'consent dialog');
-      await page.getByTestId('consent-cancel').click();
-      await expect(page.getByTestId('message-assistant').last()).toHaveAttribute(
-        'data-status',
-        /complete|error/,
-        {
-          timeout: 60_000,
-        },
-      );
-      await expectFits(page, 'chat with answers and notes');
-
-      // The conversation's icons are drawn (SVG), not font glyphs that can render as empty boxes.
-      await openDrawer(page);
-      const remove = page
-        .getByTestId('conversation')
-        .first()
-        .getByRole('button', { name: /^Delete/ });
-      await expect(remove).toBeVisible();
-      await expect(remove).toHaveText('');
-      const icon = await remove.locator('svg').boundingBox();
-      expect(icon!.width).toBeGreaterThan(8);
-      await expectFits(page, 'conversation drawer with a conversation');
+      // The walk stops at the phone's drawer too (a test that cannot skip it silently).
+      expect(seen).toContain('conversation drawer with a conversation');
     });
   }
 });
 
 test.describe('the widget panel', () => {
   let host: StaticServer;
-  test.use({ extraAllowedOrigins: [WIDGET_HOST_ORIGIN] });
+  test.use({
+    initialSettings: WALK_SETTINGS,
+    extraAllowedOrigins: [WIDGET_HOST_ORIGIN, PROVIDER_ORIGIN],
+  });
   test.beforeAll(async () => {
-    const page = `<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>Shop</title></head><body style="margin:0">
-<petit-chat model="tiny-llama" placement="inline" greeting="Hello from the shop's assistant"></petit-chat>
-<script type="module" src="${APP_URL}/widget.js"></script></body></html>`;
-    host = await startStaticServer(WIDGET_HOST_PORT, { pages: { '/shop.html': { body: page } } });
+    host = await startWidgetHost({ '/shop.html': {} });
   });
   test.afterAll(async () => {
     await host?.close();
   });
 
-  test('fits a 320 px screen', async ({ page }) => {
-    await page.setViewportSize({ width: 320, height: 640 });
-    await page.goto(`${WIDGET_HOST_ORIGIN}/shop.html`);
-    // The iframe is in a closed shadow root: reach it through the page's frames.
-    await expect.poll(() => page.frames().some((f) => f.url().includes('/embed'))).toBe(true);
-    const inner = page.frames().find((f) => f.url().includes('/embed'))!;
-    await expect(inner.getByTestId('prompt')).toBeVisible({ timeout: 60_000 });
-    await expectFits(inner, 'widget panel');
-    await expectFits(page, 'host page with the widget');
-  });
+  for (const width of WIDTHS) {
+    test(`fits a ${width} px screen, with the consent card and an answer`, async ({ page }) => {
+      await page.setViewportSize({ width, height: 640 });
+      await walkWidget(
+        page,
+        async (screen, embed) => {
+          await expectFits(embed, screen);
+          await expectFits(page, `host page with the ${screen}`);
+        },
+        '/shop.html',
+      );
+    });
+  }
 });
 
 test('touch screen: the main screen’s controls are at least 44 × 44 px', async () => {
@@ -230,10 +186,7 @@ test('installed on a phone with a notch: the header and the composer stay clear 
   expect(brand!.y).toBeGreaterThanOrEqual(47);
   const composer = await page.locator('.composer').boundingBox();
   expect(composer!.y + composer!.height).toBeLessThanOrEqual(800 - 34);
-  await page.getByRole('button', { name: 'Conversations' }).click();
-  await expect
-    .poll(() => page.locator('.sidebar').evaluate((e) => getComputedStyle(e).transform))
-    .toBe('none');
+  await openDrawer(page);
   const newChat = await page.getByTestId('new-chat').boundingBox();
   expect(newChat!.y).toBeGreaterThanOrEqual(47);
 });
