@@ -40,6 +40,10 @@ export interface MemoryBudget {
   bytes: number;
   /** Why, in words: "this device reports 4 GB", "Safari on iOS closes tabs above about 1.5 GB", … */
   reason: string;
+  /** The same reason as a code, for an app that words it in its own language. */
+  kind: 'device-memory' | 'ios-safari' | 'failed-before';
+  /** With `device-memory`: what the device reports. */
+  deviceMemoryGB?: number;
 }
 
 /** A tab rarely gets more than half of the device's memory: the system and the browser keep the rest. */
@@ -99,17 +103,21 @@ export function memoryBudget(
     limits.push({
       bytes: deviceMemoryGB * 1e9 * TAB_SHARE_OF_DEVICE,
       reason: `this device reports ${deviceMemoryGB} GB of memory, and a tab can rarely use more than half`,
+      kind: 'device-memory',
+      deviceMemoryGB,
     });
   }
   if (isIosSafari(userAgent))
     limits.push({
       bytes: IOS_SAFARI_TAB_BYTES,
       reason: 'Safari on iOS closes a tab that uses more than about 1.5 GB',
+      kind: 'ios-safari',
     });
   if (ceiling !== null)
     limits.push({
       bytes: ceiling,
       reason: 'a model of about this size ran out of memory on this device before',
+      kind: 'failed-before',
     });
   if (limits.length === 0) return null;
   return limits.reduce((a, b) => (b.bytes < a.bytes ? b : a));

@@ -86,6 +86,12 @@ export interface CatalogEntry {
   /** What is known about the training data, in one sentence. */
   trainingDataNote: string;
   goodFor: string;
+  /**
+   * Languages the model's makers say it handles (BCP 47 codes, as they list them); empty when they do not say.
+   * `moreLanguages`: they name these and say there are others.
+   */
+  languages: readonly string[];
+  moreLanguages?: boolean;
   /** Where the entry came from: the built-in list, a deployment's extra list, or a folder the user added. */
   source: 'builtin' | 'extra' | 'local';
   /** Hub to download from when not the one in Settings (a folder from disk uses the local pseudo-hub). */
@@ -118,6 +124,11 @@ const MISTRAL_RESEARCH: License = {
   url: 'https://mistral.ai/licenses/MRL-0.1.md',
   restrictions: 'Research and personal use only; commercial use needs a licence from Mistral AI.',
 };
+
+/** The languages Qwen2.5's makers name among the 29 or more it supports. */
+const QWEN_LANGUAGES = ['zh', 'en', 'fr', 'es', 'pt', 'de', 'it', 'ru', 'ja', 'ko', 'vi', 'th', 'ar'];
+/** Llama 3.2's officially supported languages. */
+const LLAMA_32_LANGUAGES = ['en', 'de', 'fr', 'it', 'pt', 'hi', 'es', 'th'];
 
 const MLC_LIB = (name: string) => `${name}_cs1k-webgpu.wasm`;
 
@@ -177,6 +188,7 @@ const RECORDS: readonly CatalogRecord[] = [
     trainingDataNote:
       'FineWeb-Edu, DCLM, The Stack and Hugging Face’s own published sets (SmolTalk, FineMath, Stack-Edu).',
     goodFor: 'Quick rewording, short answers and classification on any device.',
+    languages: ['en'],
   },
   {
     id: 'smollm2-360m-instruct',
@@ -206,6 +218,7 @@ const RECORDS: readonly CatalogRecord[] = [
     trainingData: 'open',
     trainingDataNote: 'FineWeb-Edu, DCLM, The Stack and Hugging Face’s own published sets.',
     goodFor: 'Everyday chat and summaries of short texts.',
+    languages: ['en'],
   },
   {
     id: 'smollm2-1.7b-instruct',
@@ -234,6 +247,7 @@ const RECORDS: readonly CatalogRecord[] = [
     trainingDataNote:
       '11 trillion tokens of FineWeb-Edu, DCLM, The Stack, FineMath and Stack-Edu, all published.',
     goodFor: 'Longer answers, rewriting and simple function calling on a laptop.',
+    languages: ['en'],
   },
   {
     id: 'qwen2.5-0.5b-instruct',
@@ -264,6 +278,8 @@ const RECORDS: readonly CatalogRecord[] = [
     trainingData: 'closed',
     trainingDataNote: '18 trillion tokens, described in the Qwen2.5 report but not published.',
     goodFor: 'Multilingual answers and simple code.',
+    languages: QWEN_LANGUAGES,
+    moreLanguages: true,
   },
   {
     id: 'qwen2.5-1.5b-instruct',
@@ -292,6 +308,8 @@ const RECORDS: readonly CatalogRecord[] = [
     trainingData: 'closed',
     trainingDataNote: '18 trillion tokens, described in the Qwen2.5 report but not published.',
     goodFor: 'Multilingual chat, summaries and code on a laptop.',
+    languages: QWEN_LANGUAGES,
+    moreLanguages: true,
   },
   {
     id: 'llama-3.2-1b-instruct',
@@ -321,6 +339,7 @@ const RECORDS: readonly CatalogRecord[] = [
     trainingData: 'closed',
     trainingDataNote: 'Up to 9 trillion tokens of public web data; the set itself is not published.',
     goodFor: 'Summaries, rewriting and instructions in English and seven other languages.',
+    languages: LLAMA_32_LANGUAGES,
   },
   {
     id: 'llama-3.2-3b-instruct',
@@ -348,6 +367,7 @@ const RECORDS: readonly CatalogRecord[] = [
     trainingData: 'closed',
     trainingDataNote: 'Up to 9 trillion tokens of public web data; the set itself is not published.',
     goodFor: 'The best answers here on a machine with a good GPU: reasoning, longer writing.',
+    languages: LLAMA_32_LANGUAGES,
   },
   {
     id: 'phi-3.5-mini-instruct',
@@ -376,6 +396,31 @@ const RECORDS: readonly CatalogRecord[] = [
     trainingData: 'closed',
     trainingDataNote: 'Filtered public web data and synthetic “textbook” data; not published.',
     goodFor: 'Reasoning, maths and code, on a GPU with 4 GB or more.',
+    languages: [
+      'ar',
+      'zh',
+      'cs',
+      'da',
+      'nl',
+      'en',
+      'fi',
+      'fr',
+      'de',
+      'he',
+      'hu',
+      'it',
+      'ja',
+      'ko',
+      'no',
+      'pl',
+      'pt',
+      'ru',
+      'es',
+      'sv',
+      'th',
+      'tr',
+      'uk',
+    ],
   },
   {
     id: 'gemma-2-2b-it',
@@ -404,6 +449,7 @@ const RECORDS: readonly CatalogRecord[] = [
     trainingData: 'closed',
     trainingDataNote: '2 trillion tokens of web, code and maths; not published.',
     goodFor: 'Friendly, well-written chat answers (with web-llm on a GPU).',
+    languages: ['en'],
   },
   {
     id: 'mistral-7b-instruct-v0.3',
@@ -432,6 +478,7 @@ const RECORDS: readonly CatalogRecord[] = [
     trainingData: 'closed',
     trainingDataNote: 'Not described beyond “publicly available data”.',
     goodFor: 'The strongest model here for writing and reasoning, on a desktop GPU.',
+    languages: [],
   },
   {
     id: 'ministral-3-3b-instruct-2512',
@@ -462,6 +509,8 @@ const RECORDS: readonly CatalogRecord[] = [
     trainingData: 'closed',
     trainingDataNote: 'Not published.',
     goodFor: 'Instructions and multilingual chat (with web-llm on a GPU; 4096-token window in the browser).',
+    languages: ['en', 'fr', 'es', 'de', 'it', 'pt', 'nl', 'zh', 'ja', 'ko', 'ar'],
+    moreLanguages: true,
   },
   {
     id: 'ministral-8b-instruct-2410',
@@ -487,6 +536,7 @@ const RECORDS: readonly CatalogRecord[] = [
     trainingData: 'closed',
     trainingDataNote: 'Not published.',
     goodFor: 'Research use on a workstation with a native runtime, not in a browser.',
+    languages: [],
   },
   {
     id: 'gpt-neo-125m',
@@ -510,6 +560,7 @@ const RECORDS: readonly CatalogRecord[] = [
     trainingData: 'open',
     trainingDataNote: 'The Pile (825 GB, published by EleutherAI).',
     goodFor: 'Text continuation and experiments; a base model, not tuned to chat.',
+    languages: ['en'],
   },
   {
     id: 'falcon-rw-1b',
@@ -533,6 +584,7 @@ const RECORDS: readonly CatalogRecord[] = [
     trainingData: 'partly-open',
     trainingDataNote: 'RefinedWeb; a 600-billion-token extract is published, the rest is not.',
     goodFor: 'Text continuation in English; a base model, not tuned to chat.',
+    languages: ['en'],
   },
   {
     id: 'falcon-7b-instruct',
@@ -551,6 +603,7 @@ const RECORDS: readonly CatalogRecord[] = [
     trainingData: 'partly-open',
     trainingDataNote: 'RefinedWeb plus curated sources; a 600-billion-token extract is published.',
     goodFor: 'Chat on a workstation with a native runtime, not in a browser.',
+    languages: ['en', 'fr'],
   },
   {
     id: 'mpt-7b-instruct',
@@ -575,6 +628,7 @@ const RECORDS: readonly CatalogRecord[] = [
     trainingDataNote:
       'One trillion tokens from public sets (RedPajama, C4, The Stack…); the mix is described, not published.',
     goodFor: 'Short instructions on a workstation with a native runtime, not in a browser.',
+    languages: ['en'],
   },
 ];
 
@@ -658,6 +712,7 @@ export function minimalEntry(e: ExtraEntry, source: CatalogEntry['source']): Cat
     trainingData: 'closed',
     trainingDataNote: 'Not described.',
     goodFor: '',
+    languages: [],
     noBrowserBuild: null,
     mlc: [],
     ...e,
@@ -688,6 +743,13 @@ export function buildCatalog(extraJson: string | undefined): CatalogEntry[] {
   const extra = parseExtraModels(extraJson);
   const ids = new Set(extra.map((e) => e.id));
   return [...extra, ...BUILTIN_CATALOG.filter((e) => !ids.has(e.id))];
+}
+
+/** Whether the makers list `language` (a BCP 47 base code, `fr`) for the model; null when they list none. */
+export function handlesLanguage(entry: CatalogEntry, language: string): boolean | null {
+  if (entry.languages.length === 0) return null;
+  const base = language.toLowerCase().split('-')[0];
+  return entry.languages.some((l) => l.toLowerCase().split('-')[0] === base);
 }
 
 /** The entry a hub repository belongs to (by its ONNX build), for the worker to find pinned sizes and hashes. */

@@ -235,3 +235,20 @@ describe('the memory budget a tab can count on', () => {
     expect(largestThatFits(models, device({ deviceMemoryGB: 0.25 }))).toBeNull();
   });
 });
+
+describe('the choice as codes, for an app to word in its own language', () => {
+  it('gives the reason and each note as a code with the facts the English sentence states', () => {
+    const ok = chooseRuntime(entry('smollm2-135m-instruct'), DEVICES['not cross-origin isolated']);
+    expect(ok.ok && ok.message).toEqual({ code: 'wasm', dtype: 'q8', threads: 1, webgpu: false });
+    expect(ok.ok && ok.noteMessages.map((m) => m.code)).toEqual(
+      ok.ok && ok.notes.map((n) => (/cross-origin/.test(n) ? 'single-thread' : 'not-pinned')),
+    );
+    const no = chooseRuntime(entry('smollm2-135m-instruct'), DEVICES['phone with 1 GB']);
+    expect(no.ok).toBe(false);
+    expect(!no.ok && no.message).toMatchObject({
+      code: 'smallest-does-not-fit',
+      option: { backend: 'transformers', device: 'wasm' },
+      shortfall: { kind: 'memory-budget', budget: { kind: 'device-memory', deviceMemoryGB: 1 } },
+    });
+  });
+});

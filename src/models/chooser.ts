@@ -1,6 +1,12 @@
 import type { BackendName, Device, Dtype } from '../engine/types.ts';
-import { memoryBudget, overBudget, wasmThreads, type Capabilities } from './capabilities.ts';
-import { onnxFileFor, type CatalogEntry, type MlcBuild, type MlcQuantization } from './catalog.ts';
+import { memoryBudget, overBudget, type Capabilities } from './capabilities.ts';
+import {
+  handlesLanguage,
+  onnxFileFor,
+  type CatalogEntry,
+  type MlcBuild,
+  type MlcQuantization,
+} from './catalog.ts';
 import {
   estimateLargestTensorBytes,
   estimatePeakBytes,
@@ -10,6 +16,11 @@ import {
   type OnnxDtype,
 } from './estimates.ts';
 import { formatSize } from './format-size.ts';
+import type { ChoiceMessage, Shortfall } from './choice-messages.ts';
+import { DTYPE_LABELS, describe, optionOf, what, type Candidate } from './choice-describe.ts';
+
+export type { ChoiceMessage, RuntimeOption, Shortfall } from './choice-messages.ts';
+export { DTYPE_LABELS };
 
 /**
  * Chooses how a catalog entry runs on this device — backend, device, dtype — or says plainly why it cannot.
@@ -41,14 +52,6 @@ export const DEFAULT_BACKENDS: readonly BackendName[] = ['transformers'];
 /** Dtypes the engine can load today (`src/engine/types.ts` DTYPES). */
 const ENGINE_DTYPES: readonly OnnxDtype[] = ['fp32', 'fp16', 'q8', 'q4'];
 
-export const DTYPE_LABELS = {
-  fp32: '32-bit',
-  fp16: '16-bit',
-  q8: '8-bit',
-  q4: '4-bit',
-  q4f16: '4-bit (f16)',
-} as const satisfies Record<OnnxDtype, string>;
-
 export interface ChoicePreferences {
   backends?: readonly BackendName[];
   device?: Device;
@@ -62,8 +65,11 @@ interface ChoiceBase {
   device: Device;
   /** One sentence for the UI: what runs and why. */
   reason: string;
+  message: ChoiceMessage;
   /** Further facts worth showing (fewer threads, a smaller dtype than the best, revision not pinned). */
   notes: string[];
+  /** `notes` as codes, in the same order. */
+  noteMessages: ChoiceMessage[];
   downloadBytes: number;
   memoryBytes: number;
 }
@@ -79,27 +85,15 @@ export interface ChoiceFailure {
   ok: false;
   code: ChoiceFailureCode;
   reason: string;
+  message: ChoiceMessage;
 }
 
 export type ChoiceResult = RuntimeChoice | ChoiceFailure;
 
-interface Candidate {
-  backend: BackendName;
-  device: Device;
-  dtype: OnnxDtype | null;
-  mlc: MlcBuild | null;
-  downloadBytes: number;
-  /** The largest single file: committing it briefly stores it twice. */
-  largestFileBytes: number;
-  memoryBytes: number;
-  /** What the model adds to the tab at its peak, from the bench's measured factor; 0 when unknown. */
-  peakBytes: number;
-  largestTensorBytes: number;
-}
-
 interface Failure {
   code: ChoiceFailureCode;
   reason: string;
+  shortfall: Shortfall;
   memoryBytes: number;
 }
 
@@ -181,16 +175,12 @@ function candidates(entry: CatalogEntry, caps: Capabilities, prefs: ChoicePrefer
   return out;
 }
 
-function what(c: Candidate): string {
-  if (c.mlc) return `${c.mlc.quantization} on web-llm`;
-  return `${DTYPE_LABELS[c.dtype!]} on ${c.device === 'webgpu' ? 'WebGPU' : 'WASM'}`;
-}
-
 /** The first constraint a candidate breaks, or null when it fits. */
 function check(c: Candidate, caps: Capabilities, prefs: ChoicePreferences): Failure | null {
-  const fail = (code: ChoiceFailureCode, reason: string): Failure => ({
+  const fail = (code: ChoiceFailureCode, reason: string, shortfall: Shortfall): Failure => ({
     code,
     reason,
+    shortfall,
     memoryBytes: Math.max(c.memoryBytes, c.peakBytes),
   });
   if (c.mlc) {
@@ -199,6 +189,7 @@ function check(c: Candidate, caps: Capabilities, prefs: ChoicePreferences): Fail
       return fail(
         'model-too-large',
         `needs ${formatSize(c.memoryBytes)} of GPU memory; this device reports ${caps.deviceMemoryGB} GB`,
+        { kind: 'gpu-memory', needsBytes: c.memoryBytes, deviceMemoryGB: caps.deviceMemoryGB },
       );
     }
   } else {
@@ -206,13 +197,18 @@ function check(c: Candidate, caps: Capabilities, prefs: ChoicePreferences): Fail
       caps.memoryBudget !== undefined ? caps.memoryBudget : memoryBudget(caps.deviceMemoryGB, '', null);
     const needs = Math.max(c.memoryBytes, c.peakBytes);
     if (budget && needs > budget.bytes) {
-      return fail('model-too-large', overBudget(needs, budget));
+      return fail('model-too-large', overBudget(needs, budget), {
+        kind: 'memory-budget',
+        needsBytes: needs,
+        budget,
+      });
     }
   }
   if (c.device === 'wasm' && c.memoryBytes > LIMITS.wasmMaxBytes) {
     return fail(
       'model-too-large',
       `needs ${formatSize(c.memoryBytes)} of memory on WASM, which can address at most ${LIMITS.wasmMaxBytes / 2 ** 30} GiB`,
+      { kind: 'wasm-address-space', needsBytes: c.memoryBytes, maxBytes: LIMITS.wasmMaxBytes },
     );
   }
   if (c.device === 'webgpu' && caps.webgpu && c.largestTensorBytes > 0) {
@@ -221,6 +217,7 @@ function check(c: Candidate, caps: Capabilities, prefs: ChoicePreferences): Fail
       return fail(
         'model-too-large',
         `its largest weight (${formatSize(c.largestTensorBytes)}) exceeds the largest GPU buffer this device allows (${formatSize(limit)})`,
+        { kind: 'gpu-buffer', tensorBytes: c.largestTensorBytes, limitBytes: limit },
       );
     }
   }
@@ -234,42 +231,11 @@ function check(c: Candidate, caps: Capabilities, prefs: ChoicePreferences): Fail
       return fail(
         'storage-quota',
         `needs ${formatSize(needed)} of storage; this browser allows ${formatSize(free)} more`,
+        { kind: 'storage', needsBytes: needed, freeBytes: free },
       );
     }
   }
   return null;
-}
-
-function describe(c: Candidate, caps: Capabilities, first: boolean): { reason: string; notes: string[] } {
-  const notes: string[] = [];
-  if (c.mlc) {
-    return {
-      reason: `web-llm on WebGPU (${caps.webgpu?.adapter ?? 'GPU'}): MLC-compiled ${c.mlc.quantization} kernels are the fastest in a browser.`,
-      notes,
-    };
-  }
-  const label = DTYPE_LABELS[c.dtype!];
-  if (c.device === 'webgpu') {
-    const why =
-      c.dtype === 'q4' || c.dtype === 'q4f16'
-        ? '4-bit weights are the smallest and fastest on a GPU'
-        : `${label} weights`;
-    if (!caps.webgpu?.shaderF16) notes.push('The GPU lacks shader-f16, so 16-bit kernels are not used.');
-    if (caps.webgpu?.isFallback) notes.push('The GPU is a software adapter: correct, but slower than WASM.');
-    return { reason: `${label} on WebGPU (${caps.webgpu?.adapter ?? 'GPU'}): ${why}.`, notes };
-  }
-  const threads = wasmThreads(caps);
-  const where = caps.webgpu ? 'WASM' : 'WASM (no WebGPU adapter)';
-  const why =
-    c.dtype === 'q8'
-      ? '8-bit is the fastest format on a CPU'
-      : c.dtype === 'fp32'
-        ? 'there is no 8-bit file; 32-bit runs faster than 4-bit on a CPU'
-        : `${label} is the format this model has that fits`;
-  if (!caps.crossOriginIsolated)
-    notes.push('This page is not cross-origin isolated, so WASM runs on one thread.');
-  if (!first) notes.push('A faster choice does not fit this device (see below).');
-  return { reason: `${label} on ${where}, ${threads} thread${threads === 1 ? '' : 's'}: ${why}.`, notes };
 }
 
 /**
@@ -282,7 +248,13 @@ export function chooseRuntime(
   caps: Capabilities,
   prefs: ChoicePreferences = {},
 ): ChoiceResult {
-  if (entry.noBrowserBuild) return { ok: false, code: 'no-browser-build', reason: entry.noBrowserBuild };
+  if (entry.noBrowserBuild)
+    return {
+      ok: false,
+      code: 'no-browser-build',
+      reason: entry.noBrowserBuild,
+      message: { code: 'no-browser-build' },
+    };
   const list = candidates(entry, caps, prefs);
   if (list.length === 0) {
     if (entry.onnx && entry.onnx.dtypes.length > 0 && entry.dtypes.length === 0) {
@@ -293,6 +265,11 @@ export function chooseRuntime(
         ok: false,
         code: 'unsupported-dtype',
         reason: `Its browser build comes only as ${has}, which this version of Petit cannot run yet.${mlcNote}`,
+        message: {
+          code: 'only-unsupported-dtypes',
+          dtypes: [...entry.onnx.dtypes],
+          hasMlc: entry.mlc.length > 0,
+        },
       };
     }
     if (!entry.onnx && entry.mlc.length > 0) {
@@ -303,6 +280,7 @@ export function chooseRuntime(
         ok: false,
         code: 'unsupported-dtype',
         reason: `Only a web-llm (MLC) build exists; it needs ${needs}.`,
+        message: { code: 'mlc-only', webgpu: caps.webgpu !== null },
       };
     }
     const wanted = [prefs.dtype && DTYPE_LABELS[prefs.dtype], prefs.device].filter(Boolean).join(' on ');
@@ -310,6 +288,7 @@ export function chooseRuntime(
       ok: false,
       code: 'unsupported-dtype',
       reason: wanted ? `This model has no ${wanted} build.` : 'This model has no build this device can run.',
+      message: { code: 'no-such-build', dtype: prefs.dtype ?? null, device: prefs.device ?? null },
     };
   }
   const failures: { candidate: Candidate; failure: Failure }[] = [];
@@ -319,16 +298,21 @@ export function chooseRuntime(
       failures.push({ candidate: c, failure });
       continue;
     }
-    const { reason, notes } = describe(c, caps, i === 0);
-    for (const { candidate, failure: f } of failures.slice(0, 2))
+    const { reason, message, notes, noteMessages } = describe(c, caps, i === 0);
+    for (const { candidate, failure: f } of failures.slice(0, 2)) {
       notes.push(`${what(candidate)} ${f.reason}.`);
+      noteMessages.push({ code: 'option-does-not-fit', option: optionOf(candidate), shortfall: f.shortfall });
+    }
     if (!entry.pinned && entry.source !== 'local') {
       notes.push('Revision not pinned yet: downloads `main` and checks each file against the hub’s SHA-256.');
+      noteMessages.push({ code: 'not-pinned' });
     }
     const base = {
       ok: true as const,
       reason,
+      message,
       notes,
+      noteMessages,
       downloadBytes: c.downloadBytes,
       memoryBytes: Math.max(c.memoryBytes, c.peakBytes),
     };
@@ -350,23 +334,36 @@ export function chooseRuntime(
     ok: false,
     code: closest.failure.code,
     reason: `${reason[0].toUpperCase()}${reason.slice(1)} (${what(closest.candidate)}, the smallest option).`,
+    message: {
+      code: 'smallest-does-not-fit',
+      option: optionOf(closest.candidate),
+      shortfall: closest.failure.shortfall,
+    },
   };
 }
 
 /**
  * The catalog model that needs the most memory among those that fit this device: what to suggest when the one
- * asked for is too large. Null when none fits.
+ * asked for is too large. With `language` (a conversation's), a model whose makers list it wins over a larger one
+ * that they do not. Null when none fits.
  */
 export function largestThatFits(
   entries: readonly CatalogEntry[],
   caps: Capabilities,
   prefs: ChoicePreferences = {},
+  language?: string,
 ): { entry: CatalogEntry; choice: RuntimeChoice } | null {
   let best: { entry: CatalogEntry; choice: RuntimeChoice } | null = null;
+  const speaks = (e: CatalogEntry) => (language ? handlesLanguage(e, language) === true : false);
   for (const entry of entries) {
     if (entry.paramCount === 0) continue;
     const choice = chooseRuntime(entry, caps, prefs);
-    if (choice.ok && (!best || entry.paramCount > best.entry.paramCount)) best = { entry, choice };
+    if (!choice.ok) continue;
+    const better =
+      !best ||
+      (speaks(entry) && !speaks(best.entry)) ||
+      (speaks(entry) === speaks(best.entry) && entry.paramCount > best.entry.paramCount);
+    if (better) best = { entry, choice };
   }
   return best;
 }
