@@ -1,11 +1,36 @@
+import { useTranslation } from 'react-i18next';
+import { describeError } from '../../i18n/errors.ts';
 import type { ShownError } from '../hooks/use-petit.ts';
+import './error-banner.css';
 
-export function ErrorBanner({ error, onDismiss }: { error: ShownError; onDismiss: () => void }) {
+/**
+ * The error in the user's language (a message per code), and under "Details" the library's own English message:
+ * it names the exact file, size or server reply, which helps a report or a search.
+ */
+export function ErrorBanner({
+  error,
+  onDismiss,
+}: {
+  error: ShownError & { details?: Record<string, unknown> };
+  onDismiss: () => void;
+}) {
+  const { t } = useTranslation('errors');
+  const message = describeError(error);
   return (
     <div className="error-banner" role="alert" data-testid="error" data-code={error.code}>
-      <p>{error.message}</p>
-      <button type="button" className="button ghost" onClick={onDismiss} aria-label="Dismiss">
-        ×
+      <div className="error-text-block">
+        <p>{message}</p>
+        {error.message && error.message !== message && (
+          <details className="error-details">
+            <summary>{t('banner.details')}</summary>
+            <p translate="no" lang="en" data-testid="error-details">
+              {error.message}
+            </p>
+          </details>
+        )}
+      </div>
+      <button type="button" className="button ghost" onClick={onDismiss} aria-label={t('banner.dismiss')}>
+        <span aria-hidden="true">×</span>
       </button>
     </div>
   );
