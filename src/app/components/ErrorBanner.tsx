@@ -11,11 +11,12 @@ export function ErrorBanner({
   error,
   onDismiss,
 }: {
-  error: ShownError & { details?: Record<string, unknown> };
+  /** `error`: the PetitError itself when the app kept it (its details give the message its facts). */
+  error: ShownError & { error?: unknown };
   onDismiss: () => void;
 }) {
   const { t } = useTranslation('errors');
-  const message = describeError(error);
+  const message = describeError(error.error ?? error);
   return (
     <div className="error-banner" role="alert" data-testid="error" data-code={error.code}>
       <div className="error-text-block">
