@@ -1,6 +1,8 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { PetitEngine } from 'petit';
 import { appCatalog } from '../models/app-catalog.ts';
+import { AnswerAnnouncer } from './components/AnswerAnnouncer.tsx';
 import { ChatView } from './components/ChatView.tsx';
 import { Composer } from './components/Composer.tsx';
 import { ConversationList } from './components/ConversationList.tsx';
@@ -25,14 +27,17 @@ import { useEscalation } from './escalation/use-escalation.ts';
 import { useKeptModels } from './models/use-models.ts';
 import { Icon } from './components/Icon.tsx';
 import { resolveLanguage, setLanguage } from '../i18n/index.ts';
+import { describeError } from '../i18n/errors.ts';
 import './escalation/escalation.css';
 
 export function App({ engine }: { engine: PetitEngine }) {
+  const { t } = useTranslation(['common', 'chat']);
   const [settings, setSettings] = useState<AppSettings>(loadSettings);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [modelsOpen, setModelsOpen] = useState(false);
   const catalog = appCatalog();
   const [sidebarOpen, setSidebarOpen] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
   const conversations = useConversations();
   // The router chooses among the downloaded catalog models (issue 14).
   const kept = useKeptModels();
@@ -62,7 +67,7 @@ export function App({ engine }: { engine: PetitEngine }) {
 
   const ready = petit.phase === 'ready';
   const disabledReason =
-    petit.phase === 'loading' ? 'The model is loading…' : 'Load a model to start chatting';
+    petit.phase === 'loading' ? t('chat:composer.loading') : t('chat:composer.loadFirst');
   const hubHost = (() => {
     try {
       return new URL(settings.hubUrl).host;
@@ -73,14 +78,23 @@ export function App({ engine }: { engine: PetitEngine }) {
 
   return (
     <div className={`shell ${sidebarOpen ? 'sidebar-open' : ''}`}>
-      <ConversationList conversations={conversations} onPicked={() => setSidebarOpen(false)} />
+      <ConversationList
+        conversations={conversations}
+        onPicked={() => setSidebarOpen(false)}
+        drawerOpen={sidebarOpen}
+        onCloseDrawer={() => {
+          setSidebarOpen(false);
+          menuButton.current?.focus();
+        }}
+      />
       <div className="sidebar-scrim" onClick={() => setSidebarOpen(false)} aria-hidden="true" />
       <div className="app">
         <header className="topbar">
           <button
+            ref={menuButton}
             type="button"
             className="icon-button menu-button"
-            aria-label="Conversations"
+            aria-label={t('header.conversations')}
             aria-expanded={sidebarOpen}
             onClick={() => setSidebarOpen((v) => !v)}
           >
@@ -89,8 +103,8 @@ export function App({ engine }: { engine: PetitEngine }) {
           <div className="brand">
             <span className="logo" aria-hidden="true" />
             <div>
-              <h1>Petit</h1>
-              <p className="tagline">Small models, on your device</p>
+              <h1 translate="no">Petit</h1>
+              <p className="tagline">{t('brand.tagline')}</p>
             </div>
           </div>
           <div className="topbar-actions">
@@ -102,7 +116,7 @@ export function App({ engine }: { engine: PetitEngine }) {
               data-testid="open-provider"
               aria-haspopup="dialog"
             >
-              Remote model
+              {t('header.remoteModel')}
             </button>
             <button
               type="button"
@@ -111,7 +125,7 @@ export function App({ engine }: { engine: PetitEngine }) {
               data-testid="open-savings"
               aria-haspopup="dialog"
             >
-              Savings
+              {t('header.savings')}
             </button>
             <InstallButton />
             <button
@@ -121,7 +135,7 @@ export function App({ engine }: { engine: PetitEngine }) {
               data-testid="open-models"
               aria-haspopup="dialog"
             >
-              Models
+              {t('header.models')}
             </button>
             <button
               type="button"
@@ -130,7 +144,7 @@ export function App({ engine }: { engine: PetitEngine }) {
               data-testid="open-settings"
               aria-haspopup="dialog"
             >
-              Settings
+              {t('header.settings')}
             </button>
           </div>
         </header>
@@ -148,17 +162,24 @@ export function App({ engine }: { engine: PetitEngine }) {
             }}
           />
           <p className="muted hub-line">
-            Models come from <strong>{hubHost}</strong>.{' '}
-            {escalation.config.mode === 'local-only'
-              ? 'Your messages never leave this device.'
-              : 'Your messages leave this device only as the mode above allows.'}
+            <Trans
+              t={t}
+              i18nKey="hubLine.from"
+              values={{ host: hubHost }}
+              components={{ host: <strong translate="no" /> }}
+            />{' '}
+            {escalation.config.mode === 'local-only' ? t('hubLine.localOnly') : t('hubLine.modeAllows')}
           </p>
           <OfflineNotice />
           <SecondCopyWarning engine={engine} />
           {petit.error?.code === 'hub-unreachable' && (
             <p className="warn" data-testid="hub-unreachable">
-              The model hub at {hubHost} cannot be reached. Check your connection, or set another hub in
-              Settings.
+              <Trans
+                t={t}
+                i18nKey="hubLine.unreachable"
+                values={{ host: hubHost }}
+                components={{ host: <span translate="no" /> }}
+              />
             </p>
           )}
         </section>
@@ -167,15 +188,24 @@ export function App({ engine }: { engine: PetitEngine }) {
         {petit.error && <ErrorBanner error={petit.error} onDismiss={petit.dismissError} />}
         {conversations.storageError && (
           <div className="error-banner" role="alert">
-            <p>{conversations.storageError}</p>
+            <p>
+              {conversations.storageError === 'stale'
+                ? t('notices.storageStale')
+                : describeError(conversations.storageError)}
+            </p>
           </div>
         )}
         <EscalationNotice escalation={escalation} />
         {petit.notice && (
           <div className="notice" role="status" data-testid="context-notice">
-            <p>{petit.notice}</p>
-            <button type="button" className="button ghost" onClick={petit.dismissNotice} aria-label="Dismiss">
-              ×
+            <p>{petit.notice.text()}</p>
+            <button
+              type="button"
+              className="button ghost"
+              onClick={petit.dismissNotice}
+              aria-label={t('dismiss')}
+            >
+              <Icon name="cross" />
             </button>
           </div>
         )}
@@ -191,12 +221,22 @@ export function App({ engine }: { engine: PetitEngine }) {
             askRemoteOffReason={escalation.offlineReason}
             onAnswerFine={petit.generating ? undefined : escalation.answerWasFine}
             emptyHint={
-              ready
-                ? `${petit.runtime?.model ?? 'The model'} is ready. Ask it anything — it runs entirely on this device.`
-                : 'Pick a model above and press Load. It downloads once, then works offline.'
+              !ready ? (
+                t('chat:empty.pick')
+              ) : petit.runtime?.model ? (
+                <Trans
+                  t={t}
+                  i18nKey="chat:empty.ready"
+                  values={{ model: petit.runtime.model }}
+                  components={{ model: <span translate="no" /> }}
+                />
+              ) : (
+                t('chat:empty.readyUnnamed')
+              )
             }
           />
         </main>
+        <AnswerAnnouncer messages={conversations.messages} />
 
         <div className="composer-wrap">
           <Composer

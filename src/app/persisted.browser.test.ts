@@ -17,7 +17,8 @@ import {
 import { hydratePreferences } from './persisted.ts';
 import { loadSettings, saveSettings, type AppSettings } from './settings.ts';
 
-const OLD_SETTINGS: AppSettings = {
+/** Saved before the language setting existed: it reads as 'auto' (follow the browser). */
+const OLD_SETTINGS: Omit<AppSettings, 'language'> = {
   hubUrl: 'https://mirror.example.org',
   theme: 'dark',
   modelId: 'HuggingFaceTB/SmolLM2-360M-Instruct',
@@ -68,14 +69,14 @@ describe('preferences move from localStorage into IndexedDB', () => {
       keys: ['app-settings', 'escalation', 'ledger'],
       ledgerEntries: 5000,
     });
-    expect(loadSettings()).toEqual(OLD_SETTINGS);
+    expect(loadSettings()).toEqual({ ...OLD_SETTINGS, language: 'auto' });
     expect(loadEscalationConfig()).toEqual(OLD_ESCALATION);
     expect(loadSavings()).toEqual(old);
     for (const key of Object.values(LEGACY_KEYS)) expect(localStorage.getItem(key)).toBeNull();
 
     // A reload reads the same from the database alone.
     expect(await hydratePreferences({ name })).toMatchObject({ migrated: false });
-    expect(loadSettings()).toEqual(OLD_SETTINGS);
+    expect(loadSettings()).toEqual({ ...OLD_SETTINGS, language: 'auto' });
     expect(loadSavings()).toHaveLength(5000);
   });
 
@@ -122,6 +123,11 @@ describe('preferences move from localStorage into IndexedDB', () => {
       JSON.stringify({ ...OLD_SETTINGS, maxTokens: 'many', runtime: 'gpu9000' }),
     );
     await hydratePreferences({ name });
-    expect(loadSettings()).toEqual({ ...OLD_SETTINGS, maxTokens: 1024, runtime: 'auto' });
+    expect(loadSettings()).toEqual({
+      ...OLD_SETTINGS,
+      maxTokens: 1024,
+      runtime: 'auto',
+      language: 'auto',
+    });
   });
 });

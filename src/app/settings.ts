@@ -1,36 +1,38 @@
 import type { ChoicePreferences } from '../models/chooser.ts';
 import { savePreference, storedPreference } from './persisted.ts';
-import { isLanguage, type LanguageChoice } from '../i18n/index.ts';
+import { isLanguage, t, type LanguageChoice } from '../i18n/index.ts';
 import { DEFAULT_HUB_URL, type BackendName, type BackendPreference, type Device } from '../engine/types.ts';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
 
-/** The user's override of the runtime the chooser picks (Settings → Runtime). */
+/** The user's override of the runtime the chooser picks (Settings → Runtime); labels: runtimeLabel. */
 export const RUNTIME_CHOICES = {
   auto: {
-    label: 'Automatic (fastest that works here)',
     backend: 'auto',
     device: 'auto',
     backends: ['webllm', 'transformers'],
   },
-  webllm: { label: 'web-llm (MLC, WebGPU)', backend: 'webllm', device: 'webgpu', backends: ['webllm'] },
+  webllm: { backend: 'webllm', device: 'webgpu', backends: ['webllm'] },
   'transformers-webgpu': {
-    label: 'transformers.js on WebGPU',
     backend: 'transformers',
     device: 'webgpu',
     backends: ['transformers'],
   },
   wasm: {
-    label: 'transformers.js on WASM (CPU)',
     backend: 'transformers',
     device: 'wasm',
     backends: ['transformers'],
   },
 } as const satisfies Record<
   string,
-  { label: string; backend: BackendPreference; device: Device | 'auto'; backends: readonly BackendName[] }
+  { backend: BackendPreference; device: Device | 'auto'; backends: readonly BackendName[] }
 >;
 export type RuntimeChoice = keyof typeof RUNTIME_CHOICES;
+
+/** A runtime choice as Settings shows it, in the current language. */
+export function runtimeLabel(choice: RuntimeChoice): string {
+  return t(`settings:runtime.choices.${choice}`);
+}
 
 /** What the chooser may pick under a runtime override (the picker and the model cards use the same). */
 export function chooserPrefs(runtime: RuntimeChoice): ChoicePreferences {
@@ -85,14 +87,13 @@ export function saveSettings(settings: AppSettings): void {
   savePreference('app-settings', settings);
 }
 
-/** Returns an error message for a hub address a user typed, or null when it is usable. */
+/** Returns an error message (in the current language) for a hub address a user typed, or null when usable. */
 export function checkHubUrl(value: string): string | null {
   try {
     const url = new URL(value);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:')
-      return 'The hub address must start with https:// or http://.';
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return t('settings:hub.badScheme');
     return null;
   } catch {
-    return 'This is not a web address. Example: https://huggingface.co';
+    return t('settings:hub.notUrl');
   }
 }

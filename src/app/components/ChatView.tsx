@@ -1,11 +1,16 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
+import { PetitError, type PetitErrorCode } from 'petit';
 import type { StoredMessage } from '../../storage/index.ts';
+import { describeError } from '../../i18n/errors.ts';
+import { formatNumber } from '../../i18n/format.ts';
 import { MarkdownMessage } from '../markdown/index.ts';
 import './chat.css';
 
 interface Props {
   messages: StoredMessage[];
-  emptyHint: string;
+  emptyHint: ReactNode;
   /** "Not good enough — ask the large model" on an answer from this device (absent in "On this device only"). */
   onAskRemote?: (answerId: string) => void;
   /** Why asking a remote model is off right now (offline): the button stays, disabled, saying why. */
@@ -14,18 +19,26 @@ interface Props {
   onAnswerFine?: (answerId: string) => void;
 }
 
-function statusLabel(m: StoredMessage): string | null {
+/** A saved error is plain data (code and English message): rebuilt so that describeError can word it. */
+function reasonOf(error: NonNullable<StoredMessage['error']>): string {
+  return describeError(new PetitError(error.code as PetitErrorCode, error.message));
+}
+
+function statusLabel(m: StoredMessage, t: TFunction<'chat'>): string | null {
   if (m.status === 'interrupted') {
-    if (m.error?.code === 'aborted') return 'Stopped';
-    if (m.error) return `Interrupted: ${m.error.message}`;
-    return 'Interrupted — the page closed before this answer finished';
+    if (m.error?.code === 'aborted') return t('message.stopped');
+    if (m.error) return t('message.interrupted', { reason: reasonOf(m.error) });
+    return t('message.interruptedClosed');
   }
   if (m.status === 'error')
-    return m.role === 'assistant' ? `Failed: ${m.error?.message ?? 'unknown error'}` : null;
+    return m.role === 'assistant'
+      ? t('message.failed', { reason: m.error ? reasonOf(m.error) : t('message.unknownError') })
+      : null;
   return null;
 }
 
 export function ChatView({ messages, emptyHint, onAskRemote, askRemoteOffReason, onAnswerFine }: Props) {
+  const { t } = useTranslation('chat');
   const end = useRef<HTMLDivElement>(null);
   const last = messages.at(-1);
   useEffect(() => {
@@ -40,75 +53,97 @@ export function ChatView({ messages, emptyHint, onAskRemote, askRemoteOffReason,
     );
   }
   return (
-    <ol className="chat" aria-label="Conversation">
-      {messages.map((m) => {
-        const label = statusLabel(m);
-        return (
-          <li
-            key={m.id}
-            className={`message ${m.role} ${m.status}`}
-            data-testid={`message-${m.role}`}
-            data-status={m.error?.code === 'aborted' ? 'stopped' : m.status}
-            data-prompt-tokens={m.usage?.prompt_tokens}
-          >
-            <div className="bubble">
-              {m.role === 'assistant' ? (
-                <MarkdownMessage className="content" text={m.content} streaming={m.status === 'streaming'} />
-              ) : (
-                <div className="content plain">{m.content}</div>
-              )}
-              {m.status === 'streaming' && m.content.length === 0 && (
-                <span className="typing" aria-label="Thinking" />
-              )}
-            </div>
-            {m.role === 'assistant' && m.status !== 'streaming' && (
-              <div className="message-meta">
-                <span className="badge" data-testid="answer-source" data-source={m.source}>
-                  {m.source === 'remote'
-                    ? `Remote model${m.modelId ? ` (${m.modelId})` : ''}`
-                    : 'On this device'}
-                </span>
-                {label && <span className={m.status === 'error' ? 'error-text' : undefined}>{label}</span>}
-                {m.source === 'remote' && m.status === 'interrupted' && (
-                  <span className="badge" data-testid="answer-incomplete">
-                    Incomplete
-                  </span>
+    <>
+      <ol className="chat" aria-label={t('list.label')}>
+        {messages.map((m) => {
+          const label = statusLabel(m, t);
+          return (
+            <li
+              key={m.id}
+              className={`message ${m.role} ${m.status}`}
+              data-testid={`message-${m.role}`}
+              data-message-id={m.id}
+              data-status={m.error?.code === 'aborted' ? 'stopped' : m.status}
+              data-prompt-tokens={m.usage?.prompt_tokens}
+            >
+              {/* What was written, by the user or a model, is not ours to translate. */}
+              <div className="bubble" translate="no">
+                {m.role === 'assistant' ? (
+                  <MarkdownMessage
+                    className="content"
+                    text={m.content}
+                    streaming={m.status === 'streaming'}
+                  />
+                ) : (
+                  <div className="content plain">{m.content}</div>
                 )}
-                {onAskRemote && m.source === 'on-device' && m.status === 'complete' && (
-                  <button
-                    type="button"
-                    className="button ghost ask-remote"
-                    data-testid="ask-remote"
-                    disabled={Boolean(askRemoteOffReason)}
-                    title={askRemoteOffReason ?? undefined}
-                    onClick={() => onAskRemote(m.id)}
-                  >
-                    Not good enough — ask the large model{askRemoteOffReason ? ' (offline)' : ''}
-                  </button>
-                )}
-                {onAnswerFine && m.source === 'on-device' && m.status === 'complete' && (
-                  <button
-                    type="button"
-                    className="button ghost answer-fine"
-                    data-testid="answer-fine"
-                    onClick={() => onAnswerFine(m.id)}
-                  >
-                    This answer was fine
-                  </button>
-                )}
-                {m.usage && (
-                  <span>
-                    {m.usage.completion_tokens} tokens · {m.usage.extra.decode_tokens_per_s.toFixed(1)}{' '}
-                    tokens/s
-                  </span>
+                {m.status === 'streaming' && m.content.length === 0 && (
+                  <span className="typing" role="img" aria-label={t('message.thinking')} translate="yes" />
                 )}
               </div>
-            )}
-            {m.role === 'user' && label && <div className="message-meta">{label}</div>}
-          </li>
-        );
-      })}
+              {m.role === 'assistant' && m.status !== 'streaming' && (
+                <div className="message-meta">
+                  <span className="badge" data-testid="answer-source" data-source={m.source}>
+                    {m.source !== 'remote' ? (
+                      t('message.onDevice')
+                    ) : m.modelId ? (
+                      <Trans
+                        t={t}
+                        i18nKey="message.remoteNamed"
+                        values={{ model: m.modelId }}
+                        components={{ model: <span translate="no" /> }}
+                      />
+                    ) : (
+                      t('message.remote')
+                    )}
+                  </span>
+                  {label && <span className={m.status === 'error' ? 'error-text' : undefined}>{label}</span>}
+                  {m.source === 'remote' && m.status === 'interrupted' && (
+                    <span className="badge" data-testid="answer-incomplete">
+                      {t('message.incomplete')}
+                    </span>
+                  )}
+                  {onAskRemote && m.source === 'on-device' && m.status === 'complete' && (
+                    <button
+                      type="button"
+                      className="button ghost ask-remote"
+                      data-testid="ask-remote"
+                      disabled={Boolean(askRemoteOffReason)}
+                      title={askRemoteOffReason ?? undefined}
+                      onClick={() => onAskRemote(m.id)}
+                    >
+                      {askRemoteOffReason ? t('message.askRemoteOffline') : t('message.askRemote')}
+                    </button>
+                  )}
+                  {onAnswerFine && m.source === 'on-device' && m.status === 'complete' && (
+                    <button
+                      type="button"
+                      className="button ghost answer-fine"
+                      data-testid="answer-fine"
+                      onClick={() => onAnswerFine(m.id)}
+                    >
+                      {t('message.answerFine')}
+                    </button>
+                  )}
+                  {m.usage && (
+                    <span>
+                      {t('message.usage', {
+                        count: m.usage.completion_tokens,
+                        rate: formatNumber(m.usage.extra.decode_tokens_per_s, {
+                          minimumFractionDigits: 1,
+                          maximumFractionDigits: 1,
+                        }),
+                      })}
+                    </span>
+                  )}
+                </div>
+              )}
+              {m.role === 'user' && label && <div className="message-meta">{label}</div>}
+            </li>
+          );
+        })}
+      </ol>
       <div ref={end} />
-    </ol>
+    </>
   );
 }

@@ -1,4 +1,5 @@
 import { useState, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import './chat.css';
 
 interface Props {
@@ -10,9 +11,11 @@ interface Props {
 }
 
 export function Composer({ disabled, disabledReason, generating, onSend, onStop }: Props) {
+  const { t } = useTranslation('chat');
   const [text, setText] = useState('');
+  const empty = !text.trim();
   const submit = () => {
-    if (disabled || generating || !text.trim()) return;
+    if (disabled || generating || empty) return;
     onSend(text);
     setText('');
   };
@@ -31,34 +34,39 @@ export function Composer({ disabled, disabledReason, generating, onSend, onStop 
       }}
     >
       <label htmlFor="prompt" className="visually-hidden">
-        Message
+        {t('composer.label')}
       </label>
       <textarea
         id="prompt"
         data-testid="prompt"
         rows={1}
         value={text}
-        placeholder={
-          disabled ? disabledReason : 'Message the model — Enter to send, Shift+Enter for a new line'
-        }
+        placeholder={disabled ? disabledReason : t('composer.placeholder')}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={onKeyDown}
         disabled={disabled}
       />
-      {generating ? (
-        <button type="button" className="button stop" onClick={onStop} data-testid="stop">
-          Stop
-        </button>
-      ) : (
-        <button
-          type="submit"
-          className="button primary"
-          disabled={disabled || !text.trim()}
-          data-testid="send"
-        >
-          Send
-        </button>
-      )}
+      {/*
+        One button that is Stop while an answer streams and Send otherwise: the same element, so a keyboard user
+        who pressed Stop (or waited on it) keeps the focus when the answer ends. An empty Send is aria-disabled,
+        not disabled, for the same reason (a disabled button drops the focus).
+      */}
+      <button
+        type={generating ? 'button' : 'submit'}
+        className={generating ? 'button stop' : 'button primary'}
+        onClick={
+          generating
+            ? onStop
+            : (e) => {
+                if (empty) e.preventDefault();
+              }
+        }
+        disabled={disabled && !generating}
+        aria-disabled={!generating && !disabled && empty ? true : undefined}
+        data-testid={generating ? 'stop' : 'send'}
+      >
+        {generating ? t('composer.stop') : t('composer.send')}
+      </button>
     </form>
   );
 }

@@ -1,21 +1,29 @@
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { ConversationSummary, SearchHit } from '../../storage/index.ts';
 import type { ConversationsApi } from '../hooks/use-conversations.ts';
+import { describeError } from '../../i18n/errors.ts';
+import { formatDate } from '../../i18n/format.ts';
 import { Icon } from './Icon.tsx';
 import './conversations.css';
 
 interface Props {
   conversations: ConversationsApi;
   onPicked: () => void;
+  /** The phone drawer is open: focus moves into it and Escape closes it. */
+  drawerOpen?: boolean;
+  onCloseDrawer?: () => void;
 }
 
+/** Today's time, or the day, in the app's language. */
 function when(ms: number): string {
   const d = new Date(ms);
-  const today = new Date();
-  return d.toDateString() === today.toDateString()
-    ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
-    : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+  return d.toDateString() === new Date().toDateString()
+    ? formatDate(d, { hour: '2-digit', minute: '2-digit' })
+    : formatDate(d, { month: 'short', day: 'numeric' });
 }
+
+type Message = { imported: number } | { error: unknown };
 
 function Row({
   item,
@@ -30,6 +38,7 @@ function Row({
   onRename: (title: string) => void;
   onDelete: () => void;
 }) {
+  const { t } = useTranslation('chat');
   const [editing, setEditing] = useState(false);
   const [title, setTitle] = useState(item.title);
   const input = useRef<HTMLInputElement>(null);
@@ -49,7 +58,8 @@ function Row({
         >
           <input
             ref={input}
-            aria-label="Conversation title"
+            aria-label={t('conversations.titleField')}
+            translate="no"
             value={title}
             maxLength={200}
             onChange={(e) => setTitle(e.target.value)}
@@ -64,15 +74,17 @@ function Row({
   return (
     <li className={`conv-row ${active ? 'active' : ''}`} data-testid="conversation">
       <button type="button" className="conv-open" onClick={onOpen} aria-current={active ? 'true' : undefined}>
-        <span className="conv-title">{item.title}</span>
+        <span className="conv-title" translate="no">
+          {item.title}
+        </span>
         <span className="conv-when">{when(item.updatedAt)}</span>
       </button>
       <div className="conv-actions">
         <button
           type="button"
           className="icon-button"
-          aria-label={`Rename “${item.title}”`}
-          title="Rename"
+          aria-label={t('conversations.renameNamed', { title: item.title })}
+          title={t('conversations.rename')}
           onClick={() => {
             setTitle(item.title);
             setEditing(true);
@@ -83,10 +95,10 @@ function Row({
         <button
           type="button"
           className="icon-button"
-          aria-label={`Delete “${item.title}”`}
-          title="Delete"
+          aria-label={t('conversations.deleteNamed', { title: item.title })}
+          title={t('conversations.delete')}
           onClick={() => {
-            if (confirm(`Delete “${item.title}”? This cannot be undone.`)) onDelete();
+            if (confirm(t('conversations.confirmDelete', { title: item.title }))) onDelete();
           }}
         >
           <Icon name="trash" />
@@ -96,12 +108,19 @@ function Row({
   );
 }
 
-export function ConversationList({ conversations, onPicked }: Props) {
+export function ConversationList({ conversations, onPicked, drawerOpen, onCloseDrawer }: Props) {
+  const { t } = useTranslation('chat');
   const [query, setQuery] = useState('');
   const [hits, setHits] = useState<SearchHit[] | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
+  const [message, setMessage] = useState<Message | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
+  const nav = useRef<HTMLElement>(null);
   const { search } = conversations;
+
+  // On a phone the list is a drawer over the chat: opening it takes the focus there (its first control).
+  useEffect(() => {
+    if (drawerOpen) nav.current?.querySelector<HTMLElement>('button, input')?.focus();
+  }, [drawerOpen]);
 
   useEffect(() => {
     if (!query.trim()) return;
@@ -116,7 +135,17 @@ export function ConversationList({ conversations, onPicked }: Props) {
   };
 
   return (
-    <nav className="sidebar" aria-label="Conversations">
+    <nav
+      ref={nav}
+      className="sidebar"
+      aria-label={t('conversations.nav')}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && drawerOpen && !e.defaultPrevented) {
+          e.preventDefault();
+          onCloseDrawer?.();
+        }
+      }}
+    >
       <button
         type="button"
         className="button primary new-chat"
@@ -126,25 +155,33 @@ export function ConversationList({ conversations, onPicked }: Props) {
         }}
         data-testid="new-chat"
       >
-        New chat
+        {t('conversations.new')}
       </button>
       <input
         type="search"
         className="conv-search"
-        placeholder="Search conversations"
-        aria-label="Search conversations"
+        placeholder={t('conversations.search')}
+        aria-label={t('conversations.search')}
         value={query}
         onChange={(e) => setQuery(e.target.value)}
         data-testid="search"
       />
       {shownHits ? (
-        <ul className="conv-list" aria-label="Search results">
-          {shownHits.length === 0 && <li className="muted conv-empty">Nothing matches “{query}”.</li>}
+        <ul className="conv-list" aria-label={t('conversations.results')}>
+          {shownHits.length === 0 && (
+            <li className="muted conv-empty">{t('conversations.noMatch', { query })}</li>
+          )}
           {shownHits.map((hit) => (
             <li key={hit.conversationId} className="conv-row" data-testid="search-hit">
               <button type="button" className="conv-open" onClick={() => open(hit.conversationId)}>
-                <span className="conv-title">{hit.title}</span>
-                {hit.matches[0]?.snippet && <span className="conv-snippet">{hit.matches[0].snippet}</span>}
+                <span className="conv-title" translate="no">
+                  {hit.title}
+                </span>
+                {hit.matches[0]?.snippet && (
+                  <span className="conv-snippet" translate="no">
+                    {hit.matches[0].snippet}
+                  </span>
+                )}
               </button>
             </li>
           ))}
@@ -152,7 +189,7 @@ export function ConversationList({ conversations, onPicked }: Props) {
       ) : (
         <ul className="conv-list">
           {conversations.list.length === 0 && (
-            <li className="muted conv-empty">Your conversations appear here.</li>
+            <li className="muted conv-empty">{t('conversations.empty')}</li>
           )}
           {conversations.list.map((item) => (
             <Row
@@ -172,17 +209,17 @@ export function ConversationList({ conversations, onPicked }: Props) {
           className="button ghost small"
           onClick={() => void conversations.exportAll('json')}
         >
-          Export JSON
+          {t('conversations.exportJson')}
         </button>
         <button
           type="button"
           className="button ghost small"
           onClick={() => void conversations.exportAll('markdown')}
         >
-          Export Markdown
+          {t('conversations.exportMarkdown')}
         </button>
         <button type="button" className="button ghost small" onClick={() => fileInput.current?.click()}>
-          Import…
+          {t('conversations.import')}
         </button>
         <input
           ref={fileInput}
@@ -195,17 +232,19 @@ export function ConversationList({ conversations, onPicked }: Props) {
             e.target.value = '';
             if (!file) return;
             conversations.importFile(file).then(
-              (n) => setMessage(`Imported ${n} conversation${n === 1 ? '' : 's'}.`),
-              (error: Error) => setMessage(error.message),
+              (imported) => setMessage({ imported }),
+              (error: unknown) => setMessage({ error }),
             );
           }}
         />
         {message && (
           <p className="muted small" role="status">
-            {message}
+            {'imported' in message
+              ? t('conversations.imported', { count: message.imported })
+              : describeError(message.error)}
           </p>
         )}
-        <p className="muted small">Saved in this browser only.</p>
+        <p className="muted small">{t('conversations.savedHere')}</p>
       </div>
     </nav>
   );

@@ -1,3 +1,4 @@
+import { Trans, useTranslation } from 'react-i18next';
 import type { DownloadView } from '../hooks/use-petit.ts';
 import { formatBytes, formatDuration, formatRate } from '../../i18n/format.ts';
 import './download.css';
@@ -8,35 +9,53 @@ interface Props {
 }
 
 export function DownloadProgress({ download, onCancel }: Props) {
+  const { t } = useTranslation('chat');
   const { loaded, total, bytesPerSecond, stage, file, model } = download;
   const fraction = total > 0 ? Math.min(1, loaded / total) : 0;
   const remaining = bytesPerSecond > 0 && total > loaded ? (total - loaded) / bytesPerSecond : NaN;
   const compiling = stage === 'compile';
+  const rate = formatRate(bytesPerSecond);
   return (
     <section className="download" aria-live="polite" data-testid="download-progress">
       <div className="download-head">
-        <strong>{compiling ? `Starting ${model}…` : `Downloading ${model}`}</strong>
+        <strong>
+          <Trans
+            t={t}
+            i18nKey={compiling ? 'download.starting' : 'download.downloading'}
+            values={{ model }}
+            components={{ model: <span translate="no" /> }}
+          />
+        </strong>
         <button type="button" className="button ghost" onClick={onCancel} data-testid="cancel-load">
-          Cancel
+          {t('download.cancel')}
         </button>
       </div>
       <progress
         max={1}
         value={compiling ? undefined : fraction}
-        aria-label={compiling ? 'Preparing the model' : 'Download progress'}
+        aria-label={compiling ? t('download.preparing') : t('download.progress')}
       />
       <div className="download-meta">
         {compiling ? (
-          <span>Preparing the model for this device…</span>
+          <span>{t('download.preparingLong')}</span>
         ) : (
           <>
             <span data-testid="download-bytes">
-              {formatBytes(loaded)}
-              {total > 0 ? ` of ${formatBytes(total)}` : ''}
+              {total > 0 ? (
+                t('download.bytesOf', { loaded: formatBytes(loaded), total: formatBytes(total) })
+              ) : (
+                <span translate="no">{formatBytes(loaded)}</span>
+              )}
             </span>
-            <span>{formatRate(bytesPerSecond)}</span>
-            {Number.isFinite(remaining) && <span>{formatDuration(remaining)} left</span>}
-            {file && <span className="muted file">{file}</span>}
+            {rate && <span translate="no">{rate}</span>}
+            {Number.isFinite(remaining) && (
+              <span>{t('download.left', { time: formatDuration(remaining) })}</span>
+            )}
+            {file && (
+              <span className="muted file" translate="no">
+                {file}
+              </span>
+            )}
           </>
         )}
       </div>

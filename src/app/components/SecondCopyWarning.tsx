@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { PetitEngine } from 'petit';
+import { Trans, useTranslation } from 'react-i18next';
+import { formatBytes } from '../../i18n/format.ts';
 
 interface Pending {
   repo: string;
@@ -8,15 +10,12 @@ interface Pending {
   answer: (load: boolean) => void;
 }
 
-function size(bytes: number): string {
-  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.round(bytes / 1e6)} MB`;
-}
-
 /**
  * Asks before this tab loads a second copy of a large model another tab already holds (the engine finds out
  * through Web Locks and waits for the answer). Cancel leaves this tab as it was.
  */
 export function SecondCopyWarning({ engine }: { engine: PetitEngine }) {
+  const { t } = useTranslation();
   const [pending, setPending] = useState<Pending | null>(null);
   const dialog = useRef<HTMLDialogElement>(null);
 
@@ -47,11 +46,14 @@ export function SecondCopyWarning({ engine }: { engine: PetitEngine }) {
     >
       {pending && (
         <>
-          <h2 id="second-copy-title">Already loaded in another tab</h2>
+          <h2 id="second-copy-title">{t('secondCopy.title')}</h2>
           <p>
-            {pending.repo} ({size(pending.bytes)}) is loaded in{' '}
-            {pending.tabs === 1 ? 'another tab' : `${pending.tabs} other tabs`}. A second copy here takes as
-            much memory again and may slow down or crash both tabs. Use the other tab, or close it first.
+            <Trans
+              t={t}
+              i18nKey="secondCopy.body"
+              values={{ repo: pending.repo, size: formatBytes(pending.bytes), tabs: pending.tabs }}
+              components={{ repo: <span translate="no" /> }}
+            />
           </p>
           <div className="dialog-actions">
             <button
@@ -61,7 +63,7 @@ export function SecondCopyWarning({ engine }: { engine: PetitEngine }) {
               onClick={() => answer(false)}
               autoFocus
             >
-              Don’t load
+              {t('secondCopy.cancel')}
             </button>
             <button
               type="button"
@@ -69,7 +71,7 @@ export function SecondCopyWarning({ engine }: { engine: PetitEngine }) {
               data-testid="second-copy-load"
               onClick={() => answer(true)}
             >
-              Load a second copy
+              {t('secondCopy.load')}
             </button>
           </div>
         </>

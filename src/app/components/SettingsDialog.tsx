@@ -1,7 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
+import { LANGUAGE_NAMES, LANGUAGES, type LanguageChoice } from '../../i18n/index.ts';
+import { formatNumber } from '../../i18n/format.ts';
 import {
   RUNTIME_CHOICES,
   checkHubUrl,
+  runtimeLabel,
   type AppSettings,
   type RuntimeChoice,
   type ThemeChoice,
@@ -15,12 +19,14 @@ interface Props {
 }
 
 export function SettingsDialog({ open, settings, onSave, onClose }: Props) {
+  const { t } = useTranslation('settings');
   const dialog = useRef<HTMLDialogElement>(null);
   const [hubUrl, setHubUrl] = useState(settings.hubUrl);
   const [theme, setTheme] = useState<ThemeChoice>(settings.theme);
   const [temperature, setTemperature] = useState(settings.temperature);
   const [maxTokens, setMaxTokens] = useState(settings.maxTokens);
   const [runtime, setRuntime] = useState<RuntimeChoice>(settings.runtime);
+  const [language, setLanguageChoice] = useState<LanguageChoice>(settings.language);
   const problem = checkHubUrl(hubUrl);
 
   useEffect(() => {
@@ -32,6 +38,7 @@ export function SettingsDialog({ open, settings, onSave, onClose }: Props) {
       setTemperature(settings.temperature);
       setMaxTokens(settings.maxTokens);
       setRuntime(settings.runtime);
+      setLanguageChoice(settings.language);
       d.showModal();
     } else if (!open && d.open) d.close();
   }, [open, settings]);
@@ -43,46 +50,81 @@ export function SettingsDialog({ open, settings, onSave, onClose }: Props) {
         onSubmit={(e) => {
           e.preventDefault();
           if (problem) return;
-          onSave({ ...settings, hubUrl: hubUrl.replace(/\/+$/, ''), theme, temperature, maxTokens, runtime });
+          onSave({
+            ...settings,
+            hubUrl: hubUrl.replace(/\/+$/, ''),
+            theme,
+            temperature,
+            maxTokens,
+            runtime,
+            language,
+          });
         }}
       >
-        <h2 id="settings-title">Settings</h2>
+        <h2 id="settings-title">{t('title')}</h2>
         <label className="field">
-          <span>Model hub</span>
+          <span>{t('language.label')}</span>
+          <select
+            value={language}
+            onChange={(e) => setLanguageChoice(e.target.value as LanguageChoice)}
+            data-testid="language-choice"
+            aria-describedby="language-help"
+          >
+            <option value="auto">{t('language.auto')}</option>
+            {/* Each language named in itself, as every language menu does. */}
+            {LANGUAGES.map((code) => (
+              <option key={code} value={code} lang={code} translate="no">
+                {LANGUAGE_NAMES[code]}
+              </option>
+            ))}
+          </select>
+          <small id="language-help" className="muted">
+            {t('language.help')}
+          </small>
+        </label>
+        <label className="field">
+          <span>{t('hub.label')}</span>
           <input
             type="url"
             value={hubUrl}
             onChange={(e) => setHubUrl(e.target.value)}
             data-testid="hub-url"
+            translate="no"
             aria-invalid={problem ? true : undefined}
             aria-describedby="hub-help"
           />
           <small id="hub-help" className={problem ? 'error-text' : 'muted'}>
-            {problem ?? 'Where models are downloaded from: Hugging Face or a mirror with the same addresses.'}
+            {problem ?? t('hub.help')}
           </small>
         </label>
         <label className="field">
-          <span>Runtime</span>
+          <span>{t('runtime.label')}</span>
           <select
             value={runtime}
             onChange={(e) => setRuntime(e.target.value as RuntimeChoice)}
             data-testid="runtime-choice"
             aria-describedby="runtime-help"
           >
-            {Object.entries(RUNTIME_CHOICES).map(([value, { label }]) => (
+            {(Object.keys(RUNTIME_CHOICES) as RuntimeChoice[]).map((value) => (
               <option key={value} value={value}>
-                {label}
+                {runtimeLabel(value)}
               </option>
             ))}
           </select>
           <small id="runtime-help" className="muted">
-            Automatic uses web-llm for models with an MLC build on a capable GPU, else transformers.js on
-            WebGPU, else WASM. Applies to the next Load.
+            {t('runtime.help')}
           </small>
         </label>
         <label className="field">
           <span>
-            Creativity (temperature): <strong>{temperature.toFixed(1)}</strong>
+            <Trans
+              t={t}
+              i18nKey="temperature.label"
+              values={{
+                value: formatNumber(temperature, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+              }}
+              components={{ value: <strong /> }}
+            />
           </span>
           <input
             type="range"
@@ -92,11 +134,14 @@ export function SettingsDialog({ open, settings, onSave, onClose }: Props) {
             value={temperature}
             onChange={(e) => setTemperature(Number(e.target.value))}
             data-testid="temperature"
+            aria-describedby="temperature-help"
           />
-          <small className="muted">0 gives the same answer every time; higher values vary more.</small>
+          <small id="temperature-help" className="muted">
+            {t('temperature.help')}
+          </small>
         </label>
         <label className="field">
-          <span>Longest answer (tokens)</span>
+          <span>{t('maxTokens.label')}</span>
           <input
             type="number"
             min={16}
@@ -110,25 +155,25 @@ export function SettingsDialog({ open, settings, onSave, onClose }: Props) {
           />
         </label>
         <fieldset className="field">
-          <legend>Theme</legend>
+          <legend>{t('theme.legend')}</legend>
           <div className="segmented">
-            {(['system', 'light', 'dark'] as const).map((t) => (
-              <label key={t}>
+            {(['system', 'light', 'dark'] as const).map((choice) => (
+              <label key={choice}>
                 <input
                   type="radio"
                   name="theme"
-                  value={t}
-                  checked={theme === t}
-                  onChange={() => setTheme(t)}
+                  value={choice}
+                  checked={theme === choice}
+                  onChange={() => setTheme(choice)}
                 />
-                <span>{t[0].toUpperCase() + t.slice(1)}</span>
+                <span>{t(`theme.${choice}`)}</span>
               </label>
             ))}
           </div>
         </fieldset>
         <div className="dialog-actions">
           <button type="button" className="button ghost" onClick={onClose}>
-            Cancel
+            {t('cancel')}
           </button>
           <button
             type="submit"
@@ -136,7 +181,7 @@ export function SettingsDialog({ open, settings, onSave, onClose }: Props) {
             disabled={problem !== null}
             data-testid="save-settings"
           >
-            Save
+            {t('save')}
           </button>
         </div>
       </form>

@@ -1,4 +1,6 @@
 import type { CompletionUsage, RuntimeInfo } from 'petit';
+import { useTranslation } from 'react-i18next';
+import { formatMilliseconds, formatNumber } from '../../i18n/format.ts';
 
 interface Props {
   runtime: RuntimeInfo | null;
@@ -6,37 +8,49 @@ interface Props {
 }
 
 export function StatusBar({ runtime, usage }: Props) {
+  const { t } = useTranslation('chat');
   if (!runtime) {
     return (
       <footer className="status" data-testid="status">
-        <span>No model loaded · everything runs on this device</span>
+        <span>{t('status.idle')}</span>
       </footer>
     );
   }
   const device = runtime.device === 'webgpu' ? 'WebGPU' : 'WASM';
   return (
     <footer className="status" data-testid="status">
-      <span title="Runtime">{runtime.backend === 'webllm' ? 'web-llm' : 'transformers.js'}</span>
-      <span data-testid="status-device">{device}</span>
+      {/* Names of runtimes, devices and precisions (q4, fp32) are the same in every language. */}
+      <span title={t('status.runtime')} translate="no">
+        {runtime.backend === 'webllm' ? 'web-llm' : 'transformers.js'}
+      </span>
+      <span data-testid="status-device" translate="no">
+        {device}
+      </span>
       {runtime.device === 'wasm' && (
         <span
           data-testid="status-threads"
-          title={runtime.crossOriginIsolated ? 'Cross-origin isolated' : 'Not isolated: one thread'}
+          title={runtime.crossOriginIsolated ? t('status.isolated') : t('status.notIsolated')}
         >
-          {runtime.threads} {runtime.threads === 1 ? 'thread' : 'threads'}
+          {t('status.threads', { count: runtime.threads })}
         </span>
       )}
-      <span data-testid="status-dtype" title="Weight precision">
+      <span data-testid="status-dtype" title={t('status.precision')} translate="no">
         {runtime.dtype}
       </span>
       {usage && (
         <span data-testid="status-speed">
-          {usage.extra.decode_tokens_per_s.toFixed(1)} tokens/s · first token{' '}
-          {Math.round(usage.extra.time_to_first_token_ms)} ms
+          {t('status.speed', {
+            rate: formatNumber(usage.extra.decode_tokens_per_s, {
+              minimumFractionDigits: 1,
+              maximumFractionDigits: 1,
+            }),
+            time: formatMilliseconds(Math.round(usage.extra.time_to_first_token_ms)),
+          })}
         </span>
       )}
       {runtime.fallbackReason && (
-        <span className="warn" data-testid="status-fallback" title={runtime.fallbackReason}>
+        // Worded by the engine (English); the errors catalog does not cover it yet.
+        <span className="warn" data-testid="status-fallback" title={runtime.fallbackReason} translate="no">
           {runtime.fallbackReason}
         </span>
       )}

@@ -3,7 +3,7 @@
  * to IndexedDB as they stream; failures are shown where the app shows them.
  */
 import { useState } from 'react';
-import type { CompletionUsage, PetitEngine, PetitErrorCode } from 'petit';
+import type { CompletionUsage, PetitEngine, PetitError, PetitErrorCode } from 'petit';
 import type { Escalator } from '../../chat/escalation.ts';
 import { ChatSession, type AnswerEnd, type AnswerHandle, type Transcript } from '../../chat/session.ts';
 import type { StoredMessage, StreamingWriter } from '../../storage/index.ts';
@@ -16,6 +16,8 @@ type Writer = StreamingWriter | null;
 interface ShownError {
   code: PetitErrorCode;
   message: string;
+  /** For the banner, which words it in the user's language (describeError). */
+  error?: PetitError;
 }
 
 interface Shown {
@@ -93,7 +95,7 @@ function appTranscript(current: () => ConversationsApi, shown: Shown): Transcrip
           if (end.usage) shown.setLastUsage(end.usage);
         } else if (end.status === 'error') {
           const error = shownOf(end);
-          shown.setError(error);
+          shown.setError({ ...error, error: end.error });
           // The failed exchange stays on screen but is left out of what the model reads next time.
           conversations.setMessages((all) =>
             all.map((m) => (m.id === answerId || m.id === user.id ? { ...m, status: 'error', error } : m)),

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { toPetitError } from '../../engine/errors.ts';
+import { toPetitError, type PetitError } from '../../engine/errors.ts';
+import { t } from '../../i18n/index.ts';
 import {
   openStorage,
   type ConversationSummary,
@@ -12,7 +13,7 @@ export type ExportFormat = 'json' | 'markdown';
 
 function titleFrom(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > 48 ? `${line.slice(0, 47)}…` : line || 'New conversation';
+  return line.length > 48 ? `${line.slice(0, 47)}…` : line || t('chat:conversations.newTitle');
 }
 
 function download(name: string, type: string, text: string): void {
@@ -30,7 +31,8 @@ function download(name: string, type: string, text: string): void {
  */
 export function useConversations() {
   const [storage, setStorage] = useState<PetitStorage | null>(null);
-  const [storageError, setStorageError] = useState<string | null>(null);
+  /** 'stale': another tab upgraded the database; the app words either in the user's language. */
+  const [storageError, setStorageError] = useState<'stale' | PetitError | null>(null);
   const [list, setList] = useState<ConversationSummary[]>([]);
   const [currentId, setCurrentId] = useState<string | null>(null);
   const [messages, setMessages] = useState<StoredMessage[]>([]);
@@ -55,10 +57,7 @@ export function useConversations() {
     let closed = false;
     let opened: PetitStorage | null = null;
     openStorage({
-      onStale: () =>
-        setStorageError(
-          'Petit was updated in another tab. Reload this page to keep saving your conversations.',
-        ),
+      onStale: () => setStorageError('stale'),
     })
       .then(async (store) => {
         if (closed) return store.close();
@@ -74,7 +73,7 @@ export function useConversations() {
           setMessages((await store.conversations.get(conversations[0].id))?.messages ?? []);
         }
       })
-      .catch((error) => setStorageError(toPetitError(error, 'storage-error').message));
+      .catch((error) => setStorageError(toPetitError(error, 'storage-error')));
     return () => {
       closed = true;
       opened?.close();

@@ -10,7 +10,9 @@ import {
   type PetitErrorCode,
   type RuntimeInfo,
 } from 'petit';
-import { toPetitError } from '../../engine/errors.ts';
+import { toPetitError, type PetitError } from '../../engine/errors.ts';
+import { describeError } from '../../i18n/errors.ts';
+import { t } from '../../i18n/index.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
 import { announceModelsChanged } from '../../models/local-import.ts';
 import { ModelStore, modelPrefix } from '../../models/store.ts';
@@ -21,7 +23,14 @@ import { useAppSession } from './use-app-session.ts';
 
 export interface ShownError {
   code: PetitErrorCode;
+  /** The library's English message; the app shows `describeError(error)` in the user's language. */
   message: string;
+  error?: PetitError;
+}
+
+/** A notice worded when it is shown, so that it follows a change of language. */
+export interface Notice {
+  text(): string;
 }
 
 export interface DownloadView {
@@ -42,7 +51,7 @@ export type LoadPhase = 'idle' | 'loading' | 'ready' | 'error';
 
 function asShown(error: unknown): ShownError {
   const e = toPetitError(error);
-  return { code: e.code, message: e.message };
+  return { code: e.code, message: e.message, error: e };
 }
 
 /** The chat's state machine: which model is loaded and the running generation, saved as it streams. */
@@ -58,7 +67,7 @@ export function usePetit(
   const [download, setDownload] = useState<DownloadView | null>(null);
   const [runtime, setRuntime] = useState<RuntimeInfo | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
   const [generating, setGenerating] = useState(false);
   const [remoteBusy, setRemoteBusy] = useState(false);
   const [lastUsage, setLastUsage] = useState<CompletionUsage | null>(null);
@@ -72,11 +81,12 @@ export function usePetit(
         if (event.type === 'crashed') {
           setRuntime(null);
           setPhase('loading');
-          setNotice(`${event.error.message} Reloading the model…`);
+          const reason = event.error;
+          setNotice({ text: () => t('common:notices.crashed', { reason: describeError(reason) }) });
         } else if (event.type === 'recovered') {
           setRuntime(event.runtime);
           setPhase('ready');
-          setNotice('The model was restarted after a crash and is ready again. Your conversation is intact.');
+          setNotice({ text: () => t('common:notices.recovered') });
         } else if (event.type === 'recovery-failed') {
           setPhase('error');
           setNotice(null);
@@ -201,7 +211,8 @@ export function usePetit(
           setGenerating(state.generating);
           setRemoteBusy(state.remote);
         },
-        contextNotice: setNotice,
+        // src/chat words this notice (in English until it moves to a catalog).
+        contextNotice: (text) => setNotice({ text: () => text }),
       }),
     [session],
   );

@@ -1,4 +1,6 @@
 import { memo, useCallback, useDeferredValue, useMemo, useState, type MouseEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { t } from '../../i18n/index.ts';
 import { renderMarkdownBlocks } from './render-markdown.ts';
 import './markdown.css';
 
@@ -37,8 +39,8 @@ function flash(button: HTMLElement, label: string): void {
   button.textContent = label;
   button.setAttribute('aria-label', label);
   setTimeout(() => {
-    button.textContent = 'Copy';
-    button.setAttribute('aria-label', 'Copy code');
+    button.textContent = t('chat:markdown.copy');
+    button.setAttribute('aria-label', t('chat:markdown.copyCode'));
   }, 1500);
 }
 
@@ -51,10 +53,16 @@ export const MarkdownMessage = memo(function MarkdownMessage({
   streaming = false,
   className,
 }: MarkdownMessageProps) {
+  // The renderer words its buttons ("Copy") in the current language: a switch renders the blocks again.
+  const { i18n } = useTranslation();
+  const language = i18n.language;
   const deferred = useDeferredValue(text);
   const shown = streaming ? deferred : text;
   const [allowedImages, setAllowedImages] = useState(NO_IMAGES);
-  const blocks = useMemo(() => renderMarkdownBlocks(shown, { allowedImages }), [shown, allowedImages]);
+  const blocks = useMemo(
+    () => renderMarkdownBlocks(shown, { allowedImages, language }),
+    [shown, allowedImages, language],
+  );
 
   // One delegated handler: the buttons live inside sanitised HTML, not in React's tree.
   const onClick = useCallback((event: MouseEvent<HTMLDivElement>) => {
@@ -62,7 +70,9 @@ export const MarkdownMessage = memo(function MarkdownMessage({
     const copy = target?.closest<HTMLButtonElement>('button.md-copy');
     if (copy) {
       const code = copy.closest('.md-code-block')?.querySelector('code') ?? null;
-      void copyText(code?.textContent ?? '', code).then((ok) => flash(copy, ok ? 'Copied' : 'Copy failed'));
+      void copyText(code?.textContent ?? '', code).then((ok) =>
+        flash(copy, ok ? t('chat:markdown.copied') : t('chat:markdown.copyFailed')),
+      );
       return;
     }
     const placeholder = target?.closest<HTMLButtonElement>('button.md-image-placeholder');

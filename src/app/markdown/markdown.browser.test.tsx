@@ -1,8 +1,9 @@
 /// <reference types="vite/client" />
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { commands, userEvent } from 'vitest/browser';
 import { flushSync } from 'react-dom';
 import { createRoot, type Root } from 'react-dom/client';
+import { initI18n } from '../../i18n/index.ts';
 import { MarkdownMessage } from './MarkdownMessage.tsx';
 import { renderMarkdown, safeLinkUrl } from './render-markdown.ts';
 
@@ -18,6 +19,9 @@ declare global {
     __pwned?: string;
   }
 }
+
+// The Copy and "Load image" buttons are labelled from the catalog, in English here.
+beforeAll(() => initI18n('en', { pseudo: false }));
 
 let container: HTMLDivElement;
 let root: Root;

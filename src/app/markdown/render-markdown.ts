@@ -6,10 +6,13 @@
  */
 import DOMPurify from 'dompurify';
 import { Marked, type Tokens } from 'marked';
+import { currentLanguage, t } from '../../i18n/index.ts';
 
 export interface RenderOptions {
   /** Image URLs the user agreed to load (exact URLs as written in the Markdown, after normalisation). */
   allowedImages?: ReadonlySet<string>;
+  /** The language the buttons are labelled in (the current one by default). */
+  language?: string;
 }
 
 export interface RenderedBlock {
@@ -74,19 +77,21 @@ const marked = new Marked({
       const text = this.parser.parseInline(tokens);
       const url = safeLinkUrl(unescapeHtml(href));
       if (!url)
-        return `<span class="md-link-blocked" title="${escapeHtml(`Link removed: ${unescapeHtml(href)}`)}">${text}</span>`;
+        return `<span class="md-link-blocked" title="${escapeHtml(t('chat:markdown.linkRemoved', { url: unescapeHtml(href) }))}">${text}</span>`;
       const titleAttr = title ? ` title="${escapeHtml(unescapeHtml(title))}"` : '';
       return `<a class="md-link" href="${escapeHtml(url)}"${titleAttr} rel="noopener noreferrer" target="_blank">${text}</a>`;
     },
     image({ href, text }: Tokens.Image) {
       const url = safeImageUrl(unescapeHtml(href));
       const alt = escapeHtml(unescapeHtml(text));
-      if (!url) return `<span class="md-image-blocked">[image: ${alt}]</span>`;
+      if (!url)
+        return `<span class="md-image-blocked">${escapeHtml(t('chat:markdown.imageBlocked', { alt: unescapeHtml(text) }))}</span>`;
       if (currentAllowedImages.has(url)) {
         return `<img class="md-image" src="${escapeHtml(url)}" alt="${alt}" referrerpolicy="no-referrer" loading="lazy">`;
       }
-      const host = escapeHtml(new URL(url).host);
-      return `<button type="button" class="md-image-placeholder" data-md-src="${escapeHtml(url)}" title="${alt}">Load image from ${host}</button>`;
+      const label = escapeHtml(t('chat:markdown.loadImage', { host: new URL(url).host }));
+      // Our own control inside the answer (which is translate="no"): its label is in the user's language.
+      return `<button type="button" class="md-image-placeholder" data-md-src="${escapeHtml(url)}" title="${alt}" translate="yes">${label}</button>`;
     },
     code({ text, lang }: Tokens.Code) {
       const language = (lang ?? '').trim().split(/\s+/)[0];
@@ -95,7 +100,7 @@ const marked = new Marked({
         : '<span class="md-code-lang"></span>';
       return (
         `<div class="md-code-block"><div class="md-code-header">${label}` +
-        `<button type="button" class="md-copy" aria-label="Copy code">Copy</button></div>` +
+        `<button type="button" class="md-copy" aria-label="${escapeHtml(t('chat:markdown.copyCode'))}" translate="yes">${escapeHtml(t('chat:markdown.copy'))}</button></div>` +
         `<pre class="md-pre"><code>${escapeHtml(text)}</code></pre></div>\n`
       );
     },
@@ -154,6 +159,7 @@ const PURIFY_CONFIG = {
     'referrerpolicy',
     'aria-label',
     'data-md-src',
+    'translate',
   ],
   ALLOW_DATA_ATTR: false,
   ALLOW_ARIA_ATTR: false,
@@ -169,6 +175,8 @@ purify.addHook('afterSanitizeAttributes', (node) => {
     if (kept.length) node.setAttribute('class', kept.join(' '));
     else node.removeAttribute('class');
   }
+  // translate="yes" marks the renderer's own buttons; nothing else may carry it.
+  if (node.tagName !== 'BUTTON') node.removeAttribute('translate');
   switch (node.tagName) {
     case 'A': {
       const url = safeLinkUrl(node.getAttribute('href') ?? '');
@@ -231,7 +239,8 @@ export function renderMarkdownBlocks(text: string, options: RenderOptions = {}):
   for (const token of tokens) {
     if (token.type === 'space' || token.type === 'def') continue;
     // Reference links are resolved when lexing, so the definitions are part of what a block renders to.
-    const key = `${token.raw}\u0000${links}\u0000${token.raw.includes('!') ? imagesKey : ''}`;
+    // The language too: blocks hold our buttons' labels ("Copy").
+    const key = `${options.language ?? currentLanguage()}\u0000${token.raw}\u0000${links}\u0000${token.raw.includes('!') ? imagesKey : ''}`;
     const html = renderBlock(key, () => {
       currentAllowedImages = allowed;
       try {

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useOnline } from './use-online.ts';
 import { useServiceWorker } from './use-service-worker.ts';
 import './pwa.css';
@@ -9,6 +10,7 @@ import './pwa.css';
  * itself (OfflineNotice, InstallButton).
  */
 export function PwaControls() {
+  const { t } = useTranslation();
   const online = useOnline();
   const sw = useServiceWorker();
 
@@ -28,18 +30,18 @@ export function PwaControls() {
     <div className="pwa-dock" aria-live="polite">
       {sw.needRefresh && (
         <div className="pwa-toast" role="alert" data-testid="update-prompt">
-          <span>Update available — a new version of Petit is ready.</span>
+          <span>{t('pwa.updateAvailable')}</span>
           <button type="button" className="button primary" onClick={sw.update} data-testid="update-reload">
-            Reload
+            {t('pwa.reload')}
           </button>
           <button type="button" className="button ghost" onClick={sw.dismissUpdate}>
-            Later
+            {t('pwa.later')}
           </button>
         </div>
       )}
       {sw.offlineReady && (
         <div className="pwa-toast" role="status" data-testid="offline-ready">
-          <span>Petit now works offline.</span>
+          <span>{t('pwa.offlineReady')}</span>
         </div>
       )}
     </div>

@@ -1,4 +1,5 @@
 import { useSyncExternalStore } from 'react';
+import { t } from '../../i18n/index.ts';
 
 function subscribe(onChange: () => void): () => void {
   window.addEventListener('online', onChange);
@@ -21,11 +22,12 @@ export function useOnline(): boolean {
   );
 }
 
-/** What offline means for the user, shown where models are loaded. */
-export const OFFLINE_REASON =
-  'You are offline. Models already downloaded still work; downloading a new one and asking a remote model need a connection.';
+/** What offline means for the user, shown where models are loaded (worded when shown: the language may change). */
+export function offlineReason(): string {
+  return t('common:offline.reason');
+}
 
 /** Why a remote model cannot be asked now (a model server on this computer still can). */
 export function remoteOfflineReason(host: string | null): string {
-  return `You are offline: ${host ?? 'the remote model'} cannot be reached. Nothing was sent; the answer from this device is kept.`;
+  return host ? t('common:offline.remote', { host }) : t('common:offline.remoteUnnamed');
 }
