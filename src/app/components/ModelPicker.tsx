@@ -1,13 +1,24 @@
-import { useId, useMemo, useState } from 'react';
+import { useId, useMemo, useState, type ReactNode } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { BackendPreference, Device, Dtype } from 'petit';
+import { formatBytes } from '../../i18n/format.ts';
 import { requestPersistence } from '../../models/capabilities.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
-import { DTYPE_LABELS, chooseRuntime, largestThatFits, type ChoiceResult } from '../../models/chooser.ts';
-import { formatSize } from '../../models/format-size.ts';
+import { chooseRuntime, largestThatFits, type ChoiceResult } from '../../models/chooser.ts';
+import { preferForLanguage } from '../../models/language-choice.ts';
 import { NOTHING_STORED, hasStoredBuild, storedBuildsOf, type StoredBuilds } from '../../models/stored.ts';
 import { useCapabilities, useKeptModels, useLocalEntries } from '../models/use-models.ts';
 import { useOnline } from '../pwa/use-online.ts';
 import { RUNTIME_CHOICES, chooserPrefs, type RuntimeChoice } from '../settings.ts';
+import {
+  choiceText,
+  dtypeLabel,
+  entryText,
+  fullName,
+  languageList,
+  languageName,
+  paramsText,
+} from '../models/model-text.ts';
 import '../models/models.css';
 import './model-picker.css';
 import { Icon } from './Icon.tsx';
@@ -22,7 +33,14 @@ interface Props {
   runtime?: RuntimeChoice;
   /** The hub in Settings: what is stored is per hub. */
   hubUrl: string;
+  /**
+   * The conversation's language (`fr`), when known: a model its makers list for it is preferred, and the picker
+   * says so. Absent or `en`: no preference.
+   */
+  conversationLanguage?: string | null;
 }
+
+const NAME = <span translate="no" />;
 
 /** Whether the build the chooser picked (or its ONNX fallback) can load from the store, with no network. */
 function loadsFromStore(
@@ -41,29 +59,39 @@ function loadsFromStore(
   return stored.onnx.has(choice.dtype);
 }
 
-const ON_DEVICE = ' · on this device';
-
-/** Notes may name things in Markdown backticks (`main`): shown as code, not as literal backticks. */
-function plain(note: string) {
-  return note.split('`').map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part));
+/** Messages may name things in `<code>` (`main`): shown as code, the rest as text. */
+function withCode(text: string): ReactNode[] {
+  return text
+    .split(/<code>(.*?)<\/code>/)
+    .map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part));
 }
 
 /** One line saying what will run and why, or why it cannot. */
-export function ChoiceLine({ choice, id }: { choice: ChoiceResult | null; id?: string }) {
-  if (!choice) return <p className="model-choice muted">Checking what this device can run…</p>;
+export function ChoiceLine({
+  choice,
+  entry,
+  id,
+}: {
+  choice: ChoiceResult | null;
+  entry: CatalogEntry;
+  id?: string;
+}) {
+  const { t } = useTranslation('models');
+  if (!choice) return <p className="model-choice muted">{t('choice.checking')}</p>;
+  const reason = choiceText(choice.message, entry);
   return (
     <div className="model-choice" id={id} data-testid="model-choice" data-ok={choice.ok}>
       <p className={choice.ok ? 'choice-ok' : 'choice-no'}>
         <Icon name={choice.ok ? 'check' : 'cross'} size={14} />{' '}
-        {choice.ok ? choice.reason : `Cannot run here: ${choice.reason}`}
+        {withCode(choice.ok ? reason : t('choice.cannotRun', { reason }))}
         {choice.ok && choice.downloadBytes > 1e7 && (
-          <span className="muted"> About {formatSize(choice.downloadBytes)} to download.</span>
+          <span className="muted"> {t('choice.download', { size: formatBytes(choice.downloadBytes) })}</span>
         )}
       </p>
-      {choice.ok && choice.notes.length > 0 && (
+      {choice.ok && choice.noteMessages.length > 0 && (
         <ul className="choice-notes">
-          {choice.notes.map((note) => (
-            <li key={note}>{plain(note)}</li>
+          {choice.noteMessages.map((note, i) => (
+            <li key={i}>{withCode(choiceText(note, entry))}</li>
           ))}
         </ul>
       )}
@@ -71,7 +99,16 @@ export function ChoiceLine({ choice, id }: { choice: ChoiceResult | null; id?: s
   );
 }
 
-export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto', hubUrl }: Props) {
+export function ModelPicker({
+  catalog,
+  selectedId,
+  busy,
+  onLoad,
+  runtime = 'auto',
+  hubUrl,
+  conversationLanguage,
+}: Props) {
+  const { t } = useTranslation('models');
   const id = useId();
   const caps = useCapabilities();
   const local = useLocalEntries();
@@ -79,12 +116,27 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto
   const kept = useKeptModels();
   const all = useMemo(() => [...local, ...catalog], [local, catalog]);
   const [modelId, setModelId] = useState(selectedId ?? catalog[0]?.id ?? '');
-  const entry = all.find((e) => e.id === modelId) ?? all[0];
+  // Whether the person chose a model here: then the conversation's language only suggests, never switches.
+  const [touched, setTouched] = useState(false);
+  const base = all.find((e) => e.id === modelId) ?? all[0];
   const [dtype, setDtype] = useState<Dtype | 'auto'>('auto');
-  const wanted = dtype !== 'auto' && entry?.dtypes.includes(dtype) ? dtype : undefined;
 
   const rt = RUNTIME_CHOICES[runtime];
   const prefs = useMemo(() => chooserPrefs(runtime), [runtime]);
+  const language = conversationLanguage && conversationLanguage !== 'en' ? conversationLanguage : null;
+  const forLanguage = useMemo(
+    () => (caps && base && language ? preferForLanguage(all, base, language, caps, prefs) : null),
+    [all, base, language, caps, prefs],
+  );
+  // Nothing was ever chosen: the model for the conversation's language is the default.
+  const switched = forLanguage && !touched && !selectedId ? forLanguage : null;
+  const entry = switched ? switched.entry : base;
+  const wanted = dtype !== 'auto' && entry?.dtypes.includes(dtype) ? dtype : undefined;
+  const choose = (modelId: string) => {
+    setModelId(modelId);
+    setTouched(true);
+    setDtype('auto');
+  };
   const choices = useMemo(
     () => new Map(caps ? all.map((e) => [e.id, chooseRuntime(e, caps, prefs)] as const) : []),
     [all, caps, prefs],
@@ -128,21 +180,22 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto
   const offlineBlocked =
     !online && kept !== null && choice?.ok === true && !loadsFromStore(choice, onnxChoice, stored);
 
-  if (!entry) return <p className="muted">No models are configured.</p>;
+  if (!entry) return <p className="muted">{t('picker.none')}</p>;
   const runnable = choice?.ok === true;
   const tooLarge = choice?.ok === false && choice.code === 'model-too-large';
-  const instead = tooLarge && caps ? largestThatFits(all, caps, prefs) : null;
+  const instead = tooLarge && caps ? largestThatFits(all, caps, prefs, language ?? undefined) : null;
   // Offline, "Automatic" may have switched to a stored precision: the label says which.
   const auto = wanted ? choices.get(entry.id) : choice;
   const autoLabel = !auto?.ok
-    ? 'Automatic'
+    ? t('picker.auto')
     : auto.backend === 'transformers'
-      ? `Automatic (${DTYPE_LABELS[auto.dtype]})`
-      : `Automatic (web-llm ${auto.quantization})`;
+      ? t('picker.autoDtype', { dtype: dtypeLabel(auto.dtype) })
+      : t('picker.autoWebllm', { quantization: auto.quantization });
+  const onDevice = (yes: boolean) => (yes ? 'yes' : 'no');
   return (
     <form
       className="model-picker"
-      aria-label="Choose a model"
+      aria-label={t('picker.form')}
       onSubmit={(e) => {
         e.preventDefault();
         if (!choice?.ok || offlineBlocked) return;
@@ -161,47 +214,45 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto
       }}
     >
       <label htmlFor={`${id}-model`} className="visually-hidden">
-        Model
+        {t('picker.model')}
       </label>
       <select
         id={`${id}-model`}
         data-testid="model-select"
         value={entry.id}
         // A narrow screen cuts the name short: the full one stays a hover (or long-press) away.
-        title={`${entry.label}${entry.params ? ` · ${entry.params}` : ''}`}
-        onChange={(e) => {
-          setModelId(e.target.value);
-          setDtype('auto');
-        }}
+        title={fullName(entry)}
+        onChange={(e) => choose(e.target.value)}
       >
         {all.map((e) => {
           const c = choices.get(e.id);
           return (
             <option key={e.id} value={e.id}>
-              {e.label}
-              {e.params ? ` · ${e.params}` : ''}
-              {hasStoredBuild(storedById.get(e.id) ?? NOTHING_STORED) ? ON_DEVICE : ''}
-              {c && !c.ok ? ' — cannot run here' : ''}
+              {t('picker.option', {
+                name: e.label,
+                params: e.params ? paramsText(e) : 'none',
+                stored: onDevice(hasStoredBuild(storedById.get(e.id) ?? NOTHING_STORED)),
+                runs: c && !c.ok ? 'no' : 'yes',
+              })}
             </option>
           );
         })}
       </select>
       <label htmlFor={`${id}-dtype`} className="visually-hidden">
-        Precision
+        {t('picker.precision')}
       </label>
       <select
         id={`${id}-dtype`}
         data-testid="dtype-select"
         value={wanted ?? 'auto'}
         onChange={(e) => setDtype(e.target.value as Dtype | 'auto')}
-        title="Weight precision: fewer bits download faster and use less memory"
+        title={t('picker.precisionHint')}
         disabled={entry.dtypes.length === 0}
       >
         <option value="auto">{autoLabel}</option>
         {entry.dtypes.map((d) => (
           <option key={d} value={d}>
-            {DTYPE_LABELS[d]}
-            {stored.onnx.has(d) ? ON_DEVICE : ''}
+            {t('picker.dtypeOption', { dtype: dtypeLabel(d), stored: onDevice(stored.onnx.has(d)) })}
           </option>
         ))}
       </select>
@@ -212,39 +263,87 @@ export function ModelPicker({ catalog, selectedId, busy, onLoad, runtime = 'auto
         aria-describedby={offlineBlocked ? `${id}-offline ${id}-choice` : `${id}-choice`}
         data-testid="load-model"
       >
-        {busy ? 'Loading…' : 'Load'}
+        {busy ? t('picker.loading') : t('picker.load')}
       </button>
       <div className="model-hint">
-        {entry.goodFor && <p>{entry.goodFor}</p>}
-        {offlineBlocked && (
-          <p className="choice-no" id={`${id}-offline`} data-testid="offline-blocked" role="status">
-            Offline: {wanted ? `the ${DTYPE_LABELS[wanted]} version of ` : ''}
-            {entry.label} is not on this device yet, and downloading it needs a connection.{' '}
-            {keptDtype || hasStoredBuild(stored)
-              ? 'Choose the precision marked “on this device”.'
-              : 'Connect to download it, or pick a model marked “on this device”.'}
+        {entry.goodFor && <p>{entryText(entry, 'goodFor')}</p>}
+        {entry.languages.length > 0 && (
+          <p data-testid="picker-languages">
+            {t('picker.languages', { list: languageList(entry.languages) })}
           </p>
         )}
-        <ChoiceLine choice={choice} id={`${id}-choice`} />
+        {switched && (
+          <p data-testid="chosen-for-language">
+            <Trans
+              t={t}
+              i18nKey="picker.forLanguage"
+              values={{
+                language: languageName(switched.language),
+                name: switched.entry.label,
+                instead: switched.instead.label,
+                insteadLanguages: languageList(switched.instead.languages),
+              }}
+              components={{ name: NAME, instead: NAME }}
+            />
+          </p>
+        )}
+        {forLanguage && !switched && (
+          <p data-testid="suggest-for-language">
+            <Trans
+              t={t}
+              i18nKey="picker.suggestForLanguage"
+              values={{
+                language: languageName(forLanguage.language),
+                name: entry.label,
+                better: forLanguage.entry.label,
+              }}
+              components={{ name: NAME, better: NAME }}
+            />{' '}
+            <button
+              type="button"
+              className="link-button"
+              data-testid="use-for-language"
+              onClick={() => choose(forLanguage.entry.id)}
+            >
+              {t('picker.useSuggestion', { name: forLanguage.entry.label })}
+            </button>
+          </p>
+        )}
+        {offlineBlocked && (
+          <p className="choice-no" id={`${id}-offline`} data-testid="offline-blocked" role="status">
+            <Trans
+              t={t}
+              i18nKey={wanted ? 'picker.offlineDtype' : 'picker.offline'}
+              values={{ name: entry.label, dtype: wanted ? dtypeLabel(wanted) : '' }}
+              components={{ name: NAME }}
+            />{' '}
+            {keptDtype || hasStoredBuild(stored)
+              ? t('picker.offlinePickPrecision')
+              : t('picker.offlinePickModel')}
+          </p>
+        )}
+        <ChoiceLine choice={choice} entry={entry} id={`${id}-choice`} />
         {tooLarge && (
           <p className="choice-instead" data-testid="choice-instead">
             {instead ? (
               <>
-                The largest model that fits this device: {instead.entry.label}.{' '}
+                <Trans
+                  t={t}
+                  i18nKey="picker.largest"
+                  values={{ name: instead.entry.label }}
+                  components={{ name: NAME }}
+                />{' '}
                 <button
                   type="button"
                   className="link-button"
                   data-testid="choose-instead"
-                  onClick={() => {
-                    setModelId(instead.entry.id);
-                    setDtype('auto');
-                  }}
+                  onClick={() => choose(instead.entry.id)}
                 >
-                  Choose it
+                  {t('picker.chooseIt')}
                 </button>
               </>
             ) : (
-              'No model in the list fits this device’s memory.'
+              t('picker.noneFits')
             )}
           </p>
         )}

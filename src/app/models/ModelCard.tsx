@@ -1,75 +1,109 @@
-import type { CatalogEntry, Openness } from '../../models/catalog.ts';
+import { Trans, useTranslation } from 'react-i18next';
+import { formatBytes } from '../../i18n/format.ts';
+import type { CatalogEntry } from '../../models/catalog.ts';
 import type { ChoiceResult } from '../../models/chooser.ts';
-import { DTYPE_LABELS, downloadBytesFor } from '../../models/chooser.ts';
-import { formatSize } from '../../models/format-size.ts';
+import { downloadBytesFor } from '../../models/chooser.ts';
 import { ChoiceLine } from '../components/ModelPicker.tsx';
-
-const OPENNESS: Record<Openness, string> = {
-  open: 'Open',
-  'partly-open': 'Partly open',
-  closed: 'Not published',
-};
+import {
+  dtypeLabel,
+  entryText,
+  languageList,
+  licenseName,
+  licenseRestrictions,
+  paramsText,
+} from './model-text.ts';
 
 /** Everything a person needs to decide whether to use a model: licence, openness, size, use, and fit here. */
 export function ModelCard({ entry, choice }: { entry: CatalogEntry; choice: ChoiceResult | null }) {
-  const sizes = entry.onnx
-    ? entry.onnx.dtypes.map((d) => {
-        const { total } = downloadBytesFor(entry, d);
-        const exact = Object.keys(entry.onnx?.files ?? {}).length > 0;
-        return `${DTYPE_LABELS[d]} ${total > 0 ? `${exact ? '' : '≈ '}${formatSize(total)}` : '(size unknown)'}`;
-      })
-    : [];
+  const { t } = useTranslation('models');
+  const exact = Object.keys(entry.onnx?.files ?? {}).length > 0;
+  const sizes = (entry.onnx?.dtypes ?? []).map((d) => {
+    const { total } = downloadBytesFor(entry, d);
+    const dtype = dtypeLabel(d);
+    if (total <= 0) return t('card.sizeUnknown', { dtype });
+    return t(exact ? 'card.sizeOf' : 'card.sizeAbout', { dtype, size: formatBytes(total) });
+  });
+  const restrictions = licenseRestrictions(entry);
+  const languages =
+    entry.languages.length === 0
+      ? t('card.languagesUnknown')
+      : t(entry.moreLanguages ? 'card.languageListMore' : 'card.languageList', {
+          list: languageList(entry.languages),
+        });
   return (
     <article className="model-card" aria-labelledby="model-card-title" data-testid="model-card">
-      <h3 id="model-card-title">{entry.label}</h3>
-      {entry.goodFor && <p className="model-card-lead">{entry.goodFor}</p>}
-      <ChoiceLine choice={choice} />
+      <h3 id="model-card-title" translate="no">
+        {entry.label}
+      </h3>
+      {entry.goodFor && <p className="model-card-lead">{entryText(entry, 'goodFor')}</p>}
+      <ChoiceLine choice={choice} entry={entry} />
       <dl>
-        <dt>Family</dt>
+        <dt>{t('card.family')}</dt>
         <dd>
-          {entry.family}
-          {entry.params && ` · ${entry.params} parameters`}
+          {entry.params ? (
+            <Trans
+              t={t}
+              i18nKey="card.familyParams"
+              values={{ family: entry.family, params: paramsText(entry) }}
+              components={{ family: <span translate="no" /> }}
+            />
+          ) : (
+            <span translate="no">{entry.family}</span>
+          )}
         </dd>
-        <dt>Licence</dt>
+        <dt>{t('card.license')}</dt>
         <dd data-testid="card-license">
           {entry.license.url ? (
-            <a href={entry.license.url} target="_blank" rel="noreferrer noopener">
-              {entry.license.name}
+            <a href={entry.license.url} target="_blank" rel="noreferrer noopener" translate="no">
+              {licenseName(entry)}
             </a>
           ) : (
-            entry.license.name
+            licenseName(entry)
           )}
-          {entry.license.restrictions && <span className="muted"> — {entry.license.restrictions}</span>}
+          {restrictions && <span className="muted"> — {restrictions}</span>}
         </dd>
-        <dt>Weights</dt>
-        <dd>{entry.openWeights ? 'Open: anyone can download them' : 'Not published'}</dd>
-        <dt>Training data</dt>
+        <dt>{t('card.weights')}</dt>
+        <dd>{entry.openWeights ? t('card.weightsOpen') : t('card.weightsClosed')}</dd>
+        <dt>{t('card.trainingData')}</dt>
         <dd data-testid="card-training-data">
-          {OPENNESS[entry.trainingData]}
-          <span className="muted"> — {entry.trainingDataNote}</span>
+          {t(`openness.${entry.trainingData}`)}
+          <span className="muted"> — {entryText(entry, 'trainingData')}</span>
         </dd>
-        <dt>Context</dt>
-        <dd>{entry.contextLength.toLocaleString('en')} tokens</dd>
-        <dt>Browser builds</dt>
+        <dt>{t('card.context')}</dt>
+        <dd>{t('card.contextTokens', { count: entry.contextLength })}</dd>
+        <dt>{t('card.languages')}</dt>
+        <dd data-testid="card-languages">{languages}</dd>
+        <dt>{t('card.builds')}</dt>
         <dd>
-          {entry.noBrowserBuild ??
-            [
-              entry.onnx ? `transformers.js (${entry.onnx.repo}): ${sizes.join(', ')}` : null,
-              entry.mlc.length > 0 ? `web-llm: ${entry.mlc.map((b) => b.modelId).join(', ')}` : null,
-            ]
-              .filter(Boolean)
-              .join('; ')}
+          {entry.noBrowserBuild ? (
+            entryText(entry, 'noBrowserBuild')
+          ) : (
+            <ul className="card-builds">
+              {entry.onnx && (
+                <li>
+                  <span translate="no">
+                    transformers.js (<code>{entry.onnx.repo}</code>)
+                  </span>
+                  {sizes.length > 0 && t('card.sizes', { sizes: sizes.join(', ') })}
+                </li>
+              )}
+              {entry.mlc.length > 0 && (
+                <li translate="no">web-llm: {entry.mlc.map((b) => b.modelId).join(', ')}</li>
+              )}
+            </ul>
+          )}
         </dd>
-        <dt>Revision</dt>
+        <dt>{t('card.revision')}</dt>
         <dd data-testid="card-revision">
           {entry.source === 'local' ? (
-            'Added from a folder on this device'
+            t('card.fromFolder')
           ) : entry.revision ? (
-            <code title={entry.revision}>{entry.revision.slice(0, 12)}</code>
+            <code title={entry.revision} translate="no">
+              {entry.revision.slice(0, 12)}
+            </code>
           ) : (
             <span className="warn">
-              The catalog pins no revision: the first download pins the commit `main` is at then, and every
-              later download and resume fetches that commit (see On this device)
+              <Trans t={t} i18nKey="card.notPinned" components={{ code: <code /> }} />
             </span>
           )}
         </dd>

@@ -1,23 +1,17 @@
-import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
-import { toPetitError } from '../../engine/errors.ts';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
+import { formatBytes } from '../../i18n/format.ts';
 import { requestPersistence } from '../../models/capabilities.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
 import { DTYPE_LABELS, chooseRuntime } from '../../models/chooser.ts';
 import type { OnnxDtype } from '../../models/estimates.ts';
-import { formatSize } from '../../models/format-size.ts';
-import {
-  announceModelsChanged,
-  filesFromDrop,
-  filesFromInput,
-  importFolder,
-  inspectFolder,
-  localEntry,
-  type LocalFile,
-} from '../../models/local-import.ts';
-import { LOCAL_HUB_URL, type StoredModel } from '../../models/store.ts';
+import { announceModelsChanged, localEntry } from '../../models/local-import.ts';
+import type { StoredModel } from '../../models/store.ts';
 import { chooserPrefs, loadSettings } from '../settings.ts';
+import { AddFolder } from './AddFolder.tsx';
 import { ModelCard } from './ModelCard.tsx';
-import { PinnedCommit } from './PinnedCommit.tsx';
+import { dtypeLabel, fullName } from './model-text.ts';
+import { StoredModelRow } from './StoredModelRow.tsx';
 import { modelStore, useCapabilities, useStoredModels } from './use-models.ts';
 import './models.css';
 
@@ -25,25 +19,6 @@ interface Props {
   open: boolean;
   onClose: () => void;
   catalog: readonly CatalogEntry[];
-}
-
-function when(time: number | null): string {
-  if (!time) return 'never';
-  const date = new Date(time);
-  const today = new Date();
-  const sameDay = date.toDateString() === today.toDateString();
-  return sameDay
-    ? `today ${date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`
-    : date.toLocaleDateString([], { year: 'numeric', month: 'short', day: 'numeric' });
-}
-
-function host(url: string): string {
-  if (url === LOCAL_HUB_URL) return 'from disk';
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
 }
 
 function entryFor(model: StoredModel, catalog: readonly CatalogEntry[]): CatalogEntry | undefined {
@@ -54,14 +29,15 @@ function entryFor(model: StoredModel, catalog: readonly CatalogEntry[]): Catalog
   return catalog.find((e) => e.repo === model.repo);
 }
 
-type ImportState =
-  | { kind: 'idle' }
-  | { kind: 'working'; name: string; done: number; total: number }
-  | { kind: 'done'; message: string }
-  | { kind: 'error'; message: string };
+/** Kept as facts, worded when shown: the language may change while the notice is on screen. */
+interface Deleted {
+  name: string;
+  bytes: number;
+}
 
 /** The Models screen: what is on this device, how much room is left, model cards, and models from disk. */
 export function ModelsScreen({ open, onClose, catalog }: Props) {
+  const { t } = useTranslation('models');
   const dialog = useRef<HTMLDialogElement>(null);
   const caps = useCapabilities();
   // Settings → Runtime, read when the screen opens: the cards say what the next Load would run.
@@ -69,15 +45,18 @@ export function ModelsScreen({ open, onClose, catalog }: Props) {
   const { models, refresh } = useStoredModels(open);
   const [selected, setSelected] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [importing, setImporting] = useState<ImportState>({ kind: 'idle' });
-  const [dragging, setDragging] = useState(false);
+  const [deleted, setDeleted] = useState<Deleted | null>(null);
 
   useEffect(() => {
     const d = dialog.current;
     if (!d) return;
-    if (open && !d.open) d.showModal();
-    else if (!open && d.open) d.close();
+    if (open && !d.open) {
+      // Focus goes back where it was (the Models button) when the screen closes.
+      const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+      d.showModal();
+      const restore = () => before?.isConnected && before.focus();
+      d.addEventListener('close', restore, { once: true });
+    } else if (!open && d.open) d.close();
   }, [open]);
 
   const entries = useMemo(() => {
@@ -96,35 +75,7 @@ export function ModelsScreen({ open, onClose, catalog }: Props) {
     setConfirming(null);
     announceModelsChanged();
     refresh();
-    setNotice(`Deleted ${model.repo}: ${formatSize(model.bytes + model.partialBytes)} freed.`);
-  };
-
-  const add = async (read: () => Promise<{ folder: string; files: LocalFile[] }>) => {
-    try {
-      const { folder, files } = await read();
-      if (files.length === 0) return;
-      const inspection = await inspectFolder(folder, files);
-      setImporting({ kind: 'working', name: inspection.name, done: 0, total: inspection.bytes });
-      const entry = await importFolder(modelStore, inspection, (done, total) =>
-        setImporting({ kind: 'working', name: inspection.name, done, total }),
-      );
-      announceModelsChanged();
-      refresh();
-      setSelected(entry.id);
-      setImporting({
-        kind: 'done',
-        message: `Added ${inspection.name} (${inspection.dtypes.map((d) => DTYPE_LABELS[d]).join(', ')}, ${formatSize(inspection.bytes)}). Pick “${entry.label}” in the model list to load it.`,
-      });
-    } catch (error) {
-      setImporting({ kind: 'error', message: toPetitError(error).message });
-    }
-  };
-
-  const onDrop = (event: DragEvent) => {
-    event.preventDefault();
-    setDragging(false);
-    const data = event.dataTransfer;
-    void add(() => filesFromDrop(data));
+    setDeleted({ name: model.repo, bytes: model.bytes + model.partialBytes });
   };
 
   return (
@@ -136,47 +87,61 @@ export function ModelsScreen({ open, onClose, catalog }: Props) {
       data-testid="models-screen"
     >
       <header className="models-head">
-        <h2 id="models-title">Models</h2>
+        <h2 id="models-title">{t('screen.title')}</h2>
         <button type="button" className="button ghost" onClick={onClose} data-testid="close-models">
-          Close
+          {t('screen.close')}
         </button>
       </header>
 
-      <section className="models-storage" aria-label="Storage">
+      <section className="models-storage" aria-label={t('storage.label')}>
         {storage?.quota != null && storage.usage != null ? (
           <>
             <meter
               min={0}
               max={storage.quota}
               value={storage.usage}
-              aria-label="Storage used"
+              aria-label={t('storage.meter')}
+              aria-valuetext={t('storage.meterText', {
+                used: formatBytes(storage.usage),
+                quota: formatBytes(storage.quota),
+              })}
               data-testid="storage-meter"
             />
             <p>
-              <strong data-testid="storage-used">{formatSize(storage.usage)}</strong> used ·{' '}
-              <strong data-testid="storage-free">{formatSize(free ?? 0)}</strong> free for this site
+              <Trans
+                t={t}
+                i18nKey="storage.usage"
+                values={{ used: formatBytes(storage.usage), free: formatBytes(free ?? 0) }}
+                components={{
+                  used: <strong data-testid="storage-used" />,
+                  free: <strong data-testid="storage-free" />,
+                }}
+              />
             </p>
           </>
         ) : (
-          <p className="muted">This browser does not say how much storage it allows.</p>
+          <p className="muted">{t('storage.unknown')}</p>
         )}
         <p data-testid="persistence" data-persisted={String(storage?.persisted ?? 'unknown')}>
-          {storage?.persisted
-            ? 'Kept: the browser has promised not to clear these models.'
-            : 'Not kept yet: the browser may clear models when the disk runs low.'}{' '}
+          {storage?.persisted ? t('storage.kept') : t('storage.notKept')}{' '}
           {!storage?.persisted && (
             <button
               type="button"
               className="button ghost small"
               onClick={() => void requestPersistence().then(announceModelsChanged)}
             >
-              Keep models on this device
+              {t('storage.keep')}
             </button>
           )}
         </p>
-        {notice && (
+        {deleted && (
           <p role="status" data-testid="models-notice">
-            {notice}
+            <Trans
+              t={t}
+              i18nKey="storage.deleted"
+              values={{ name: deleted.name, size: formatBytes(deleted.bytes) }}
+              components={{ name: <span translate="no" /> }}
+            />
           </p>
         )}
       </section>
@@ -184,139 +149,44 @@ export function ModelsScreen({ open, onClose, catalog }: Props) {
       <div className="models-body">
         <div className="models-lists">
           <section aria-labelledby="stored-title">
-            <h3 id="stored-title">On this device</h3>
+            <h3 id="stored-title">{t('stored.title')}</h3>
             {models === null ? (
-              <p className="muted">Reading the model store…</p>
+              <p className="muted">{t('stored.reading')}</p>
             ) : models.length === 0 ? (
               <p className="muted" data-testid="no-stored-models">
-                No model is stored yet. Load one, or add a folder below.
+                {t('stored.none')}
               </p>
             ) : (
               <ul className="stored-models">
-                {models.map((m) => {
-                  const entry = entryFor(m, catalog);
-                  return (
-                    <li key={m.prefix} data-testid="stored-model" data-repo={m.repo}>
-                      <div className="stored-main">
-                        <button
-                          type="button"
-                          className="link stored-name"
-                          title={entry?.label ?? m.repo}
-                          onClick={() => entry && setSelected(entry.id)}
-                          disabled={!entry}
-                        >
-                          {entry?.label ?? m.repo}
-                        </button>
-                        <span className="muted">
-                          {m.dtypes.map((d) => DTYPE_LABELS[d as OnnxDtype] ?? d).join(', ') || 'incomplete'}{' '}
-                          · {host(m.hubUrl)}
-                          {m.revision !== 'main' && ` @ ${m.revision.slice(0, 8)}`}
-                        </span>
-                        {m.source === 'hub' && <PinnedCommit model={m} />}
-                      </div>
-                      <div className="stored-meta">
-                        <span data-testid="stored-size">{formatSize(m.bytes)}</span>
-                        {m.partialBytes > 0 && (
-                          <span className="warn" data-testid="stored-partial">
-                            + {formatSize(m.partialBytes)} of an interrupted download
-                          </span>
-                        )}
-                        <span className="muted">last used {when(m.lastUsed)}</span>
-                      </div>
-                      <div className="stored-actions">
-                        {confirming === m.prefix ? (
-                          <>
-                            <button
-                              type="button"
-                              className="button danger small"
-                              onClick={() => void remove(m)}
-                              data-testid="confirm-delete"
-                              autoFocus
-                            >
-                              Delete {formatSize(m.bytes + m.partialBytes)}
-                            </button>
-                            <button
-                              type="button"
-                              className="button ghost small"
-                              onClick={() => setConfirming(null)}
-                            >
-                              Keep
-                            </button>
-                          </>
-                        ) : (
-                          <button
-                            type="button"
-                            className="button ghost small"
-                            onClick={() => setConfirming(m.prefix)}
-                            data-testid="delete-model"
-                            aria-label={`Delete ${entry?.label ?? m.repo}`}
-                          >
-                            Delete
-                          </button>
-                        )}
-                      </div>
-                    </li>
-                  );
-                })}
+                {models.map((m) => (
+                  <StoredModelRow
+                    key={m.prefix}
+                    model={m}
+                    entry={entryFor(m, catalog)}
+                    confirming={confirming === m.prefix}
+                    onSelect={(entry) => setSelected(entry.id)}
+                    onAskDelete={() => setConfirming(m.prefix)}
+                    onDelete={() => void remove(m)}
+                    onKeep={() => setConfirming(null)}
+                  />
+                ))}
               </ul>
             )}
           </section>
 
-          <section aria-labelledby="add-title">
-            <h3 id="add-title">Add a model from this device</h3>
-            <div
-              className={`drop-zone${dragging ? ' dragging' : ''}`}
-              onDragOver={(e) => {
-                e.preventDefault();
-                setDragging(true);
-              }}
-              onDragLeave={() => setDragging(false)}
-              onDrop={onDrop}
-              data-testid="drop-zone"
-            >
-              <p>
-                Drop a transformers.js model folder here (config.json, tokenizer files and onnx/), or{' '}
-                <label className="link">
-                  choose a folder
-                  <input
-                    type="file"
-                    className="visually-hidden"
-                    // @ts-expect-error: webkitdirectory is not in React's types but every current browser has it.
-                    webkitdirectory=""
-                    multiple
-                    data-testid="add-folder-input"
-                    onChange={(e) => {
-                      const list = e.currentTarget.files;
-                      if (list) void add(async () => filesFromInput(list));
-                      e.currentTarget.value = '';
-                    }}
-                  />
-                </label>
-                . It is copied into the browser’s storage and never uploaded.
-              </p>
-              {importing.kind === 'working' && (
-                <p role="status">
-                  Adding {importing.name}… {formatSize(importing.done)} of {formatSize(importing.total)}
-                </p>
-              )}
-              {importing.kind === 'done' && (
-                <p role="status" data-testid="import-status">
-                  {importing.message}
-                </p>
-              )}
-              {importing.kind === 'error' && (
-                <p role="alert" className="error-text" data-testid="import-status">
-                  {importing.message}
-                </p>
-              )}
-            </div>
-          </section>
+          <AddFolder
+            onAdded={(entry) => {
+              refresh();
+              setSelected(entry.id);
+            }}
+          />
 
           <section aria-labelledby="catalog-title">
-            <h3 id="catalog-title">Catalog</h3>
+            <h3 id="catalog-title">{t('catalog.title')}</h3>
             <ul className="catalog-list">
               {entries.map((e) => {
                 const choice = caps ? chooseRuntime(e, caps, prefs) : null;
+                const name = fullName(e);
                 return (
                   <li key={e.id}>
                     <button
@@ -327,18 +197,27 @@ export function ModelsScreen({ open, onClose, catalog }: Props) {
                       data-testid="catalog-item"
                       data-id={e.id}
                     >
-                      <span className="catalog-name" title={`${e.label}${e.params ? ` · ${e.params}` : ''}`}>
-                        {e.label}
-                        {e.params && <span className="muted"> · {e.params}</span>}
+                      <span className="catalog-name" title={name} translate="no">
+                        {name}
                       </span>
                       <span className={`badge ${choice?.ok ? 'badge-ok' : 'badge-no'}`}>
-                        {!choice
-                          ? '…'
-                          : choice.ok
-                            ? choice.backend === 'transformers'
-                              ? `${DTYPE_LABELS[choice.dtype]} · ${choice.device === 'webgpu' ? 'WebGPU' : 'WASM'}`
-                              : 'web-llm'
-                            : 'cannot run here'}
+                        {!choice ? (
+                          <>
+                            <span aria-hidden="true">{t('catalog.checking')}</span>
+                            <span className="visually-hidden">{t('catalog.checkingLabel')}</span>
+                          </>
+                        ) : choice.ok ? (
+                          choice.backend === 'transformers' ? (
+                            t('catalog.runs', {
+                              dtype: dtypeLabel(choice.dtype),
+                              device: choice.device === 'webgpu' ? 'WebGPU' : 'WASM',
+                            })
+                          ) : (
+                            t('catalog.webllm')
+                          )
+                        ) : (
+                          t('catalog.cannotRun')
+                        )}
                       </span>
                     </button>
                   </li>
@@ -351,9 +230,7 @@ export function ModelsScreen({ open, onClose, catalog }: Props) {
           {card ? (
             <ModelCard entry={card} choice={caps ? chooseRuntime(card, caps, prefs) : null} />
           ) : (
-            <p className="muted">
-              Choose a model to see its licence, openness, size and whether it runs here.
-            </p>
+            <p className="muted">{t('screen.cardPrompt')}</p>
           )}
         </aside>
       </div>
