@@ -87,6 +87,9 @@ describe('the facts in the details', () => {
     );
     expect(say('download-failed', DETAILS['download-failed'])).toContain('après 50 Mo sur 120 Mo');
     expect(say('remote-timeout', DETAILS['remote-timeout'])).toContain('1 min');
+    expect(say('remote-stream-dropped', DETAILS['remote-stream-dropped'])).toContain(
+      'coupée après 4 caractères',
+    );
   });
 
   it('pick the sub-case that is true', async () => {

@@ -81,7 +81,7 @@ function kindOf(code: PetitErrorCode, d: Details): string {
 }
 
 /** Every argument any message takes, from the details (missing facts get a neutral value the messages select on). */
-export function errorArguments(code: PetitErrorCode, d: Details = {}): Record<string, string> {
+export function errorArguments(code: PetitErrorCode, d: Details = {}): Record<string, string | number> {
   const url = text(d.url);
   const reasons: Record<string, string> = {
     csp: 'csp',
@@ -118,6 +118,7 @@ export function errorArguments(code: PetitErrorCode, d: Details = {}): Record<st
     wait: retry === undefined ? 'none' : formatDuration(Math.ceil(retry)),
     timeout: timeoutMs === undefined ? 'none' : formatDuration(Math.round(timeoutMs / 1000)),
     partial: text(d.partialText) ? 'yes' : 'no',
+    chars: typeof d.partialText === 'string' ? d.partialText.length : 0,
     reason: reasons[String(d.reason)] ?? 'other',
   };
 }

@@ -25,7 +25,9 @@ export type HostMessage =
   | { petit: 1; type: 'hello' }
   | { petit: 1; type: 'open' }
   | { petit: 1; type: 'close' }
-  | { petit: 1; type: 'send'; id: string; text: string };
+  | { petit: 1; type: 'send'; id: string; text: string }
+  /** The `lang` attribute changed: the chat switches language in place. */
+  | { petit: 1; type: 'language'; lang: string };
 
 export interface WidgetRuntime {
   model: string;

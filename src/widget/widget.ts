@@ -3,7 +3,7 @@
  * holding an iframe of Petit's own /embed page. The model, its worker and its cache live on Petit's origin;
  * the host page talks to it only through the postMessage API below and never sees the user's own chat.
  *
- *   <petit-chat model="smollm2-135m-instruct" placement="bottom-right" theme="auto"
+ *   <petit-chat model="smollm2-135m-instruct" placement="bottom-right" theme="auto" lang="fr"
  *               greeting="Hi! Ask me about our opening hours." escalation="local-only"></petit-chat>
  *   const chat = document.querySelector('petit-chat');
  *   const answer = await chat.send('What are your opening hours?');   // opens the panel if closed
@@ -16,6 +16,13 @@
  * `send()` resolves with the on-device answer; a remote answer to the same prompt comes later as a further
  * petit-answer with `source: 'remote'`.
  *
+ * `lang` (`en` or `fr`; `fr-CA` counts as `fr`) is the chat's language; without it, the host page's `<html lang>`,
+ * then the user's own choice in Petit and their browser's languages. Changing it later switches the open chat's
+ * language in place (the conversation stays).
+ *
+ * Keyboard: the launcher and the panel are labelled; Escape (in the chat or on its bar) closes the panel and
+ * gives the focus back to the launcher.
+ *
  * Events: petit-hello (detail: escalation, requestedEscalation, remote), petit-status, petit-ready (detail:
  * threads, isolation), petit-delta, petit-answer, petit-error, petit-open, petit-close. Keep this file
  * dependency-free: it is loaded by other sites.
@@ -24,7 +31,27 @@
 import type { EmbedMessage, HostMessage, WidgetAnswer, WidgetRuntime } from './protocol.ts';
 
 const PETIT_ORIGIN = new URL(import.meta.url).origin;
-const ATTRIBUTES = ['model', 'placement', 'theme', 'greeting', 'escalation'] as const;
+const ATTRIBUTES = ['model', 'placement', 'theme', 'greeting', 'escalation', 'lang'] as const;
+
+/**
+ * The few words the host page's side shows (the chat itself is worded by Petit's /embed page, from its
+ * catalogs): this file is loaded by other sites and stays one small self-contained script.
+ */
+const LABELS = {
+  en: { open: 'Open chat', close: 'Close chat', panel: 'Chat', frame: 'Petit chat' },
+  fr: {
+    open: 'Ouvrir la discussion',
+    close: 'Fermer la discussion',
+    panel: 'Discussion',
+    frame: 'Discussion Petit',
+  },
+} as const;
+type WidgetLanguage = keyof typeof LABELS;
+
+function languageOf(tag: string | null | undefined): WidgetLanguage | null {
+  const base = tag?.trim().toLowerCase().split('-')[0];
+  return base === 'en' || base === 'fr' ? base : null;
+}
 
 type Pending = { resolve: (a: WidgetAnswer) => void; reject: (e: Error) => void };
 
@@ -38,7 +65,9 @@ const STYLE = `
 :host([data-open]) .panel{display:flex}
 :host([placement=inline]) .launcher{display:none}
 .bar{display:flex;align-items:center;justify-content:space-between;padding:6px 10px;background:#2f6f5e;color:#fff}
-.bar button{border:0;background:none;color:inherit;font-size:18px;cursor:pointer}
+.bar button{border:0;background:none;color:inherit;font-size:18px;cursor:pointer;min-width:32px;min-height:32px;border-radius:6px}
+.launcher:focus-visible{outline:3px solid #2f6f5e;outline-offset:3px}
+.bar button:focus-visible{outline:2px solid #fff;outline-offset:1px}
 iframe{flex:1;border:0;width:100%}
 `;
 
@@ -56,11 +85,37 @@ export class PetitChatElement extends HTMLElement {
     super();
     // Closed: page scripts get no handle on the iframe through the element.
     this.#root = this.attachShadow({ mode: 'closed' });
-    this.#root.innerHTML = `<style>${STYLE}</style><div class="panel" part="panel"><div class="bar"><span>Petit</span><button type="button" aria-label="Close chat">×</button></div></div><button type="button" class="launcher" part="launcher" aria-label="Open chat">💬</button>`;
-    this.#root
-      .querySelector('.launcher')!
-      .addEventListener('click', () => (this.isOpen ? this.close() : this.open()));
-    this.#root.querySelector('.bar button')!.addEventListener('click', () => this.close());
+    this.#root.innerHTML = `<style>${STYLE}</style><div class="panel" part="panel" role="dialog"><div class="bar"><span translate="no">Petit</span><button type="button" class="close"><span aria-hidden="true">×</span></button></div></div><button type="button" class="launcher" part="launcher" aria-expanded="false"><span aria-hidden="true">💬</span></button>`;
+    this.#root.querySelector('.launcher')!.addEventListener('click', () => {
+      if (this.isOpen) return this.close();
+      this.open();
+      // The user opened it: the keyboard goes into the chat (the embed page focuses its composer).
+      this.#frame?.focus();
+    });
+    this.#root.querySelector('.close')!.addEventListener('click', () => this.close());
+    // Escape inside the iframe comes as a 'close' message; on the bar it is a key event here.
+    this.#root.querySelector('.panel')!.addEventListener('keydown', (event) => {
+      if ((event as KeyboardEvent).key === 'Escape') this.close();
+    });
+    this.#label();
+  }
+
+  /** The chat's language: the attribute, else the host page's, else none (Petit then follows the user). */
+  get #language(): WidgetLanguage | null {
+    return languageOf(this.getAttribute('lang')) ?? languageOf(document.documentElement.lang);
+  }
+
+  #label(): void {
+    const words =
+      LABELS[this.#language ?? languageOf(navigator.languages?.[0] ?? navigator.language) ?? 'en'];
+    const inline = this.getAttribute('placement') === 'inline';
+    const panel = this.#root.querySelector('.panel')!;
+    // Floating, the panel is a (non-modal) dialog the launcher opens; inline, a region of the page.
+    panel.setAttribute('role', inline ? 'region' : 'dialog');
+    panel.setAttribute('aria-label', words.panel);
+    this.#root.querySelector('.launcher')!.setAttribute('aria-label', words.open);
+    this.#root.querySelector('.close')!.setAttribute('aria-label', words.close);
+    if (this.#frame) this.#frame.title = words.frame;
   }
 
   connectedCallback(): void {
@@ -72,7 +127,15 @@ export class PetitChatElement extends HTMLElement {
     window.removeEventListener('message', this.#onMessage);
   }
 
-  attributeChangedCallback(): void {
+  attributeChangedCallback(name: string, before: string | null, after: string | null): void {
+    if (before === after) return;
+    this.#label();
+    // The language switches in place once the chat is up; before that, the restart below picks it up.
+    const lang = languageOf(after);
+    if (name === 'lang' && this.#ready && lang) {
+      this.#post({ petit: 1, type: 'language', lang });
+      return;
+    }
     // Model, theme and greeting are fixed when the iframe loads: a change restarts it.
     if (this.#frame) {
       this.#frame.remove();
@@ -88,6 +151,7 @@ export class PetitChatElement extends HTMLElement {
 
   open(): void {
     this.setAttribute('data-open', '');
+    this.#root.querySelector('.launcher')!.setAttribute('aria-expanded', 'true');
     this.#mount();
     this.#post({ petit: 1, type: 'open' });
     this.dispatchEvent(new CustomEvent('petit-open'));
@@ -95,7 +159,12 @@ export class PetitChatElement extends HTMLElement {
 
   close(): void {
     if (!this.isOpen) return;
+    // Focus inside the panel (or its iframe) would vanish with it: give it back to the launcher.
+    const hadFocus = document.activeElement === this;
     this.removeAttribute('data-open');
+    const launcher = this.#root.querySelector<HTMLButtonElement>('.launcher')!;
+    launcher.setAttribute('aria-expanded', 'false');
+    if (hadFocus && this.getAttribute('placement') !== 'inline') launcher.focus();
     this.#post({ petit: 1, type: 'close' });
     this.dispatchEvent(new CustomEvent('petit-close'));
   }
@@ -118,10 +187,11 @@ export class PetitChatElement extends HTMLElement {
     const url = new URL('/embed', PETIT_ORIGIN);
     for (const name of ATTRIBUTES) {
       const value = this.getAttribute(name);
-      if (value !== null && name !== 'placement') url.searchParams.set(name, value);
+      if (value !== null && name !== 'placement' && name !== 'lang') url.searchParams.set(name, value);
     }
+    const lang = this.#language;
+    if (lang) url.searchParams.set('lang', lang);
     const frame = document.createElement('iframe');
-    frame.title = 'Petit chat';
     // Lets the iframe be cross-origin isolated (several WASM threads) when the host page is, and ask for
     // Chrome's Local Network Access (142+: `local-network-access`; later split into `loopback-network` and
     // `local-network`), which a cross-origin iframe may only do when delegated: the deployment's larger model
@@ -131,6 +201,7 @@ export class PetitChatElement extends HTMLElement {
     frame.addEventListener('load', () => this.#post({ petit: 1, type: 'hello' }, true));
     this.#root.querySelector('.panel')!.append(frame);
     this.#frame = frame;
+    this.#label();
   }
 
   #post(message: HostMessage, force = false): void {
@@ -152,6 +223,8 @@ export class PetitChatElement extends HTMLElement {
         this.#ready = true;
         const queued = this.#queue.splice(0);
         for (const m of queued) this.#post(m);
+        // Opened by the user before the chat was up: its composer takes the keyboard now.
+        if (this.isOpen && document.activeElement === this) this.#post({ petit: 1, type: 'open' });
         break;
       }
       case 'ready':

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
 import { ConsentActions, ConsentPreview } from '../escalation/ConsentPreview.tsx';
 import type { CardChoice, ConsentCardState } from './use-embed-escalation.ts';
 
@@ -8,6 +9,7 @@ import type { CardChoice, ConsentCardState } from './use-embed-escalation.ts';
  * Escape counts as "No thanks".
  */
 export function ConsentCard({ card }: { card: ConsentCardState }) {
+  const { t } = useTranslation('embed');
   const root = useRef<HTMLElement>(null);
   const title = useRef<HTMLHeadingElement>(null);
 
@@ -35,7 +37,7 @@ export function ConsentCard({ card }: { card: ConsentCardState }) {
       }}
     >
       <h2 id="embed-consent-title" ref={title} tabIndex={-1}>
-        Ask a larger model?
+        {t('consent.title')}
       </h2>
       <ConsentPreview
         preview={card.preview}
@@ -48,11 +50,9 @@ export function ConsentCard({ card }: { card: ConsentCardState }) {
         mainClass="button primary"
         answer={card.answer}
         buttons={[
-          ['cancel', 'No thanks', 'embed-consent-cancel'],
-          ...(card.offerAuto
-            ? [['auto', 'Send automatically in this chat', 'embed-consent-auto'] as const]
-            : []),
-          ['send', 'Send', 'embed-consent-send'],
+          ['cancel', t('consent.cancel'), 'embed-consent-cancel'],
+          ...(card.offerAuto ? [['auto', t('consent.auto'), 'embed-consent-auto'] as const] : []),
+          ['send', t('consent.send'), 'embed-consent-send'],
         ]}
       />
     </section>

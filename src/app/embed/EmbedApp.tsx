@@ -1,12 +1,17 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import {
   askableAnswerId,
   effectiveEscalation,
   escalationStatus,
   reachable,
+  type EmbedMessageView,
 } from '../../chat/widget-escalation.ts';
 import { PetitError, type Dtype, type PetitEngine, type RuntimeInfo } from 'petit';
 import { toPetitError } from '../../engine/errors.ts';
+import { describeError } from '../../i18n/errors.ts';
+import { formatPercent } from '../../i18n/format.ts';
+import { isLanguage, setLanguage, t as translate } from '../../i18n/index.ts';
 import { appCatalog } from '../../models/app-catalog.ts';
 import { findByRepo, type CatalogEntry } from '../../models/catalog.ts';
 import { PROVIDER_PRESETS } from '../../escalation/index.ts';
@@ -45,13 +50,37 @@ function chooseDtype(entry: CatalogEntry, wanted: string | null): Dtype | undefi
   return entry.dtypes.includes('q8') ? 'q8' : entry.dtypes[0];
 }
 
+/** Plain words about threads, in the current language (call it when rendering). */
 export function threadNote(runtime: RuntimeInfo): string {
-  if (runtime.device === 'webgpu') return 'Runs on the GPU (WebGPU).';
-  if (runtime.crossOriginIsolated) return `${runtime.threads} threads (this page is cross-origin isolated).`;
-  return '1 thread: the site embedding this chat is not cross-origin isolated, so answers are slower.';
+  if (runtime.device === 'webgpu') return translate('embed:threads.gpu');
+  if (runtime.crossOriginIsolated) return translate('embed:threads.isolated', { threads: runtime.threads });
+  return translate('embed:threads.single');
+}
+
+/** Where loading stands; worded when shown. */
+type Progress =
+  | { step: 'starting' | 'preparing' }
+  | { step: 'downloading'; share: number }
+  | { step: 'error'; error: unknown };
+
+function progressText(p: Progress): string {
+  if (p.step === 'error') return describeError(p.error);
+  if (p.step === 'downloading')
+    return translate('embed:status.downloading', { percent: formatPercent(p.share) });
+  return translate(`embed:status.${p.step}`);
+}
+
+/**
+ * The latest answer once it has finished, for the polite live region: the region changes only when an answer
+ * completes (it empties while the next one streams), so an answer is said once, never token by token.
+ */
+function completedAnswer(messages: readonly EmbedMessageView[]): string | null {
+  const last = messages.findLast((m) => m.role === 'assistant');
+  return last?.status === 'complete' && last.content ? last.content : null;
 }
 
 export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxTokens, provider }: Props) {
+  const { t } = useTranslation('embed');
   const catalog = appCatalog();
   const entry = useMemo(() => resolveEntry(catalog, params.get('model')), [catalog, params]);
   const dtype = entry && chooseDtype(entry, params.get('dtype'));
@@ -59,7 +88,7 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
   const greeting = params.get('greeting');
 
   const [phase, setPhase] = useState<'loading' | 'ready' | 'error'>('loading');
-  const [progress, setProgress] = useState('Starting…');
+  const [progress, setProgress] = useState<Progress>({ step: 'starting' });
   const [runtime, setRuntime] = useState<RuntimeInfo | null>(null);
   const ready = useRef<Promise<void> | null>(null);
 
@@ -73,9 +102,11 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
     if (ready.current !== null) return;
     ready.current = (async () => {
       if (!entry || !dtype) {
+        const model = params.get('model') ?? '';
         throw new PetitError(
           'model-not-found',
-          `This Petit deployment has no model "${params.get('model') ?? ''}". Use one of its catalog ids.`,
+          `This Petit deployment has no model "${model}". Use one of its catalog ids.`,
+          { details: { where: 'deployment', model } },
         );
       }
       const info = await engine.load(
@@ -89,8 +120,8 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
         {
           onProgress: (p) => {
             if (p.status === 'progress' && p.total > 0)
-              setProgress(`Downloading the model… ${Math.round((100 * p.loaded) / p.total)}%`);
-            else if (p.status === 'compile') setProgress('Preparing the model…');
+              setProgress({ step: 'downloading', share: Math.floor((100 * p.loaded) / p.total) / 100 });
+            else if (p.status === 'compile') setProgress({ step: 'preparing' });
           },
         },
       );
@@ -100,8 +131,7 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
     ready.current.catch((e: unknown) => {
       const error = toPetitError(e);
       setPhase('error');
-      setProgress(error.message);
-      bridge.post({ petit: 1, type: 'status', phase: 'error', message: error.message });
+      setProgress({ step: 'error', error });
     });
   }, [bridge, dtype, engine, entry, hubUrl, params]);
 
@@ -168,6 +198,8 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
           });
         } else if (message.type === 'open') {
           document.getElementById('prompt')?.focus();
+        } else if (message.type === 'language') {
+          if (isLanguage(message.lang)) void setLanguage(message.lang);
         } else if (message.type === 'send') {
           if (typeof message.text === 'string' && message.text.trim()) void send(message.text, message.id);
           else
@@ -183,22 +215,35 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
     [allowed, bridge, entry, escalation.remote, send],
   );
 
+  // Escape anywhere in the chat closes the widget's panel (the consent card takes its own Escape first).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !e.defaultPrevented) bridge.post({ petit: 1, type: 'close' });
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [bridge]);
+
   useEffect(() => {
     bridge.post({
       petit: 1,
       type: 'status',
       phase,
-      message: phase === 'ready' ? 'ready' : progress,
+      message: phase === 'ready' ? 'ready' : progressText(progress),
     });
   }, [bridge, phase, progress]);
+  const completed = completedAnswer(messages);
+  const status = progressText(progress);
 
   return (
     <div className="embed-app" data-testid="embed-app" data-phase={phase}>
-      <ol className="chat embed-chat" aria-label="Conversation" aria-live="polite">
+      <ol className="chat embed-chat" aria-label={t('conversation')}>
         {greeting && (
           <li className="message assistant" data-testid="embed-greeting">
             <div className="bubble">
-              <div className="content plain">{greeting}</div>
+              <div className="content plain" translate="no">
+                {greeting}
+              </div>
             </div>
           </li>
         )}
@@ -212,21 +257,35 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
           >
             <div className="bubble">
               {m.role === 'assistant' && m.status === 'error' && !m.content ? (
-                <div className="content plain muted">No answer from the larger model.</div>
+                <div className="content plain muted">{t('answer.noRemoteAnswer')}</div>
               ) : m.role === 'assistant' ? (
                 <MarkdownMessage text={m.content} streaming={m.status === 'streaming'} />
               ) : (
-                <div className="content plain">{m.content}</div>
+                <div className="content plain" translate="no">
+                  {m.content}
+                </div>
               )}
             </div>
             {m.role === 'assistant' && m.status !== 'streaming' && (m.source === 'remote' || canEscalate) && (
               <div className="message-meta">
                 <span className="badge" data-testid="embed-answer-source" data-source={m.source}>
-                  {m.source === 'remote' ? `Larger model (${m.modelId ?? 'remote'})` : 'On this device'}
+                  {m.source === 'remote' ? (
+                    <>
+                      {t('answer.remote')}
+                      {m.modelId && (
+                        <>
+                          {' ('}
+                          <span translate="no">{m.modelId}</span>)
+                        </>
+                      )}
+                    </>
+                  ) : (
+                    t('answer.local')
+                  )}
                 </span>
                 {m.error && (
                   <span className={m.status === 'error' ? 'error-text' : undefined}>
-                    {m.status === 'interrupted' ? 'Incomplete' : 'Failed'}
+                    {m.status === 'interrupted' ? t('answer.incomplete') : t('answer.failed')}
                   </span>
                 )}
                 {m.id === askable && canEscalate && !escalation.card && !busy && (
@@ -235,10 +294,10 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
                     className="button ghost ask-remote"
                     data-testid="embed-ask-remote"
                     disabled={!canReach}
-                    title={canReach ? undefined : 'The larger model cannot be reached offline.'}
+                    title={canReach ? undefined : t('answer.offline')}
                     onClick={() => void session.askLarger(m.id)}
                   >
-                    Not good enough — ask the larger model
+                    {t('answer.askRemote')}
                   </button>
                 )}
               </div>
@@ -263,16 +322,16 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
             type="button"
             className="button ghost"
             onClick={escalation.dismissNote}
-            aria-label="Dismiss"
+            aria-label={t('note.dismiss')}
           >
-            ×
+            <span aria-hidden="true">×</span>
           </button>
         </div>
       )}
       <div className="embed-composer">
         <Composer
           disabled={phase !== 'ready'}
-          disabledReason={phase === 'error' ? 'The model could not be loaded' : progress}
+          disabledReason={phase === 'error' ? t('status.loadFailed') : status}
           generating={busy}
           onSend={(text) => void send(text)}
           onStop={() => session.stop()}
@@ -284,9 +343,14 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
               <span data-testid="embed-escalation">{escalationStatus(allowed, escalation.remote)}</span>
             </>
           ) : (
-            <span className={phase === 'error' ? 'error-text' : undefined}>{progress}</span>
+            <span className={phase === 'error' ? 'error-text' : undefined} data-testid="embed-progress">
+              {status}
+            </span>
           )}
         </p>
+      </div>
+      <div className="visually-hidden" aria-live="polite" data-testid="embed-announce">
+        {completed && t('answer.done', { text: completed })}
       </div>
     </div>
   );

@@ -5,6 +5,7 @@
  */
 import { useCallback, useMemo, useState } from 'react';
 import { toPetitError } from '../../engine/errors.ts';
+import { t } from '../../i18n/index.ts';
 import {
   ConsentLedger,
   Redactor,
@@ -91,7 +92,7 @@ export function useEmbedEscalation(
       unreachable: (c) =>
         reachable(navigator.onLine, c.endpoint.preset.local)
           ? null
-          : `A larger model might answer this better, but ${c.host} cannot be reached offline. Nothing was sent; the answer from this device is kept.`,
+          : t('embed:note.offline', { host: c.host }),
       ledger: new ConsentLedger(),
       redactorFor: () => redactor,
       redact: () => true,

@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import type { PetitEngine } from 'petit';
 import type { Escalator } from '../../chat/escalation.ts';
+import { describeError } from '../../i18n/errors.ts';
 import { ChatSession, type AnswerEnd, type AnswerHandle, type Transcript } from '../../chat/session.ts';
 import type { EmbedMessageView } from '../../chat/widget-escalation.ts';
 import type { EmbedBridge } from './bridge.ts';
@@ -113,7 +114,7 @@ export function useEmbedSession({ engine, bridge, temperature, maxTokens, escala
             else {
               // A partial answer is kept, marked incomplete; the local answer above stays either way.
               update(answer.id, { status: end.status, content: end.text, error: end.error.message });
-              setNote({ kind: 'error', text: `${end.error.message} The answer from this device is kept.` });
+              setNote({ kind: 'error', text: describeError(end.error) });
             }
             answered(hostId, end, { model: modelId });
           }),
