@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Trans, useTranslation } from 'react-i18next';
+import { useTranslation } from 'react-i18next';
 import type { PetitEngine } from 'petit';
 import { appCatalog } from '../models/app-catalog.ts';
 import { AnswerAnnouncer } from './components/AnswerAnnouncer.tsx';
@@ -29,6 +29,7 @@ import { Icon } from './components/Icon.tsx';
 import { resolveLanguage, setLanguage } from '../i18n/index.ts';
 import { describeError } from '../i18n/errors.ts';
 import './escalation/escalation.css';
+import './header.css';
 
 export function App({ engine }: { engine: PetitEngine }) {
   const { t } = useTranslation(['common', 'chat']);
@@ -162,24 +163,14 @@ export function App({ engine }: { engine: PetitEngine }) {
             }}
           />
           <p className="muted hub-line">
-            <Trans
-              t={t}
-              i18nKey="hubLine.from"
-              values={{ host: hubHost }}
-              components={{ host: <strong translate="no" /> }}
-            />{' '}
+            {t('hubLine.from', { host: hubHost })}{' '}
             {escalation.config.mode === 'local-only' ? t('hubLine.localOnly') : t('hubLine.modeAllows')}
           </p>
           <OfflineNotice />
           <SecondCopyWarning engine={engine} />
           {petit.error?.code === 'hub-unreachable' && (
             <p className="warn" data-testid="hub-unreachable">
-              <Trans
-                t={t}
-                i18nKey="hubLine.unreachable"
-                values={{ host: hubHost }}
-                components={{ host: <span translate="no" /> }}
-              />
+              {t('hubLine.unreachable', { host: hubHost })}
             </p>
           )}
         </section>
@@ -221,18 +212,11 @@ export function App({ engine }: { engine: PetitEngine }) {
             askRemoteOffReason={escalation.offlineReason}
             onAnswerFine={petit.generating ? undefined : escalation.answerWasFine}
             emptyHint={
-              !ready ? (
-                t('chat:empty.pick')
-              ) : petit.runtime?.model ? (
-                <Trans
-                  t={t}
-                  i18nKey="chat:empty.ready"
-                  values={{ model: petit.runtime.model }}
-                  components={{ model: <span translate="no" /> }}
-                />
-              ) : (
-                t('chat:empty.readyUnnamed')
-              )
+              !ready
+                ? t('chat:empty.pick')
+                : petit.runtime?.model
+                  ? t('chat:empty.ready', { model: petit.runtime.model })
+                  : t('chat:empty.readyUnnamed')
             }
           />
         </main>

@@ -1,5 +1,5 @@
-import { useEffect, useRef, type ReactNode } from 'react';
-import { Trans, useTranslation } from 'react-i18next';
+import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { PetitError, type PetitErrorCode } from 'petit';
 import type { StoredMessage } from '../../storage/index.ts';
@@ -10,7 +10,7 @@ import './chat.css';
 
 interface Props {
   messages: StoredMessage[];
-  emptyHint: ReactNode;
+  emptyHint: string;
   /** "Not good enough — ask the large model" on an answer from this device (absent in "On this device only"). */
   onAskRemote?: (answerId: string) => void;
   /** Why asking a remote model is off right now (offline): the button stays, disabled, saying why. */
@@ -84,18 +84,11 @@ export function ChatView({ messages, emptyHint, onAskRemote, askRemoteOffReason,
               {m.role === 'assistant' && m.status !== 'streaming' && (
                 <div className="message-meta">
                   <span className="badge" data-testid="answer-source" data-source={m.source}>
-                    {m.source !== 'remote' ? (
-                      t('message.onDevice')
-                    ) : m.modelId ? (
-                      <Trans
-                        t={t}
-                        i18nKey="message.remoteNamed"
-                        values={{ model: m.modelId }}
-                        components={{ model: <span translate="no" /> }}
-                      />
-                    ) : (
-                      t('message.remote')
-                    )}
+                    {m.source !== 'remote'
+                      ? t('message.onDevice')
+                      : m.modelId
+                        ? t('message.remoteNamed', { model: m.modelId })
+                        : t('message.remote')}
                   </span>
                   {label && <span className={m.status === 'error' ? 'error-text' : undefined}>{label}</span>}
                   {m.source === 'remote' && m.status === 'interrupted' && (

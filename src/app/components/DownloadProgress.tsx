@@ -1,4 +1,4 @@
-import { Trans, useTranslation } from 'react-i18next';
+import { useTranslation } from 'react-i18next';
 import type { DownloadView } from '../hooks/use-petit.ts';
 import { formatBytes, formatDuration, formatRate } from '../../i18n/format.ts';
 import './download.css';
@@ -18,14 +18,7 @@ export function DownloadProgress({ download, onCancel }: Props) {
   return (
     <section className="download" aria-live="polite" data-testid="download-progress">
       <div className="download-head">
-        <strong>
-          <Trans
-            t={t}
-            i18nKey={compiling ? 'download.starting' : 'download.downloading'}
-            values={{ model }}
-            components={{ model: <span translate="no" /> }}
-          />
-        </strong>
+        <strong>{t(compiling ? 'download.starting' : 'download.downloading', { model })}</strong>
         <button type="button" className="button ghost" onClick={onCancel} data-testid="cancel-load">
           {t('download.cancel')}
         </button>

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { PetitEngine } from 'petit';
-import { Trans, useTranslation } from 'react-i18next';
+import { useTranslation } from 'react-i18next';
 import { formatBytes } from '../../i18n/format.ts';
 
 interface Pending {
@@ -48,12 +48,11 @@ export function SecondCopyWarning({ engine }: { engine: PetitEngine }) {
         <>
           <h2 id="second-copy-title">{t('secondCopy.title')}</h2>
           <p>
-            <Trans
-              t={t}
-              i18nKey="secondCopy.body"
-              values={{ repo: pending.repo, size: formatBytes(pending.bytes), tabs: pending.tabs }}
-              components={{ repo: <span translate="no" /> }}
-            />
+            {t('secondCopy.body', {
+              repo: pending.repo,
+              size: formatBytes(pending.bytes),
+              tabs: pending.tabs,
+            })}
           </p>
           <div className="dialog-actions">
             <button

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Trans, useTranslation } from 'react-i18next';
+import { useTranslation } from 'react-i18next';
 import { LANGUAGE_NAMES, LANGUAGES, type LanguageChoice } from '../../i18n/index.ts';
 import { formatNumber } from '../../i18n/format.ts';
 import {
@@ -117,14 +117,9 @@ export function SettingsDialog({ open, settings, onSave, onClose }: Props) {
         </label>
         <label className="field">
           <span>
-            <Trans
-              t={t}
-              i18nKey="temperature.label"
-              values={{
-                value: formatNumber(temperature, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
-              }}
-              components={{ value: <strong /> }}
-            />
+            {t('temperature.label', {
+              value: formatNumber(temperature, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+            })}
           </span>
           <input
             type="range"
