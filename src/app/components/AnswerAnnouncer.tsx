@@ -2,13 +2,20 @@ import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { StoredMessage } from '../../storage/index.ts';
 
-/** The answer as read on screen (Markdown rendered), without the code blocks' Copy buttons. */
+/** The answer as read on screen (Markdown rendered, block by block), without the code blocks' Copy buttons. */
 function shownText(id: string, fallback: string): string {
   const node = document.querySelector(`[data-message-id="${CSS.escape(id)}"] .content`);
-  if (!node) return fallback;
-  const copy = node.cloneNode(true) as Element;
-  copy.querySelectorAll('button').forEach((b) => b.remove());
-  return copy.textContent?.replace(/\s+/g, ' ').trim() || fallback;
+  const blocks = node ? [...node.querySelectorAll('.md-block')] : [];
+  const text = blocks
+    .map((block) => {
+      const copy = block.cloneNode(true) as Element;
+      copy.querySelectorAll('button').forEach((b) => b.remove());
+      return copy.textContent ?? '';
+    })
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text || fallback;
 }
 
 /** A new element each time, so that two identical answers in a row are both read. */
