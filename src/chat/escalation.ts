@@ -5,6 +5,7 @@
  * "On this device only": `decideDispatch` says 'local' and `streamRemote` would refuse anyway.
  */
 import { toPetitError } from '../engine/errors.ts';
+import { describeError } from '../i18n/errors.ts';
 import type { ChatMessage, CompletionUsage } from '../engine/protocol.ts';
 import {
   buildConsentPreview,
@@ -24,6 +25,7 @@ import {
   type UserRouterWeights,
 } from '../escalation/index.ts';
 import { remoteAnswerBudget } from '../escalation/providers/remote-client.ts';
+import { escalationText, type EscalationMessage } from '../escalation/reason-text.ts';
 import { answerReserve } from '../escalation/router-models.ts';
 import { consentedRemote, type ChatEngine } from './chat-engine.ts';
 
@@ -36,10 +38,32 @@ export interface ConsentRequest {
   userAsked: boolean;
 }
 
+/** What a note says: a catalog message, an error (worded by the errors catalog) or a sentence made elsewhere. */
+export type NoteMessage = EscalationMessage | { error: unknown } | { plain: string };
+
 export interface EscalationNote {
-  kind: 'suggest' | 'error' | 'info';
+  /** 'hint': the router would have asked a larger model, in a mode that never sends (shown quietly). */
+  kind: 'suggest' | 'error' | 'info' | 'hint';
+  /** Worded when shown, with noteText, so that a language switch re-renders it. */
+  message: NoteMessage;
+  /** The sentence in the language of the moment the note was made, for a view that does not re-render it. */
   text: string;
   reasons?: RouterReason[];
+}
+
+/** A note's sentence in the current language. */
+export function noteText(message: NoteMessage): string {
+  if ('key' in message) return escalationText(message);
+  if ('error' in message) return describeError(message.error);
+  return message.plain;
+}
+
+export function makeNote(
+  kind: EscalationNote['kind'],
+  message: NoteMessage,
+  reasons?: RouterReason[],
+): EscalationNote {
+  return { kind, message, text: noteText(message), ...(reasons ? { reasons } : {}) };
 }
 
 export interface LocalAnswer {
@@ -122,12 +146,19 @@ export class Escalator {
     });
     const better = localModels.find((m) => m.id === decision.localModelId);
     if (!decision.escalate && better && better !== localModels[0]) {
-      // "A larger local model would do": say which, and why, instead of suggesting a remote one.
-      p.note({
-        kind: 'info',
-        text: `${better.label ?? better.id} is downloaded and suits this kind of request better than ${localModels[0].label ?? localModels[0].id}: load it for requests like this.`,
-        reasons: explainDecision(decision),
-      });
+      // "A larger local model would do" or "this one speaks the conversation's language": say which, and why,
+      // instead of suggesting a remote one.
+      const names = { model: better.label ?? better.id, current: localModels[0].label ?? localModels[0].id };
+      const language = decision.reasons.find((r) => r.rule === 'language-choice')?.params?.language;
+      p.note(
+        makeNote(
+          'info',
+          language
+            ? { key: 'notes.betterLocalLanguage', params: { ...names, language } }
+            : { key: 'notes.betterLocal', params: names },
+          explainDecision(decision),
+        ),
+      );
       return null;
     }
     return this.escalate({
@@ -160,29 +191,26 @@ export class Escalator {
       userAskedForRemote: input.userAsked,
     };
     if (mode === 'local-only') {
+      // Nothing can be sent: a quiet hint that a larger model might do better, never a suggestion to act on.
       if (input.routerEscalates && p.explainLocalOnly) {
         const local = decideDispatch({
           ...base,
           consentState: { autoOptIn: false },
           conversationConsent: false,
         });
-        p.note({ kind: 'info', text: local.explanation, reasons: input.reasons });
+        p.note(makeNote('hint', local.message, input.reasons));
       }
       return null;
     }
     if (!input.routerEscalates && !input.userAsked) return null;
     const client = await p.client();
     if (!client || !input.conversationId) {
-      p.note({
-        kind: 'suggest',
-        text: 'A larger model may answer this better. Choose a remote model under "Remote model" first.',
-        reasons: input.reasons,
-      });
+      p.note(makeNote('suggest', { key: 'notes.chooseRemote' }, input.reasons));
       return null;
     }
     const offline = p.unreachable(client);
     if (offline) {
-      p.note({ kind: 'info', text: offline, reasons: input.reasons });
+      p.note(makeNote('info', { plain: offline }, input.reasons));
       return null;
     }
     const conversationId = input.conversationId;
@@ -205,14 +233,14 @@ export class Escalator {
         maxTokens: remoteAnswerBudget(p.maxTokens()),
       });
     } catch (e) {
-      p.note({ kind: 'error', text: toPetitError(e).message });
+      p.note(makeNote('error', { error: toPetitError(e) }));
       return null;
     }
     if (decision.action === 'ask-consent') {
       const choice = await p.askConsent({ preview, reasons: input.reasons, userAsked: input.userAsked });
       if (choice === 'dismissed') return null;
       if (choice === 'cancel') {
-        p.note({ kind: 'info', text: 'Nothing was sent. The answer from this device is kept.' });
+        p.note(makeNote('info', { key: 'notes.cancelled' }));
         return null;
       }
       p.ledger.grant(choice, preview);

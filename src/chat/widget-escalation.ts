@@ -5,6 +5,7 @@
  */
 import type { WidgetProvider } from '../widget/widget-provider.ts';
 import type { AnswerSource, WidgetEscalation, WidgetRemote } from '../widget/protocol.ts';
+import { escalationText } from '../escalation/reason-text.ts';
 
 export const WIDGET_ESCALATIONS: readonly WidgetEscalation[] = ['local-only', 'ask', 'auto'];
 
@@ -28,13 +29,11 @@ export function effectiveEscalation(
   return { mode: requested, requested, limitedBy: null };
 }
 
-/** The status line's sentence about where answers are made. */
+/** The status line's sentence about where answers are made, in the current language (call it when rendering). */
 export function escalationStatus(e: EffectiveEscalation, remote: WidgetRemote | null): string {
-  if (e.limitedBy === 'no-provider') {
-    return 'Answers are made on this device: no larger model is set up for this chat.';
-  }
-  if (e.mode === 'local-only' || !remote) return 'Answers are made on this device.';
-  return `Answers are made on this device; a larger model (${remote.model} at ${remote.host}) gets your messages only after you press Send.`;
+  if (e.limitedBy === 'no-provider') return escalationText({ key: 'widget.noProvider' });
+  if (e.mode === 'local-only' || !remote) return escalationText({ key: 'widget.local' });
+  return escalationText({ key: 'widget.remote', params: { model: remote.model, host: remote.host } });
 }
 
 /** Whether the remote endpoint can be reached now: offline, only one on this computer can. */

@@ -7,6 +7,7 @@ import {
   isEscalationMode,
   type DispatchInput,
 } from './modes.ts';
+import { escalationText } from './reason-text.ts';
 
 const bools = [false, true] as const;
 
@@ -29,7 +30,7 @@ describe('escalation modes', () => {
   it('defaults to "On this device only" and labels the three modes as the UI shows them', () => {
     expect(DEFAULT_ESCALATION_MODE).toBe('local-only');
     expect(ESCALATION_MODES[DEFAULT_ESCALATION_MODE].isDefault).toBe(true);
-    expect(ESCALATION_MODE_IDS.map((m) => ESCALATION_MODES[m].label)).toEqual([
+    expect(ESCALATION_MODE_IDS.map((m) => escalationText({ key: `modes.${m}.label` }, 'en'))).toEqual([
       'On this device only',
       'Ask me each time',
       'Send automatically when needed',
@@ -59,7 +60,16 @@ describe('escalation modes', () => {
       conversationConsent: true,
       userAskedForRemote: true,
     });
-    expect(d.explanation).toMatch(/Switch to "Ask me each time"/);
+    expect(escalationText(d.message, 'en')).toMatch(/Switch to "Ask me each time" to use one\.$/);
+    // Nothing was wanted from a larger model: nothing to explain beyond where the answer came from.
+    const quiet = decideDispatch({
+      mode: 'local-only',
+      routerVerdict: { escalate: false },
+      consentState: { autoOptIn: false },
+      conversationConsent: false,
+      userAskedForRemote: false,
+    });
+    expect(escalationText(quiet.message, 'en')).toBe('Answered on this device.');
   });
 
   it('never sends without a standing consent: every remote decision is backed by an opt-in or conversation consent', () => {

@@ -2,7 +2,8 @@
  * What the router looks at: a few dozen features that describe a request rather than its topic — its structure
  * (pasted code or an error, numbers and operators, a list of constraints, the length asked for), the kind of task
  * it asks for as English, French, Spanish and German phrase requests, requests for live data, and high-stakes
- * domains. Each feature is a number in [0, 1] and has a sentence the UI shows when it tips the decision.
+ * domains. Each feature is a number in [0, 1] and has a sentence (escalation:reasons.<id> in the catalogs) the UI shows
+ * when it tips the decision.
  *
  * The cue lists are closed-class words (question words, function words) and the common verbs and nouns of a kind
  * of task in each of the four languages; the same feature fires for "prove", "démontrer", "demostrar" and
@@ -44,7 +45,7 @@ import {
   WHY,
   count,
 } from './router-cues.ts';
-import { LANGUAGE_NAMES, detectLanguage, type PromptLanguage } from './router-language.ts';
+import { detectLanguage, type PromptLanguage } from './router-language.ts';
 
 // The cue lists and language detection live in their own modules; callers import them from here.
 export { CUE_ALTERNATIVES, cueRegex } from './router-cues.ts';
@@ -65,8 +66,8 @@ export interface FeatureContext {
 }
 
 export interface FeatureDef {
-  /** In words, for the UI ("It pastes code and asks about it."). */
-  explain: (ctx: FeatureContext) => string;
+  /** The arguments of its sentence (escalation:reasons.<id>, "It involves several numbers ({count})."), if any. */
+  params?: (ctx: FeatureContext) => Readonly<Record<string, string | number>>;
   value: (ctx: FeatureContext) => number;
 }
 
@@ -82,51 +83,40 @@ const askedSomething = (ctx: FeatureContext) => /\?|¿/.test(ctx.raw) || ASKS.te
 /** Every feature the router computes. The order is the order of the weights in router-weights.json. */
 export const FEATURES = {
   'code-block': {
-    explain: () => 'It contains code.',
     value: (c) => (c.hasCode ? 1 : 0),
   },
   'error-trace': {
-    explain: () => 'It contains an error message or a stack trace.',
     value: (c) => (c.hasTrace ? 1 : 0),
   },
   'code-question': {
-    explain: () => 'It pastes code or an error and asks about it.',
     value: (c) => ((c.hasCode || c.hasTrace) && askedSomething(c) ? 1 : 0),
   },
   'build-code': {
-    explain: () => 'It asks for programming work.',
     value: (c) => (has(TECH_TERMS, c) && has(BUILD_VERBS, c) ? 1 : 0),
   },
   'tech-terms': {
-    explain: () => 'It is about software.',
     value: (c) => clamp01(count(TECH_TERMS, c.raw) / 3),
   },
   numbers: {
-    explain: (c) => `It involves several numbers (${c.numbers}).`,
+    params: (c) => ({ count: c.numbers }),
     value: (c) => clamp01((c.numbers - 1) / 4),
   },
   'maths-expression': {
-    explain: () => 'It contains a mathematical expression.',
     value: (c) => (OPERATORS.test(c.raw) ? 1 : 0),
   },
   'maths-terms': {
-    explain: () => 'It asks for mathematics.',
     value: (c) => hits(MATHS_TERMS, c),
   },
   'word-problem': {
-    explain: () => 'It is a word problem: numbers to combine to reach an answer.',
     value: (c) => (c.numbers >= 2 && has(QUANTITY_QUESTION, c) && c.words >= 12 ? 1 : 0),
   },
   proof: {
-    explain: () => 'It asks for a proof.',
     value: (c) => (has(PROOF, c) ? 1 : 0),
   },
   'logic-puzzle': {
-    explain: () => 'It is a logic puzzle.',
     value: (c) => (has(LOGIC, c) ? 1 : 0),
   },
   constraints: {
-    explain: () => 'It sets many constraints at once.',
     value: (c) => {
       const listItems = c.lines.filter((l) => /^\s*(?:[-*•·]|\d+[.)])\s+\S/.test(l)).length;
       const words = count(CONSTRAINT_WORDS, c.raw);
@@ -135,7 +125,6 @@ export const FEATURES = {
     },
   },
   'long-output': {
-    explain: () => 'It asks for a long piece of writing.',
     value: (c) => {
       const m = /(\d[\d\s.,]*)\s*(?:-\s*)?([\p{L}]+)/gu;
       let asked = 0;
@@ -157,94 +146,71 @@ export const FEATURES = {
     },
   },
   detail: {
-    explain: () => 'It asks for depth and detail.',
     value: (c) => (has(DETAIL, c) ? 1 : 0),
   },
   plan: {
-    explain: () => 'It asks for a plan whose parts depend on each other.',
     value: (c) => (has(PLAN, c) ? 1 : 0),
   },
   analysis: {
-    explain: () => 'It asks for analysis, comparison or argument.',
     value: (c) => hits(ANALYSIS, c),
   },
   'live-data': {
-    explain: () => 'It asks about live or recent data, which a downloaded model cannot know.',
     value: (c) => hits(LIVE, c),
   },
   medical: {
-    explain: () => 'It is a health question, where a wrong answer can do harm.',
     value: (c) => hits(MEDICAL, c),
   },
   urgent: {
-    explain: () => 'It sounds urgent.',
     value: (c) => (has(URGENT, c) ? 1 : 0),
   },
   legal: {
-    explain: () => 'It is a legal question, where details of the law matter.',
     value: (c) => hits(LEGAL, c),
   },
   finance: {
-    explain: () => 'It is a money, tax or finance question, where details matter.',
     value: (c) => hits(FINANCE, c),
   },
   'creative-form': {
-    explain: () => 'It asks for verse with a strict form.',
     value: (c) => (has(CREATIVE_FORM, c) ? 1 : 0),
   },
   'rare-language': {
-    explain: () => 'It asks for a language small models barely know.',
     value: (c) => (has(RARE_LANGUAGES, c) && has(TRANSLATE, c) ? 1 : 0),
   },
   'not-english': {
-    explain: (c) =>
-      `It is written in ${LANGUAGE_NAMES[c.language]}; small models are weaker outside English.`,
+    params: (c) => ({ language: c.language }),
     value: (c) => (c.language === 'en' ? 0 : c.language === 'other' ? 1 : 0.5),
   },
   'several-questions': {
-    explain: () => 'It asks several questions at once.',
     value: (c) => clamp01(((c.raw.match(/\?/g) ?? []).length - 1) / 2),
   },
   'long-prompt': {
-    explain: (c) =>
-      `The prompt is long (about ${c.userTokens} tokens); small models lose track of long texts.`,
+    params: (c) => ({ tokens: c.userTokens }),
     value: (c) => clamp01((Math.log2(Math.max(c.words, 1)) - 4) / 6),
   },
   'everyday-task': {
-    explain: () =>
-      'It asks for an everyday task small models handle well (rewrite, translate, list, classify).',
     value: (c) => (has(LOCAL_TASK, c) ? 1 : 0),
   },
   greeting: {
-    explain: () => 'It is a greeting or small talk.',
     value: (c) => (has(GREETING, c) && c.words <= 12 ? 1 : 0),
   },
   'short-question': {
-    explain: () => 'It is a short factual question.',
     value: (c) => (has(SHORT_QUESTION, c) && c.words <= 12 ? 1 : 0),
   },
   'why-question': {
-    explain: () => 'It asks why something happens.',
     value: (c) => (has(WHY, c) ? 1 : 0),
   },
   ingested: {
-    explain: () => 'Someone swallowed or ate something: a possible poisoning.',
     value: (c) => (has(INGESTED, c) ? 1 : 0),
   },
   safety: {
-    explain: () => 'It asks whether something is safe or allowed; a wrong answer has consequences.',
     value: (c) => (has(SAFETY, c) ? 1 : 0),
   },
   advice: {
-    explain: () => 'It asks for advice on a situation, where judgement matters.',
     value: (c) => (has(ADVICE, c) ? 1 : 0),
   },
   'short-answer': {
-    explain: () => 'It asks for a short answer.',
     value: (c) => (has(SHORT_OUTPUT, c) ? 1 : 0),
   },
   'transform-given-text': {
-    explain: () => 'It asks to rework a text it gives (rewrite, summarise, classify, extract).',
     value: (c) => {
       const head = c.raw.split(/\s+/).slice(0, 10).join(' ');
       return has(LOCAL_TASK, { ...c, raw: head }) && /[:«»“”„"']/.test(c.raw) ? 1 : 0;

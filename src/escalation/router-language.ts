@@ -2,13 +2,6 @@
 import { FUNCTION_WORDS, count } from './router-cues.ts';
 
 export type PromptLanguage = 'en' | 'fr' | 'es' | 'de' | 'other';
-export const LANGUAGE_NAMES: Record<PromptLanguage, string> = {
-  en: 'English',
-  fr: 'French',
-  es: 'Spanish',
-  de: 'German',
-  other: 'another language',
-};
 
 /** The prompt's language among en/fr/es/de, or 'other' (non-Latin script, or no clear signal in another one). */
 export function detectLanguage(text: string): PromptLanguage {

@@ -4,6 +4,7 @@ import { route, type LocalModelInfo, type UserRouterWeights } from './router.ts'
 import {
   checkUserWeights,
   describeUserWeights,
+  learnedText,
   emptyUserWeights,
   learnFromFeedback,
   type Feedback,
@@ -84,7 +85,7 @@ describe('per-user router weights', () => {
   it('says in words what it learned, and reset is the empty set of weights', () => {
     const learned = correct(emptyUserWeights(), CODE_FINE, 'fine');
     const shown = describeUserWeights(learned);
-    expect(shown[0].text).toMatch(
+    expect(learnedText(shown[0], 'en')).toMatch(
       /^Requests for programming work: more often kept on this device \(-\d\.\d\d\)$/,
     );
     expect(describeUserWeights(emptyUserWeights())).toEqual([]);

@@ -6,6 +6,8 @@
  */
 import { FEATURE_IDS, type FeatureId } from './router-features.ts';
 import type { RouteDecision, UserRouterWeights } from './router.ts';
+import { currentLanguage } from '../i18n/index.ts';
+import { escalationText } from './reason-text.ts';
 
 export type Feedback = 'needs-large' | 'fine';
 
@@ -55,62 +57,28 @@ export function learnFromFeedback(
 export interface LearnedAdjustment {
   feature: FeatureId;
   weight: number;
-  /** In words: which requests, and which way they moved. */
-  text: string;
 }
 
-/** Short names of the features, for the list of what was learned. */
-const FEATURE_NAMES: Record<FeatureId, string> = {
-  'code-block': 'requests with code in them',
-  'error-trace': 'requests with an error message',
-  'code-question': 'questions about pasted code or errors',
-  'build-code': 'requests for programming work',
-  'tech-terms': 'requests about software',
-  numbers: 'requests with several numbers',
-  'maths-expression': 'requests with a formula',
-  'maths-terms': 'maths requests',
-  'word-problem': 'word problems',
-  proof: 'requests for a proof',
-  'logic-puzzle': 'logic puzzles',
-  constraints: 'requests with many constraints',
-  'long-output': 'requests for long writing',
-  detail: 'requests for detail',
-  plan: 'requests for a plan',
-  analysis: 'requests for analysis or comparison',
-  'live-data': 'questions about live or recent data',
-  medical: 'health questions',
-  urgent: 'urgent requests',
-  legal: 'legal questions',
-  finance: 'money and tax questions',
-  'creative-form': 'verse with a strict form',
-  'rare-language': 'requests for a rare language',
-  'not-english': 'requests not in English',
-  'several-questions': 'several questions at once',
-  'long-prompt': 'long prompts',
-  advice: 'requests for advice',
-  'why-question': 'why questions',
-  ingested: 'questions about something swallowed',
-  safety: 'questions about safety or what is allowed',
-  'short-answer': 'requests for a short answer',
-  'transform-given-text': 'reworking a given text',
-  'everyday-task': 'everyday tasks',
-  greeting: 'greetings and small talk',
-  'short-question': 'short factual questions',
-};
-
-/** What this user's corrections changed, largest first, in words. */
+/** What this user's corrections changed, largest first (worded by learnedText). */
 export function describeUserWeights(user: UserRouterWeights): LearnedAdjustment[] {
   return FEATURE_IDS.filter((id) => Math.abs(user.weights[id] ?? 0) >= 0.05)
-    .map((id) => {
-      const weight = user.weights[id]!;
-      const name = FEATURE_NAMES[id];
-      return {
-        feature: id,
-        weight,
-        text: `${name.charAt(0).toUpperCase()}${name.slice(1)}: ${weight > 0 ? 'more often to the large model' : 'more often kept on this device'} (${weight > 0 ? '+' : ''}${weight.toFixed(2)})`,
-      };
-    })
+    .map((id) => ({ feature: id, weight: user.weights[id]! }))
     .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
+}
+
+/** In words, in the current language: which requests, and which way they moved. */
+export function learnedText(a: LearnedAdjustment, language = currentLanguage()): string {
+  return escalationText(
+    {
+      key: 'savings.learned',
+      params: {
+        feature: escalationText({ key: `features.${a.feature}` }, language),
+        direction: a.weight > 0 ? 'large' : 'local',
+        weight: a.weight,
+      },
+    },
+    language,
+  );
 }
 
 /** Checks stored or imported weights; returns null with the reason when they are not valid. */

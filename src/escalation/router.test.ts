@@ -144,8 +144,10 @@ describe('router decisions', () => {
     const overflow = d.reasons.find((r) => r.rule === 'context-overflow');
     expect(d.escalate).toBe(true);
     expect(overflow?.explanation).toMatch(
-      /about \d+ tokens\) is longer than any downloaded model can read \(32768 at most\)/,
+      /^The conversation \(about [\d,]+ tokens\) is longer than any downloaded model can read \(32,768\)\.$/,
     );
+    expect(overflow?.params).toMatchObject({ max: 32768, models: 3 });
+    expect(d.promptTokens).toBeGreaterThan(32768);
     expect(d.localModelId).toBe('Qwen2.5-0.5B-Instruct');
   });
 
@@ -153,8 +155,11 @@ describe('router decisions', () => {
     const tiny: LocalModelInfo[] = [{ id: 'tiny', parameters: 1e6, contextLength: 512, goodFor: [] }];
     const d = route({ messages: user('hello '.repeat(100)), localModels: tiny, answerReserveTokens: 512 });
     const overflow = d.reasons.find((r) => r.rule === 'context-overflow');
-    expect(overflow?.explanation).not.toMatch(/longer than any downloaded model can read/);
-    expect(overflow?.explanation).toMatch(/leaves less than the 512 tokens kept for the answer/);
+    // Issue 17: "about 171 tokens is longer than … (512)" was false; the sentence names the reserve it counted.
+    expect(overflow?.explanation).toBe(
+      `The conversation (about ${d.promptTokens} tokens) plus the 512 tokens kept for the answer is more than the downloaded model can read (512).`,
+    );
+    expect(d.promptTokens).toBeLessThan(512);
   });
 
   it('uses the local answer confidence: a confident answer stays local, an unsure one escalates', () => {
@@ -165,7 +170,7 @@ describe('router decisions', () => {
     const d = decide(q, { confidence: unsure });
     expect(d.escalate).toBe(true);
     expect(explainDecision(d)[0].explanation).toBe(
-      'The local model was unsure of its answer (average token probability 7 %).',
+      'The local model was unsure of its answer (average token probability 7%).',
     );
   });
 

@@ -17,11 +17,13 @@ import {
   FEATURE_IDS,
   extractFeatures,
   featureContext,
+  type FeatureDef,
   type FeatureId,
   type FeatureVector,
   type PromptLanguage,
 } from './router-features.ts';
 import trained from './router-weights.json';
+import { englishReason, type MessageParams } from './reason-text.ts';
 
 export const GOOD_FOR_TAGS = [
   'chat',
@@ -99,6 +101,8 @@ export const ROUTER_RULES = {
   'confident-answer': { decisive: false },
   'capable-local-model': { decisive: false },
   'model-language': { decisive: false },
+  /** Says why a model that speaks the conversation's language was picked over a smaller one; moves nothing. */
+  'language-choice': { decisive: false },
   'user-learned': { decisive: false },
 } as const;
 
@@ -111,8 +115,26 @@ export interface RouterReason {
   rule: RouterRuleId;
   /** How much this term moved the score (log-odds); positive pushes towards the large model. */
   weight: number;
-  /** A short sentence for the UI. */
+  /** The catalog message when the rule has several (escalation:reasons.<message>); the rule's own otherwise. */
+  message?: string;
+  /** The message's arguments, raw (formatted in the user's language when shown: see reason-text.ts). */
+  params?: MessageParams;
+  /** The sentence in English, for logs and tests; the UI words `rule`/`message`/`params` with reasonText. */
   explanation: string;
+}
+
+/** A reason with its English sentence from the catalog. */
+export function reason(
+  rule: RouterRuleId,
+  weight: number,
+  message?: string,
+  params?: MessageParams,
+): RouterReason {
+  const r: RouterReason = { rule, weight, explanation: '' };
+  if (message) r.message = message;
+  if (params) r.params = params;
+  r.explanation = englishReason(r);
+  return r;
 }
 
 export interface RouteDecision {
@@ -158,10 +180,6 @@ const NEEDS: Partial<Record<FeatureId, GoodForTag>> = {
 export function lastUserText(messages: readonly ChatMessage[]): string {
   for (let i = messages.length - 1; i >= 0; i--) if (messages[i].role === 'user') return messages[i].content;
   return '';
-}
-
-function pct(p: number): string {
-  return `${Math.round(p * 100)} %`;
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -240,34 +258,41 @@ function confidenceTerm(c: LocalConfidence | undefined): RouterReason | null {
   const w = round2(Math.max(-0.5, Math.min(3, (u - CONFIDENCE_PIVOT) * CONFIDENCE_SLOPE)));
   if (Math.abs(w) < 0.05) return null;
   const lp = c.openingLogprob ?? c.meanLogprob;
-  const p = lp !== undefined ? pct(Math.exp(lp)) : null;
-  if (w > 0 && unfamiliarity(c) * CONFIDENCE_SLOPE >= w / 2)
-    return {
-      rule: 'low-confidence',
-      weight: w,
-      explanation: 'The request looked unfamiliar to the local model (it could hardly predict its words).',
-    };
+  // Rounded as it is shown, so that the English sentence and the UI agree.
+  const probability = lp !== undefined ? Math.round(Math.exp(lp) * 100) / 100 : undefined;
+  if (w > 0 && unfamiliarity(c) * CONFIDENCE_SLOPE >= w / 2) return reason('low-confidence', w, 'unfamiliar');
   if (w > 0)
-    return {
-      rule: 'low-confidence',
-      weight: w,
-      explanation: p
-        ? `The local model was unsure of its answer (average token probability ${p}).`
-        : `The local model was unsure of its answer (entropy ${(c.meanEntropy ?? 0).toFixed(1)} nats).`,
-    };
-  return {
-    rule: 'confident-answer',
-    weight: w,
-    explanation: p
-      ? `The local model was sure of its answer (average token probability ${p}).`
-      : 'The local model was sure of its answer.',
-  };
+    return probability !== undefined
+      ? reason('low-confidence', w, undefined, { probability })
+      : reason('low-confidence', w, 'low-confidence-entropy', { entropy: c.meanEntropy ?? 0 });
+  return probability !== undefined
+    ? reason('confident-answer', w, undefined, { probability })
+    : reason('confident-answer', w, 'confident-answer-plain');
 }
 
-function modelName(m: LocalModelInfo): string {
-  const size =
-    m.parameters >= 1e9 ? `${(m.parameters / 1e9).toFixed(1)}B` : `${Math.round(m.parameters / 1e6)}M`;
-  return m.parameters > 0 ? `${m.label ?? m.id} (${size} parameters)` : (m.label ?? m.id);
+/** A model as reasons name it: its label, and its size when known (worded by the catalog). */
+function modelParams(m: LocalModelInfo): { model: string; parameters: number } {
+  return { model: m.label ?? m.id, parameters: m.parameters };
+}
+
+/** The languages the router names a model's choice by (those its features tell apart). */
+const NAMED_LANGUAGES: readonly PromptLanguage[] = ['fr', 'es', 'de'];
+
+/** A smaller model that fits but does not speak `language`: the one the language made the router pass over. */
+function smallerWithoutLanguage(
+  models: readonly LocalModelInfo[],
+  chosen: LocalModelInfo,
+  language: PromptLanguage,
+  needed: number,
+): LocalModelInfo | undefined {
+  return models.find(
+    (m) =>
+      m !== chosen &&
+      m.parameters < chosen.parameters &&
+      m.contextLength >= needed &&
+      m.languages !== undefined &&
+      !m.languages.includes(language),
+  );
 }
 
 export function route(input: RouteInput): RouteDecision {
@@ -279,24 +304,22 @@ export function route(input: RouteInput): RouteDecision {
   const decisive: RouterReason[] = [];
   const terms: RouterReason[] = [];
 
-  if (input.userAskedForRemote)
-    decisive.push({ rule: 'user-asked', weight: 0, explanation: 'You asked for the large model.' });
+  if (input.userAskedForRemote) decisive.push(reason('user-asked', 0));
   const maxContext = Math.max(0, ...input.localModels.map((m) => m.contextLength));
-  if (input.localModels.length === 0)
-    decisive.push({
-      rule: 'no-local-model',
-      weight: 0,
-      explanation: 'No model is downloaded on this device yet.',
-    });
+  const models = input.localModels.length;
+  if (models === 0) decisive.push(reason('no-local-model', 0));
   else if (promptTokens + reserve > maxContext)
-    decisive.push({
-      rule: 'context-overflow',
-      weight: 0,
-      explanation:
-        promptTokens >= maxContext
-          ? `The conversation (about ${promptTokens} tokens) is longer than any downloaded model can read (${maxContext} at most).`
-          : `The conversation (about ${promptTokens} tokens) leaves less than the ${reserve} tokens kept for the answer in the longest context of the downloaded models (${maxContext}).`,
-    });
+    // Names what it counted: the conversation alone, or the conversation plus the room kept for the answer.
+    decisive.push(
+      promptTokens >= maxContext
+        ? reason('context-overflow', 0, 'context-too-long', { tokens: promptTokens, max: maxContext, models })
+        : reason('context-overflow', 0, undefined, {
+            tokens: promptTokens,
+            reserve,
+            max: maxContext,
+            models,
+          }),
+    );
 
   // The learned score.
   let score = TRAINED_BIAS;
@@ -305,8 +328,10 @@ export function route(input: RouteInput): RouteDecision {
     if (x === 0) continue;
     const w = TRAINED_WEIGHTS[id] * x;
     score += w;
-    if (Math.abs(w) >= 0.05)
-      terms.push({ rule: id, weight: round2(w), explanation: FEATURES[id].explain(ctx) });
+    if (Math.abs(w) >= 0.05) {
+      const def: FeatureDef = FEATURES[id];
+      terms.push(reason(id, round2(w), undefined, def.params?.(ctx)));
+    }
   }
 
   // This user's corrections.
@@ -317,14 +342,11 @@ export function route(input: RouteInput): RouteDecision {
     score += u;
     if (Math.abs(u) >= 0.05) {
       const { needsLarge, fine } = user.corrections;
-      terms.push({
-        rule: 'user-learned',
-        weight: round2(u),
-        explanation:
-          u > 0
-            ? `You said ${needsLarge} time${needsLarge === 1 ? '' : 's'} that a small model's answer was not good enough for requests like this.`
-            : `You said ${fine} time${fine === 1 ? '' : 's'} that a small model's answer was fine for requests like this.`,
-      });
+      terms.push(
+        u > 0
+          ? reason('user-learned', round2(u), 'user-learned-large', { count: needsLarge })
+          : reason('user-learned', round2(u), 'user-learned-fine', { count: fine }),
+      );
     }
   }
 
@@ -343,26 +365,32 @@ export function route(input: RouteInput): RouteDecision {
   ) {
     const w = chosen.parameters >= 3e9 ? -1.5 : -1;
     score += w;
-    terms.push({
-      rule: 'capable-local-model',
-      weight: w,
-      explanation: `${modelName(chosen)} is downloaded and suits this kind of request: a larger local model would do.`,
-    });
+    terms.push(reason('capable-local-model', w, undefined, modelParams(chosen)));
   }
-  if (chosen?.languages && (ctx.language === 'fr' || ctx.language === 'es' || ctx.language === 'de')) {
+  if (chosen?.languages && NAMED_LANGUAGES.includes(ctx.language)) {
     // Speaking the language helps only a model large enough to use it well; not speaking it always hurts.
     const speaks = chosen.languages.includes(ctx.language);
     const w = speaks ? (chosen.parameters >= 1e9 ? -0.3 : 0) : 0.5;
     if (w !== 0) {
       score += w;
-      terms.push({
-        rule: 'model-language',
-        weight: w,
-        explanation: speaks
-          ? `${modelName(chosen)} was trained for this language.`
-          : `${modelName(chosen)} was trained mostly on English.`,
-      });
+      terms.push(
+        reason('model-language', w, speaks ? undefined : 'model-english-only', {
+          ...modelParams(chosen),
+          language: ctx.language,
+        }),
+      );
     }
+    const passedOver = speaks
+      ? smallerWithoutLanguage(input.localModels, chosen, ctx.language, promptTokens + reserve)
+      : undefined;
+    if (passedOver)
+      terms.push(
+        reason('language-choice', 0, undefined, {
+          model: chosen.label ?? chosen.id,
+          other: passedOver.label ?? passedOver.id,
+          language: ctx.language,
+        }),
+      );
   }
 
   const conf = confidenceTerm(input.confidence);

@@ -1,22 +1,29 @@
-import { useEffect, useRef } from 'react';
+import { useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import { formatMoney } from '../../i18n/format.ts';
 import { ConsentActions, ConsentPreview } from './ConsentPreview.tsx';
+import { priceDate, tokens } from './figures.ts';
+import { useDialogFocus } from './use-dialog-focus.ts';
 import type { EscalationApi } from './use-escalation.ts';
 
-const usd = (n: number) => (n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`);
-
-/** Shows exactly what would leave the device, and asks. Closing the dialog any other way counts as Cancel. */
+/**
+ * Shows exactly what would leave the device, and asks. Closing the dialog any other way (Escape) counts as
+ * Cancel. Focus starts on Cancel, the choice that sends nothing, and goes back where it was when the dialog closes.
+ */
 export function ConsentDialog({ escalation }: { escalation: EscalationApi }) {
+  const { t } = useTranslation('escalation');
   const dialog = useRef<HTMLDialogElement>(null);
   const pending = escalation.pending;
-
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (pending && !d.open) d.showModal();
-    else if (!pending && d.open) d.close();
-  }, [pending]);
+  useDialogFocus(dialog, Boolean(pending), '[data-testid="consent-cancel"]');
 
   const p = pending?.preview;
+  const estimate = p?.estimate;
+  const costArgs = estimate && {
+    tokens: tokens(estimate.inputTokens),
+    maxOutput: tokens(estimate.maxOutputTokens),
+    date: priceDate(estimate.priceDate),
+    estimated: estimate.priceIsEstimate ? 'yes' : 'no',
+  };
   return (
     <dialog
       ref={dialog}
@@ -28,9 +35,9 @@ export function ConsentDialog({ escalation }: { escalation: EscalationApi }) {
         pending?.answer('cancel');
       }}
     >
-      {pending && p && (
+      {pending && p && estimate && costArgs && (
         <div>
-          <h2 id="consent-title">Send this to a larger model?</h2>
+          <h2 id="consent-title">{t('consent.title')}</h2>
           <ConsentPreview
             preview={p}
             reasons={pending.reasons}
@@ -38,21 +45,21 @@ export function ConsentDialog({ escalation }: { escalation: EscalationApi }) {
             prefix="consent"
             destinationRows={
               <>
-                <dt>Estimated cost</dt>
+                <dt>{t('consent.estimatedCost')}</dt>
                 <dd data-testid="consent-cost">
-                  about {p.estimate.inputTokens} tokens in
-                  {p.estimate.costUsd
-                    ? `, ${usd(p.estimate.costUsd.input)} for the input, at most ${usd(p.estimate.costUsd.upTo)} with a ${p.estimate.maxOutputTokens}-token answer`
-                    : ', price unknown for this model'}{' '}
-                  (prices of {p.estimate.priceDate}
-                  {p.estimate.priceIsEstimate ? ', estimated' : ''})
+                  {estimate.costUsd
+                    ? t('consent.cost', {
+                        ...costArgs,
+                        input: formatMoney(estimate.costUsd.input),
+                        upTo: formatMoney(estimate.costUsd.upTo),
+                      })
+                    : t('consent.costUnknown', costArgs)}
                 </dd>
               </>
             }
           >
             <p className="muted" data-testid="consent-budget">
-              The answer is cut at {p.estimate.maxOutputTokens} tokens; a reasoning model spends part of them
-              thinking. Petit says so when that happens.
+              {t('consent.budget', { maxOutput: costArgs.maxOutput })}
             </p>
           </ConsentPreview>
           {escalation.offlineReason && (
@@ -66,9 +73,9 @@ export function ConsentDialog({ escalation }: { escalation: EscalationApi }) {
             answer={pending.answer}
             disabled={(choice) => choice !== 'cancel' && escalation.offlineReason !== null}
             buttons={[
-              ['cancel', 'Cancel', 'consent-cancel'],
-              ['conversation', 'Send for this conversation', 'consent-send-conversation'],
-              ['once', 'Send', 'consent-send'],
+              ['cancel', t('consent.cancel'), 'consent-cancel'],
+              ['conversation', t('consent.sendConversation'), 'consent-send-conversation'],
+              ['once', t('consent.send'), 'consent-send'],
             ]}
           />
         </div>

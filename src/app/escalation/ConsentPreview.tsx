@@ -1,6 +1,8 @@
 import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { ConsentPreview as Preview, RouterReason } from '../../escalation/index.ts';
-import { ROUTER_ACCURACY_TEXT } from './router-accuracy.ts';
+import { RouterReasons } from './EscalationNotice.tsx';
+import { routerAccuracyText } from './router-accuracy.ts';
 
 interface Props {
   preview: Preview;
@@ -20,49 +22,57 @@ interface Props {
  * leave the device after redaction.
  */
 export function ConsentPreview({ preview: p, reasons, userAsked, prefix, destinationRows, children }: Props) {
+  const { t, i18n } = useTranslation('escalation');
+  const list = new Intl.ListFormat(i18n.language, { type: 'unit' });
   return (
     <>
       {reasons.length > 0 && (
-        <ul className={`${prefix}-reasons`} data-testid={`${prefix}-reasons`}>
-          {reasons.map((r) => (
-            <li key={r.rule}>{r.explanation}</li>
-          ))}
-        </ul>
+        <RouterReasons reasons={reasons} testId={`${prefix}-reasons`} className={`${prefix}-reasons`} />
       )}
       {!userAsked && (
         <p className={`muted ${prefix}-small`} data-testid="router-accuracy">
-          {ROUTER_ACCURACY_TEXT}
+          {routerAccuracyText()}
         </p>
       )}
       <dl className={`${prefix}-destination`}>
-        <dt>Sent to</dt>
+        <dt>{t('consent.sentTo')}</dt>
         <dd>
-          {p.destination.providerLabel} at{' '}
-          <strong data-testid={`${prefix}-host`}>{p.destination.host}</strong>
-          {p.destination.onThisComputer ? ' (on this computer)' : ''}
+          <span translate="no">{p.destination.providerLabel}</span> {t('consent.at')}{' '}
+          <strong data-testid={`${prefix}-host`} translate="no">
+            {p.destination.host}
+          </strong>
+          {p.destination.onThisComputer ? ` ${t('consent.onThisComputer')}` : ''}
         </dd>
-        <dt>Model</dt>
-        <dd data-testid={`${prefix}-model`}>{p.destination.model}</dd>
+        <dt>{t('consent.model')}</dt>
+        <dd data-testid={`${prefix}-model`} translate="no">
+          {p.destination.model}
+        </dd>
         {destinationRows}
       </dl>
       {children}
       {p.redactions.length > 0 && (
         <p className={`muted ${prefix}-small`} data-testid={`${prefix}-redactions`}>
-          Replaced before sending, put back in the answer on this device:{' '}
-          {p.redactions.map((r) => `${r.placeholder} (${r.kind})`).join(', ')}
+          {t('consent.redactions', {
+            list: list.format(
+              p.redactions.map((r) => t('consent.redaction', { placeholder: r.placeholder, kind: r.kind })),
+            ),
+          })}
         </p>
       )}
-      <h3>Messages as they will be sent</h3>
+      <h3>{t('consent.messages')}</h3>
       <ol className={`${prefix}-messages`} data-testid={`${prefix}-messages`}>
         {p.messages.map((m, i) => (
           <li key={i}>
-            <strong>{m.role}:</strong> <span className={`${prefix}-text`}>{m.content}</span>
+            <strong>{t('consent.role', { role: m.role })}</strong>{' '}
+            <span className={`${prefix}-text`} translate="no">
+              {m.content}
+            </span>
           </li>
         ))}
       </ol>
       <details>
-        <summary>Exact request</summary>
-        <pre className={`${prefix}-payload`} data-testid={`${prefix}-payload`}>
+        <summary>{t('consent.exactRequest')}</summary>
+        <pre className={`${prefix}-payload`} data-testid={`${prefix}-payload`} translate="no">
           {p.bodyText}
         </pre>
       </details>

@@ -1,12 +1,14 @@
-import { ESCALATION_MODES, ESCALATION_MODE_IDS, isEscalationMode } from '../../escalation/index.ts';
+import { useTranslation } from 'react-i18next';
+import { ESCALATION_MODE_IDS, isEscalationMode } from '../../escalation/index.ts';
 import type { EscalationApi } from './use-escalation.ts';
 
 /** The escalation mode, always visible in the chat header. */
 export function ModeSwitch({ escalation }: { escalation: EscalationApi }) {
+  const { t } = useTranslation('escalation');
   const mode = escalation.config.mode;
   return (
-    <label className="mode-switch" title={ESCALATION_MODES[mode].description}>
-      <span className="visually-hidden">Where answers may run</span>
+    <label className="mode-switch" title={t(`modes.${mode}.description`)}>
+      <span className="visually-hidden">{t('modes.label')}</span>
       <select
         value={mode}
         data-testid="escalation-mode"
@@ -16,7 +18,7 @@ export function ModeSwitch({ escalation }: { escalation: EscalationApi }) {
       >
         {ESCALATION_MODE_IDS.map((id) => (
           <option key={id} value={id}>
-            {ESCALATION_MODES[id].label}
+            {t(`modes.${id}.label`)}
           </option>
         ))}
       </select>

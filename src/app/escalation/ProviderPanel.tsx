@@ -1,5 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { toPetitError } from '../../engine/errors.ts';
+import { describeError } from '../../i18n/errors.ts';
 import {
   PROVIDER_IDS,
   PROVIDER_PRESETS,
@@ -7,10 +9,11 @@ import {
   type ProviderId,
   type ProviderPreset,
 } from '../../escalation/index.ts';
-import { BEDROCK_REGIONS, PRESET_MODELS_DATE, URL_PARAM_LABELS } from '../../escalation/providers/presets.ts';
+import { BEDROCK_REGIONS, PRESET_MODELS_DATE } from '../../escalation/providers/presets.ts';
 import { cspAllows } from '../../escalation/providers/reachability.ts';
 import { resolveEndpoint } from '../../escalation/providers/transport.ts';
 import type { ProviderConfig } from './escalation-config.ts';
+import { useDialogFocus } from './use-dialog-focus.ts';
 import type { EscalationApi } from './use-escalation.ts';
 
 interface Props {
@@ -21,6 +24,15 @@ interface Props {
 
 const DEFAULT_PRESET: ProviderId = 'openai';
 
+/** A preset's brand; the presets of servers on this computer say so in the reader's language. */
+function usePresetLabel() {
+  const { t } = useTranslation('escalation');
+  return (id: ProviderId) => {
+    const { label, local } = PROVIDER_PRESETS[id];
+    return local ? t('provider.thisComputer', { name: label.replace(/\s*\(.*\)$/, '') }) : label;
+  };
+}
+
 /** Where a saved provider's requests go, or what is missing (the message names the field to fill in). */
 function describe(provider: ProviderConfig): { url: string; origin: string } | { problem: string } {
   try {
@@ -30,7 +42,7 @@ function describe(provider: ProviderConfig): { url: string; origin: string } | {
     );
     return { url: endpoint.url, origin: new URL(endpoint.url).origin };
   } catch (err) {
-    return { problem: toPetitError(err).message };
+    return { problem: describeError(toPetitError(err)) };
   }
 }
 
@@ -40,6 +52,8 @@ function describe(provider: ProviderConfig): { url: string; origin: string } | {
  * automatic sending.
  */
 export function ProviderPanel({ open, onClose, escalation }: Props) {
+  const { t } = useTranslation('escalation');
+  const presetLabel = usePresetLabel();
   const dialog = useRef<HTMLDialogElement>(null);
   const current = escalation.config.provider;
   const [presetId, setPresetId] = useState<ProviderId>(current?.presetId ?? DEFAULT_PRESET);
@@ -52,10 +66,13 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
   const [status, setStatus] = useState('');
   const [listing, setListing] = useState(false);
 
+  useDialogFocus(dialog, open);
+  const wasOpen = useRef(false);
   useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (open && !d.open) {
+    const opening = open && !wasOpen.current;
+    wasOpen.current = open;
+    if (opening) {
+      // Each opening starts from the saved settings.
       setPresetId(current?.presetId ?? DEFAULT_PRESET);
       setBaseUrl(current?.baseUrl ?? '');
       setModel(current?.model ?? PROVIDER_PRESETS[DEFAULT_PRESET].defaultModel);
@@ -63,8 +80,7 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
       setApiVersion(current?.apiVersion ?? '');
       setKey('');
       setStatus('');
-      d.showModal();
-    } else if (!open && d.open) d.close();
+    }
   }, [open, current]);
 
   const { hasKey } = escalation;
@@ -92,16 +108,16 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
       ...(preset.apiVersion && apiVersion.trim() ? { apiVersion: apiVersion.trim() } : {}),
       ...(current?.presetId === presetId && current.models ? { models: current.models } : {}),
     });
-    setStatus('Saved.');
+    setStatus(t('provider.status.saved'));
   };
 
   const fetchModels = async () => {
     if (!current) return;
     setListing(true);
-    setStatus(`Asking ${preset.label} for its models…`);
+    setStatus(t('provider.status.asking', { provider: preset.label }));
     try {
       const client = await escalation.clientWithKey();
-      if (!client) throw new Error('Save the provider first.');
+      if (!client) throw new Error(t('provider.status.saveFirst'));
       const list = await client.listModels();
       escalation.setProvider({
         ...current,
@@ -111,9 +127,9 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
           ...(list.shutdown ? { shutdown: list.shutdown } : {}),
         },
       });
-      setStatus(`${list.ids.length} models from ${preset.label}.`);
+      setStatus(t('provider.status.models', { count: list.ids.length, provider: preset.label }));
     } catch (err) {
-      setStatus(toPetitError(err).message);
+      setStatus(describeError(toPetitError(err)));
     } finally {
       setListing(false);
     }
@@ -129,13 +145,10 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
       aria-labelledby="provider-title"
       data-testid="provider-panel"
     >
-      <h2 id="provider-title">Remote model</h2>
-      <p className="muted">
-        Used only when the mode in the header allows it. Keys are kept in this browser only, encrypted, never
-        exported, and sent only to their provider&apos;s address.
-      </p>
+      <h2 id="provider-title">{t('provider.title')}</h2>
+      <p className="muted">{t('provider.intro')}</p>
       <label className="field">
-        <span>Provider</span>
+        <span>{t('provider.provider')}</span>
         <select
           value={presetId}
           data-testid="provider-preset"
@@ -146,15 +159,16 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
           }}
         >
           {PROVIDER_IDS.map((id) => (
-            <option key={id} value={id}>
-              {PROVIDER_PRESETS[id].label}
+            // A brand is not translated; "(this computer)" is.
+            <option key={id} value={id} translate={PROVIDER_PRESETS[id].local ? undefined : 'no'}>
+              {presetLabel(id)}
             </option>
           ))}
         </select>
       </label>
       {preset.urlParams.map((name) => (
         <label className="field" key={`${presetId}-${name}`}>
-          <span>{URL_PARAM_LABELS[name] ?? name}</span>
+          <span>{t('provider.param', { name })}</span>
           <input
             value={params[name] ?? ''}
             onChange={(e) => setParams((p) => ({ ...p, [name]: e.target.value }))}
@@ -174,7 +188,7 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
       )}
       {preset.apiVersion && (
         <label className="field">
-          <span>API version (leave empty for {preset.apiVersion})</span>
+          <span>{t('provider.apiVersion', { version: preset.apiVersion })}</span>
           <input
             value={apiVersion}
             onChange={(e) => setApiVersion(e.target.value)}
@@ -184,7 +198,7 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
         </label>
       )}
       <label className="field">
-        <span>Address (leave empty for {preset.baseUrl})</span>
+        <span>{t('provider.address', { url: preset.baseUrl })}</span>
         <input
           type="url"
           value={baseUrl}
@@ -193,9 +207,7 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
         />
       </label>
       <label className="field">
-        <span>
-          {presetId === 'azure-openai' ? 'Model (the deployment decides; shown in the dialog)' : 'Model'}
-        </span>
+        <span>{presetId === 'azure-openai' ? t('provider.modelAzure') : t('provider.model')}</span>
         <input
           value={model}
           onChange={(e) => setModel(e.target.value)}
@@ -210,40 +222,49 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
       </label>
       <p className="muted" data-testid="provider-models-source">
         {live
-          ? `${live.ids.length} models listed by ${preset.label} on ${live.checkedOn}.`
-          : `Suggestions: Petit's list of ${PRESET_MODELS_DATE}, which may be out of date${preset.modelsPath ? `; "Get the provider's models" asks ${preset.label}` : ''}.`}
+          ? t('provider.listed', { count: live.ids.length, provider: preset.label, date: live.checkedOn })
+          : t(preset.modelsPath ? 'provider.suggestionsAsk' : 'provider.suggestions', {
+              date: PRESET_MODELS_DATE,
+              provider: preset.label,
+            })}
       </p>
       {live && live.ids.length > 0 && (
         <label className="field">
-          <span>Models {preset.label} offers</span>
+          <span>{t('provider.offers', { provider: preset.label })}</span>
           <select
             value={live.ids.includes(model) ? model : ''}
             onChange={(e) => e.target.value && setModel(e.target.value)}
             data-testid="provider-model-choices"
           >
-            <option value="">Choose…</option>
-            {live.ids.map((m) => (
-              <option key={m} value={m}>
-                {live.shutdown?.[m] ? `${m} (shuts down ${live.shutdown[m]})` : m}
-              </option>
-            ))}
+            <option value="">{t('provider.choose')}</option>
+            {live.ids.map((m) =>
+              live.shutdown?.[m] ? (
+                <option key={m} value={m}>
+                  {t('provider.shutsDownOption', { model: m, date: live.shutdown[m] })}
+                </option>
+              ) : (
+                // A model id is the provider's name for it, not text to translate.
+                <option key={m} value={m} translate="no">
+                  {m}
+                </option>
+              ),
+            )}
           </select>
         </label>
       )}
       {live && model.trim() && !live.ids.includes(model.trim()) && (
         <p className="warn" data-testid="provider-model-unknown">
-          {preset.label} did not list &ldquo;{model.trim()}&rdquo; on {live.checkedOn}: it may refuse it as an
-          unknown model.
+          {t('provider.unknownModel', { provider: preset.label, model: model.trim(), date: live.checkedOn })}
         </p>
       )}
       {shutdown && (
         <p className="warn" data-testid="provider-model-shutdown">
-          {preset.label} shuts &ldquo;{model.trim()}&rdquo; down on {shutdown}.
+          {t('provider.shutsDown', { provider: preset.label, model: model.trim(), date: shutdown })}
         </p>
       )}
       <div className="dialog-actions">
         <button type="button" className="button" onClick={save} data-testid="provider-save">
-          Save provider
+          {t('provider.save')}
         </button>
         {current?.presetId === presetId && preset.modelsPath && (
           <button
@@ -253,7 +274,7 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
             onClick={() => void fetchModels()}
             data-testid="provider-fetch-models"
           >
-            Get the provider&apos;s models
+            {t('provider.fetchModels')}
           </button>
         )}
       </div>
@@ -265,21 +286,26 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
             </p>
           ) : (
             <p data-testid="provider-current">
-              Sending to <strong>{escalation.host ?? 'an invalid address'}</strong> ({current.model})
+              {t('provider.sendingTo')}{' '}
+              {escalation.host ? (
+                <strong translate="no">{escalation.host}</strong>
+              ) : (
+                <strong>{t('provider.invalidAddress')}</strong>
+              )}{' '}
+              <span translate="no">({current.model})</span>
             </p>
           )}
           {blockedByCsp && (
             <p className="warn" data-testid="provider-csp-warning">
-              This copy of Petit&apos;s Content Security Policy does not allow {blockedByCsp}, so the browser
-              will block every request to it. Whoever deploys Petit must add {blockedByCsp} to
-              VITE_PETIT_CSP_CONNECT and rebuild.
+              {t('provider.csp', { origin: blockedByCsp })}
             </p>
           )}
           {auth.kind !== 'none' && (
             <label className="field">
               <span>
-                API key{keyOptional ? ` (optional: only if ${preset.label} requires one)` : ''}{' '}
-                {keyStored ? '(one is stored)' : '(none stored)'}
+                {t('provider.apiKey')}
+                {keyOptional ? ` ${t('provider.keyOptional', { provider: preset.label })}` : ''}{' '}
+                {keyStored ? t('provider.keyStored') : t('provider.keyNone')}
               </span>
               <input
                 type="password"
@@ -300,11 +326,11 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
                 void escalation.saveKey(key).then(() => {
                   setKey('');
                   setKeyStored(true);
-                  setStatus('Key stored in this browser.');
+                  setStatus(t('provider.status.keyStored'));
                 })
               }
             >
-              Store key
+              {t('provider.storeKey')}
             </button>
             <button
               type="button"
@@ -313,11 +339,11 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
               onClick={() =>
                 void escalation.forgetKey().then(() => {
                   setKeyStored(false);
-                  setStatus('Key forgotten.');
+                  setStatus(t('provider.status.keyForgotten'));
                 })
               }
             >
-              Forget key
+              {t('provider.forgetKey')}
             </button>
           </div>
           <label className="check">
@@ -327,7 +353,7 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
               onChange={(e) => escalation.setAutoOptIn(e.target.checked)}
               data-testid="provider-auto"
             />{' '}
-            Send automatically to this provider when the mode is &ldquo;Send automatically when needed&rdquo;
+            {t('provider.auto')}
           </label>
           <label className="check">
             <input
@@ -336,7 +362,7 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
               onChange={(e) => escalation.setRedact(e.target.checked)}
               data-testid="provider-redact"
             />{' '}
-            Replace e-mail addresses, phone, card and IBAN numbers and IP addresses before sending
+            {t('provider.redact')}
           </label>
         </>
       )}
@@ -345,7 +371,7 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
       </p>
       <div className="dialog-actions">
         <button type="button" className="button ghost" onClick={onClose} data-testid="provider-close">
-          Close
+          {t('provider.close')}
         </button>
       </div>
     </dialog>

@@ -1,5 +1,10 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useMemo, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
 import { ENERGY_SOURCES, PRICE_TABLE_DATE, bucketByDay, summarise } from '../../escalation/index.ts';
+import { learnedText } from '../../escalation/router-user-weights.ts';
+import { formatMoney, formatNumber } from '../../i18n/format.ts';
+import { priceDate, tokens } from './figures.ts';
+import { useDialogFocus } from './use-dialog-focus.ts';
 import type { EscalationApi } from './use-escalation.ts';
 
 interface Props {
@@ -8,22 +13,18 @@ interface Props {
   escalation: EscalationApi;
 }
 
-const usd = (n: number) => (n < 0.01 && n > 0 ? `$${n.toFixed(5)}` : `$${n.toFixed(2)}`);
-const wh = (r: { low: number; high: number }) => `${r.low.toFixed(3)}–${r.high.toFixed(3)} Wh`;
+const wattHours = (n: number) => formatNumber(n, { minimumFractionDigits: 3, maximumFractionDigits: 3 });
 
 /** What answering on this device saved: money at the chosen remote model's price, energy as a range, a chart. */
 export function SavingsPanel({ open, onClose, escalation }: Props) {
+  const { t } = useTranslation('escalation');
   const dialog = useRef<HTMLDialogElement>(null);
   const { savings, price } = escalation;
   const summary = useMemo(() => summarise(savings, price), [savings, price]);
   const days = useMemo(() => bucketByDay(savings, price).slice(-30), [savings, price]);
-
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    else if (!open && d.open) d.close();
-  }, [open]);
+  useDialogFocus(dialog, open);
+  const wh = (r: { low: number; high: number }) =>
+    t('savings.wattHours', { low: wattHours(r.low), high: wattHours(r.high) });
 
   const maxTokens = Math.max(1, ...days.map((d) => d.localTokens + d.remoteTokens));
   const barWidth = days.length ? 280 / days.length : 0;
@@ -35,28 +36,41 @@ export function SavingsPanel({ open, onClose, escalation }: Props) {
       aria-labelledby="savings-title"
       data-testid="savings-panel"
     >
-      <h2 id="savings-title">Savings</h2>
+      <h2 id="savings-title">{t('savings.title')}</h2>
       <p data-testid="savings-answers">
-        {summary.answers.local} answers on this device ({summary.tokens.localIn} tokens in,{' '}
-        {summary.tokens.localOut} out), {summary.answers.remote} by a remote model ({summary.tokens.remoteIn}{' '}
-        in, {summary.tokens.remoteOut} out).
+        {t('savings.answers', {
+          local: summary.answers.local,
+          remote: tokens(summary.answers.remote),
+          localIn: tokens(summary.tokens.localIn),
+          localOut: tokens(summary.tokens.localOut),
+          remoteIn: tokens(summary.tokens.remoteIn),
+          remoteOut: tokens(summary.tokens.remoteOut),
+        })}
       </p>
       <p data-testid="savings-money">
-        Not spent: <strong>{usd(summary.moneySavedUsd)}</strong> at {summary.priceModel} prices ($
-        {price.inputPerMTok} in / ${price.outputPerMTok} out per million tokens, table of {PRICE_TABLE_DATE}
-        {price.estimate ? ', estimated' : ''}). Spent remotely: {usd(summary.moneySpentUsd)}.
+        {t('savings.notSpent')} <strong>{formatMoney(summary.moneySavedUsd)}</strong>{' '}
+        {t('savings.prices', {
+          model: summary.priceModel,
+          input: formatMoney(price.inputPerMTok),
+          output: formatMoney(price.outputPerMTok),
+          date: priceDate(PRICE_TABLE_DATE),
+          estimated: price.estimate ? 'yes' : 'no',
+          spent: formatMoney(summary.moneySpentUsd),
+        })}
       </p>
       <p data-testid="savings-energy">
-        Energy: a large hosted model would have used {wh(summary.energy.remoteAvoidedWh)}; this device used{' '}
-        {wh(summary.energy.localUsedWh)}; net {wh(summary.energy.netSavedWh)} (a range: it can be negative on
-        a slow device).
+        {t('savings.energy', {
+          remote: wh(summary.energy.remoteAvoidedWh),
+          local: wh(summary.energy.localUsedWh),
+          net: wh(summary.energy.netSavedWh),
+        })}
       </p>
       {days.length > 0 && (
         <svg
           viewBox="0 0 300 100"
           className="savings-chart"
           role="img"
-          aria-label="Tokens per day, on this device and remote"
+          aria-label={t('savings.chart')}
           data-testid="savings-chart"
         >
           {days.map((d, i) => {
@@ -64,7 +78,14 @@ export function SavingsPanel({ open, onClose, escalation }: Props) {
             const remote = (d.remoteTokens / maxTokens) * 90;
             return (
               <g key={d.day}>
-                <title>{`${d.day}: ${d.localTokens} tokens on this device, ${d.remoteTokens} remote, ${usd(d.savedUsd)} saved`}</title>
+                <title>
+                  {t('savings.day', {
+                    day: priceDate(d.day),
+                    local: tokens(d.localTokens),
+                    remote: tokens(d.remoteTokens),
+                    saved: formatMoney(d.savedUsd),
+                  })}
+                </title>
                 <rect
                   x={10 + i * barWidth}
                   y={95 - local}
@@ -85,20 +106,21 @@ export function SavingsPanel({ open, onClose, escalation }: Props) {
         </svg>
       )}
       <section data-testid="router-learned" aria-labelledby="router-learned-title">
-        <h3 id="router-learned-title">What the router learned from you</h3>
+        <h3 id="router-learned-title">{t('savings.learnedTitle')}</h3>
         <p data-testid="router-learned-count">
-          {escalation.routerWeights.corrections.needsLarge} × “not good enough”,{' '}
-          {escalation.routerWeights.corrections.fine} × “this answer was fine”. Kept on this device only, and
-          in your JSON export.
+          {t('savings.learnedCount', {
+            large: tokens(escalation.routerWeights.corrections.needsLarge),
+            fine: tokens(escalation.routerWeights.corrections.fine),
+          })}
         </p>
         {escalation.learned.length > 0 ? (
           <ul data-testid="router-learned-list">
             {escalation.learned.map((a) => (
-              <li key={a.feature}>{a.text}</li>
+              <li key={a.feature}>{learnedText(a)}</li>
             ))}
           </ul>
         ) : (
-          <p className="muted">Nothing yet: the router uses only what it shipped with.</p>
+          <p className="muted">{t('savings.nothingLearned')}</p>
         )}
         <button
           type="button"
@@ -107,12 +129,13 @@ export function SavingsPanel({ open, onClose, escalation }: Props) {
           disabled={escalation.learned.length === 0 && escalation.routerWeights.bias === 0}
           onClick={() => void escalation.resetRouterWeights()}
         >
-          Forget what it learned
+          {t('savings.forget')}
         </button>
       </section>
       <details>
-        <summary>Energy sources</summary>
-        <ul>
+        <summary>{t('savings.sources')}</summary>
+        {/* Titles of published works, cited as they were written. */}
+        <ul translate="no">
           {ENERGY_SOURCES.map((s) => (
             <li key={s}>{s}</li>
           ))}
@@ -120,7 +143,7 @@ export function SavingsPanel({ open, onClose, escalation }: Props) {
       </details>
       <div className="dialog-actions">
         <button type="button" className="button ghost" onClick={onClose} data-testid="savings-close">
-          Close
+          {t('savings.close')}
         </button>
       </div>
     </dialog>

@@ -33,9 +33,10 @@ import {
 } from '../../escalation/router-user-weights.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
 import { hasStoredBuild, storedBuildsOf, type KeptModels } from '../../models/stored.ts';
-import { Escalator, type ConsentChoice, type EscalationNote } from '../../chat/escalation.ts';
+import { Escalator, makeNote, type ConsentChoice, type EscalationNote } from '../../chat/escalation.ts';
 import { historyBefore } from '../../chat/history.ts';
 import { Latest, type SessionEvents } from '../../chat/session.ts';
+import { describeError } from '../../i18n/errors.ts';
 import { remoteOfflineReason, useOnline } from '../pwa/use-online.ts';
 import { useLatest } from '../hooks/use-latest.ts';
 import type { ConversationsApi } from '../hooks/use-conversations.ts';
@@ -247,10 +248,7 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
       const history = historyBefore(conversations.messages, answerId);
       if (!history) return;
       learn(history, 'fine');
-      setNote({
-        kind: 'info',
-        text: 'Thanks: Petit will keep requests like this on this device more often. See what it learned under Savings.',
-      });
+      setNote(makeNote('info', { key: 'notes.answerFine' }));
     },
     [conversations.messages, learn],
   );
@@ -281,10 +279,12 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
         const { providerLabel, model } = preview.destination;
         if (end.status === 'complete') {
           if (end.finishReason === 'length')
-            setNote({
-              kind: 'info',
-              text: `The answer from ${providerLabel} was cut: it reached the ${preview.estimate.maxOutputTokens}-token answer budget. Ask it to continue, or raise "Longest answer" in Settings.`,
-            });
+            setNote(
+              makeNote('info', {
+                key: 'notes.cut',
+                params: { provider: providerLabel, budget: preview.estimate.maxOutputTokens },
+              }),
+            );
           if (end.usage)
             record({
               tokensIn: end.usage.prompt_tokens,
@@ -294,7 +294,9 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
               at: Date.now(),
             });
         } else if (end.status !== 'stopped') {
-          setNote({ kind: 'error', text: `${end.error.message} The local answer above is kept.` });
+          setNote(
+            makeNote('error', { key: 'notes.remoteFailed', params: { error: describeError(end.error) } }),
+          );
         }
       },
       askedLarger: (history: ChatMessage[]) => learn(history, 'needs-large'),
