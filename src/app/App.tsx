@@ -150,7 +150,7 @@ export function App({ engine }: { engine: PetitEngine }) {
           </div>
         </header>
 
-        <section className="model-bar">
+        <section className="model-bar" aria-label={t('modelBar')}>
           <ModelPicker
             catalog={catalog}
             selectedId={settings.modelId}
@@ -222,7 +222,7 @@ export function App({ engine }: { engine: PetitEngine }) {
         </main>
         <AnswerAnnouncer messages={conversations.messages} />
 
-        <div className="composer-wrap">
+        <section className="composer-wrap" aria-label={t('chat:composer.region')}>
           <Composer
             disabled={!ready}
             disabledReason={disabledReason}
@@ -231,7 +231,7 @@ export function App({ engine }: { engine: PetitEngine }) {
             onStop={petit.stop}
           />
           <StatusBar runtime={petit.runtime} usage={petit.lastUsage} />
-        </div>
+        </section>
 
         <ConsentDialog escalation={escalation} />
         <ProviderPanel open={providerOpen} onClose={() => setProviderOpen(false)} escalation={escalation} />

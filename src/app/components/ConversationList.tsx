@@ -77,7 +77,10 @@ function Row({
         <span className="conv-title" translate="no">
           {item.title}
         </span>
-        <span className="conv-when">{when(item.updatedAt)}</span>
+        {/* A time or date from Intl, already in the app's language. */}
+        <span className="conv-when" translate="no">
+          {when(item.updatedAt)}
+        </span>
       </button>
       <div className="conv-actions">
         <button
