@@ -198,13 +198,6 @@ const api: InferenceWorkerApi = {
     onDelta: (delta: string, logprobs: TokenLogprob[] | null) => void,
   ): Promise<GenerationOutcome> {
     if (!backend) throw new PetitError('not-loaded', 'No model is loaded. Load a model first.');
-    if (params.responseFormat === 'json_object' && backend.name !== 'webllm') {
-      throw new PetitError(
-        'invalid-request',
-        "`response_format: { type: 'json_object' }` needs the web-llm backend (a model with an MLC build on WebGPU); this model runs on transformers.js. Remove response_format or load a model web-llm runs.",
-        { details: { field: 'response_format' } },
-      );
-    }
     // Deltas travel on the callback's own port, the result on the worker's: wait until every delta has been
     // handled on the page, or the result could overtake the last words of the answer.
     const delivered: Promise<unknown>[] = [];

@@ -21,11 +21,30 @@ export interface ChatCompletionRequestBase {
   seed?: number;
   /** Return the log-probability of each generated token (used by the router as a confidence signal). */
   logprobs?: boolean;
-  /** `json_object` constrains the answer to valid JSON (web-llm backend only; others reject it). */
-  response_format?: { type: 'text' | 'json_object' };
+  /**
+   * Constrains the answer: `json_object` to a JSON object, `json_schema` to JSON matching the schema (the subset
+   * of JSON Schema that OpenAI's strict mode accepts; anything else is refused with `invalid-request`). Decoding
+   * is constrained token by token, so a complete answer (`finish_reason: 'stop'`) always parses; one cut by
+   * `max_tokens` (`length`), a `stop` string or an abort may not.
+   */
+  response_format?: ResponseFormat;
+  /** One answer per request: only 1 is accepted. */
+  n?: 1 | null;
   /** Cancels the request; rejects with a PetitError whose code is `aborted` (and name `AbortError`). */
   signal?: AbortSignal;
 }
+
+export interface JsonSchemaFormat {
+  /** 1 to 64 letters, digits, underscores or dashes. */
+  name: string;
+  schema: Record<string, unknown>;
+  /** Accepted for OpenAI compatibility: Petit always enforces the schema. */
+  strict?: boolean | null;
+  description?: string;
+}
+
+export type ResponseFormat =
+  { type: 'text' } | { type: 'json_object' } | { type: 'json_schema'; json_schema: JsonSchemaFormat };
 
 export interface ChatCompletionRequestNonStreaming extends ChatCompletionRequestBase {
   stream?: false | null;

@@ -1,4 +1,5 @@
 import { PetitError } from './errors.ts';
+import { checkJsonSchema } from './json-schema-subset.ts';
 import type { ChatMessage, ChatRole } from './protocol.ts';
 import { DEVICES, DTYPES, type LoadOptions, type ModelSpec } from './types.ts';
 
@@ -11,9 +12,16 @@ export interface GenerationParams {
   stop: string[];
   seed: number | null;
   logprobs: boolean;
-  /** Set only for `response_format: { type: 'json_object' }`. */
-  responseFormat?: 'json_object';
+  /** Set when the answer is constrained to JSON (absent for plain text). */
+  responseFormat?: OutputFormat;
 }
+
+/** A constrained answer: any JSON object, or JSON matching a schema (its canonical JSON text, checked). */
+export type OutputFormat = { type: 'json_object' } | { type: 'json_schema'; name: string; schema: string };
+
+/** Request fields Petit does not implement yet: refused by name rather than dropped. */
+const UNSUPPORTED_FIELDS = ['tools', 'tool_choice', 'parallel_tool_calls', 'functions', 'function_call'];
+const SCHEMA_NAME = /^[\w-]{1,64}$/;
 
 const ROLES: readonly ChatRole[] = ['system', 'user', 'assistant'];
 /** Far above any small model's context; bounds the work done on hostile input before tokenisation. */
@@ -154,18 +162,18 @@ function readRequest(request: unknown): GenerationParams {
   if (r.logprobs !== undefined && r.logprobs !== null && typeof r.logprobs !== 'boolean') {
     throw invalid('`logprobs` must be true or false.', 'logprobs');
   }
-  const format = (r.response_format as { type?: unknown } | undefined | null)?.type;
-  if (
-    r.response_format !== undefined &&
-    r.response_format !== null &&
-    format !== 'text' &&
-    format !== 'json_object'
-  ) {
+  for (const field of UNSUPPORTED_FIELDS) {
+    if (r[field] !== undefined && r[field] !== null) {
+      throw invalid(`\`${field}\` is not supported yet; remove it.`, field);
+    }
+  }
+  if (r.n !== undefined && r.n !== null && r.n !== 1) {
     throw invalid(
-      "`response_format` must be { type: 'text' } or { type: 'json_object' }.",
-      'response_format',
+      `\`n\` must be 1 (one answer per request); got ${describe(r.n)}. Send several requests instead.`,
+      'n',
     );
   }
+  const responseFormat = readResponseFormat(r.response_format);
   return {
     messages,
     maxTokens,
@@ -174,8 +182,47 @@ function readRequest(request: unknown): GenerationParams {
     stop,
     seed,
     logprobs: r.logprobs === true,
-    ...(format === 'json_object' ? { responseFormat: 'json_object' as const } : {}),
+    ...(responseFormat ? { responseFormat } : {}),
   };
+}
+
+/** `response_format` as OpenAI shapes it: text, json_object, or json_schema { name, schema, strict }. */
+function readResponseFormat(value: unknown): OutputFormat | null {
+  if (value === undefined || value === null) return null;
+  const usage =
+    "`response_format` must be { type: 'text' }, { type: 'json_object' } or { type: 'json_schema', json_schema: { name, schema, strict } }.";
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(usage, 'response_format');
+  const { type, json_schema: spec, ...rest } = value as Record<string, unknown>;
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined)
+    throw invalid(`\`response_format.${extra}\` is not supported; ${usage}`, 'response_format');
+  if (type === 'text' || type === 'json_object') {
+    if (spec !== undefined)
+      throw invalid(`\`json_schema\` goes with type 'json_schema'. ${usage}`, 'response_format');
+    return type === 'json_object' ? { type } : null;
+  }
+  if (type !== 'json_schema') throw invalid(usage, 'response_format');
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+    throw invalid(usage, 'response_format');
+  const { name, schema, strict, description, ...others } = spec as Record<string, unknown>;
+  const other = Object.keys(others)[0];
+  if (other !== undefined) {
+    throw invalid(`\`response_format.json_schema.${other}\` is not supported; remove it.`, 'response_format');
+  }
+  if (typeof name !== 'string' || !SCHEMA_NAME.test(name)) {
+    throw invalid(
+      '`response_format.json_schema.name` must be 1 to 64 letters, digits, underscores or dashes.',
+      'response_format',
+    );
+  }
+  if (strict !== undefined && strict !== null && typeof strict !== 'boolean') {
+    throw invalid('`response_format.json_schema.strict` must be true or false.', 'response_format');
+  }
+  if (description !== undefined && typeof description !== 'string') {
+    throw invalid('`response_format.json_schema.description` must be a string.', 'response_format');
+  }
+  // Enforced whether strict or not: decoding is always constrained, so the subset holds either way.
+  return { type, name, schema: checkJsonSchema(schema, 'response_format.json_schema.schema') };
 }
 
 const REVISION = /^[\w.-]{1,128}$/;

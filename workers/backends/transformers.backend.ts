@@ -26,6 +26,7 @@ import type {
 } from './backend.ts';
 import { encodeChat, templateSource } from './chat-template.ts';
 import { CallbackStreamer, FlagStoppingCriteria, yieldToEventLoop } from './generation-hooks.ts';
+import { GrammarCompilerCache, loadXgrammar, vocabularyOf, type GrammarConstraint } from './grammar.ts';
 import { KEEP_INPUT } from './last-logits.ts';
 import { LogprobRecorder, PROMPT_LOGPROB_POSITIONS, meanPromptLogprob } from './logprobs.ts';
 import { configureTransformers } from './model-files.ts';
@@ -53,6 +54,9 @@ export class TransformersBackend implements Backend {
   private prefixCache: PrefixCache | null = null;
   /** Called once with the logits of a generation's first forward pass (the prefill), then cleared. */
   private onPrefillLogits: ((logits: Tensor) => void) | null = null;
+  /** The running answer's grammar, whose mask is computed before each forward pass (processors run synchronously). */
+  private constraint: GrammarConstraint | null = null;
+  private grammars: Promise<GrammarCompilerCache> | null = null;
 
   constructor(private readonly store: ModelStore) {}
 
@@ -111,6 +115,7 @@ export class TransformersBackend implements Backend {
     const forward = model.forward.bind(model);
     model.forward = async (inputs: unknown) => {
       await yieldToEventLoop();
+      await this.constraint?.prepare();
       // Prompt log-probabilities need the logits of the positions they score; generation asks for the last only.
       if (this.onPrefillLogits)
         (inputs as Record<string, unknown>)[KEEP_INPUT] = new Tensor(
@@ -216,10 +221,12 @@ export class TransformersBackend implements Backend {
     }
     const maxNewTokens = Math.min(params.maxTokens ?? room, room);
 
+    const constraint = params.responseFormat ? await this.constrain(params.responseFormat) : null;
     const stopFlag = new FlagStoppingCriteria();
     this.stopFlag = stopFlag;
     const recorder = params.logprobs ? new LogprobRecorder() : null;
-    const processors: LogitsProcessor[] = [];
+    // The grammar first: sampling and log-probabilities then see only the tokens it allows.
+    const processors: LogitsProcessor[] = constraint ? [constraint.processor] : [];
     const sampling = params.temperature > 0;
     if (sampling && params.topP < 1) processors.push(new TopPLogitsWarper(params.topP));
     if (recorder) processors.push(recorder);
@@ -233,16 +240,24 @@ export class TransformersBackend implements Backend {
     // inference does), not the whole reply per token, which cost up to 2 ms a token at 2048 tokens.
     let prefixOffset = 0;
     let readOffset = 0;
-    const decode = (ids: number[]) =>
-      ids.length ? tokenizer.decode(ids, { skip_special_tokens: true }) : '';
+    // Constrained text is exactly the tokens' bytes: no clean-up of spaces before punctuation.
+    const options = {
+      skip_special_tokens: true,
+      ...(constraint ? { clean_up_tokenization_spaces: false } : {}),
+    };
+    const decode = (ids: number[]) => (ids.length ? tokenizer.decode(ids, options) : '');
     let firstTokenAt = 0;
     let finishReason: FinishReason = 'length';
     let hitEndOfTurn = false;
+    let grammarDone = false;
 
     const streamer = new CallbackStreamer((ids) => {
       if (firstTokenAt === 0) firstTokenAt = now();
       for (const big of ids) {
         const id = Number(big);
+        constraint?.accept(id);
+        // A complete answer that ended on a stop token the eos list lacks still ends here.
+        if (constraint?.terminated) stopFlag.stop = grammarDone = true;
         if (this.endOfTurnIds.includes(id)) {
           hitEndOfTurn = true;
           continue;
@@ -299,18 +314,27 @@ export class TransformersBackend implements Backend {
     };
     const prefillStart = now();
     let cachedTokens = 0;
+    this.constraint = constraint;
     try {
       if (this.prefixCache) ({ cachedTokens } = await this.prefixCache.generate(promptIds, run));
       else await run(NO_REUSE);
     } finally {
       this.stopFlag = null;
       this.onPrefillLogits = null;
+      this.constraint = null;
+      constraint?.dispose();
+    }
+    if (constraint?.rejected != null) {
+      throw new PetitError(
+        'backend-error',
+        `Constrained decoding sampled token ${constraint.rejected}, which the grammar refuses; the answer was dropped rather than returned invalid. Try again.`,
+      );
     }
     const tail = stops.flush();
     if (tail) sink(tail, null);
     const end = now();
 
-    if (stops.stopped) finishReason = 'stop';
+    if (stops.stopped || grammarDone) finishReason = 'stop';
     else if (stopFlag.stop) finishReason = 'abort';
     else if (hitEndOfTurn) finishReason = 'stop';
     const completionTokens = generated.length + (hitEndOfTurn ? 1 : 0);
@@ -329,6 +353,21 @@ export class TransformersBackend implements Backend {
     };
   }
 
+  /** A grammar for this answer, compiled against the model's vocabulary (XGrammar is loaded on first use). */
+  private async constrain(
+    format: NonNullable<GenerationParams['responseFormat']>,
+  ): Promise<GrammarConstraint> {
+    const { model, tokenizer } = this.requireLoaded();
+    this.grammars ??= loadXgrammar().then((xgr) => {
+      const json = (tokenizer as unknown as { _tokenizerJSON: Parameters<typeof vocabularyOf>[0] })
+        ._tokenizerJSON;
+      const logits = Number((model.config as unknown as Record<string, unknown>).vocab_size);
+      return GrammarCompilerCache.create(xgr, vocabularyOf(json, logits), this.endOfTurnIds);
+    });
+    this.grammars.catch(() => (this.grammars = null));
+    return (await this.grammars).constraint(format);
+  }
+
   interrupt(): void {
     if (this.stopFlag) this.stopFlag.stop = true;
   }
@@ -337,6 +376,12 @@ export class TransformersBackend implements Backend {
     const model = this.model;
     this.model = null;
     this.tokenizer = null;
+    const grammars = this.grammars;
+    this.grammars = null;
+    void grammars?.then(
+      (cache) => cache.dispose(),
+      () => {},
+    );
     await this.prefixCache?.clear();
     this.prefixCache = null;
     await model?.dispose();

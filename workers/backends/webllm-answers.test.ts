@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { modelVersion } from '@mlc-ai/web-llm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PetitError, isPetitError } from '../../src/engine/errors.ts';
+import { isPetitError } from '../../src/engine/errors.ts';
 import type { ChatMessage } from '../../src/engine/protocol.ts';
 import type { GenerationParams } from '../../src/engine/validate.ts';
 import { startHub, type Hub } from '../../tools/hub/hub-server.ts';
@@ -60,7 +60,7 @@ describe('answers', () => {
     const { backend, engine } = await loaded();
     const got: (number | undefined)[] = [];
     const outcome = await backend.generate(
-      { ...params({ logprobs: true }), responseFormat: 'json_object' },
+      { ...params({ logprobs: true }), responseFormat: { type: 'json_object' } },
       (_d, lp) => got.push(lp?.[0]?.logprob),
     );
     expect(engine.requests[0].response_format).toEqual({ type: 'json_object' });
@@ -71,14 +71,14 @@ describe('answers', () => {
     expect(outcome.text).toBe('Hello there!');
   });
 
-  it('refuses a response_format web-llm would run unconstrained (json_schema) before it reaches web-llm', async () => {
+  it("hands a json_schema to web-llm in web-llm's own shape (a schema string under json_object), for its XGrammar", async () => {
     const { backend, engine } = await loaded();
-    const error = await backend
-      .generate({ ...params(), responseFormat: 'json_schema' } as unknown as GenerationParams, () => {})
-      .catch((e: unknown) => e);
-    expect(isPetitError(error, 'invalid-request')).toBe(true);
-    expect((error as PetitError).message).toMatch(/json_schema/);
-    expect(engine.requests).toHaveLength(0);
+    const schema = '{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]}';
+    await backend.generate(
+      { ...params(), responseFormat: { type: 'json_schema', name: 'x', schema } },
+      () => {},
+    );
+    expect(engine.requests[0].response_format).toEqual({ type: 'json_object', schema });
   });
 
   it('interrupt() ends the answer with finish_reason abort and keeps the model loaded', async () => {

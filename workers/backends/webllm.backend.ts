@@ -3,10 +3,11 @@ import type {
   ChatCompletionChunk,
   ChatCompletionRequestStreaming,
   InitProgressReport,
+  ResponseFormat,
 } from '@mlc-ai/web-llm';
 import { PetitError } from '../../src/engine/errors.ts';
 import type { ChatMessage, FinishReason, TokenLogprob } from '../../src/engine/protocol.ts';
-import type { GenerationParams } from '../../src/engine/validate.ts';
+import type { GenerationParams, OutputFormat } from '../../src/engine/validate.ts';
 import type {
   Backend,
   BackendLoadRequest,
@@ -82,8 +83,14 @@ async function createMlcEngine(appConfig: AppConfig): Promise<WebLlmEngine> {
   return new MLCEngine({ appConfig });
 }
 
-/** JSON mode (`response_format: { type: 'json_object' }`) is a web-llm extra. */
 export type WebLlmParams = GenerationParams;
+
+/** web-llm's own ResponseFormat: a schema travels as JSON text under `json_object` (its XGrammar compiles it). */
+export function webLlmResponseFormat(format: OutputFormat): ResponseFormat {
+  return format.type === 'json_schema'
+    ? { type: 'json_object', schema: format.schema }
+    : { type: 'json_object' };
+}
 
 function finishReason(reason: string | null | undefined): FinishReason {
   if (reason === 'length') return 'length';
@@ -187,15 +194,7 @@ export class WebLlmBackend implements Backend {
   async generate(params: WebLlmParams, sink: TextSink): Promise<GenerationOutcome> {
     const engine = this.engine;
     if (!engine) throw new PetitError('not-loaded', 'No model is loaded. Load a model first.');
-    const format = (params as { responseFormat?: string }).responseFormat;
-    if (format !== undefined && format !== 'json_object') {
-      // web-llm 0.2.86 would run any other type (e.g. `json_schema`) unconstrained: refuse instead.
-      throw new PetitError(
-        'invalid-request',
-        `web-llm cannot honour response_format type "${format}" here; use { type: 'json_object' } or run the model with transformers.js.`,
-        { details: { field: 'response_format', backend: 'webllm' } },
-      );
-    }
+    const format = params.responseFormat;
     this.interrupted = false;
     const started = performance.now();
     let firstAt = 0;
@@ -227,7 +226,7 @@ export class WebLlmBackend implements Backend {
       ...(params.stop.length > 0 ? { stop: params.stop } : {}),
       ...(params.seed !== null ? { seed: params.seed } : {}),
       ...(params.logprobs ? { logprobs: true, top_logprobs: 1 } : {}),
-      ...(format === 'json_object' ? { response_format: { type: 'json_object' as const } } : {}),
+      ...(format ? { response_format: webLlmResponseFormat(format) } : {}),
     };
     try {
       const stream = await engine.chat.completions.create(request);
