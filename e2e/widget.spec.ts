@@ -328,7 +328,7 @@ test.describe('the larger model in the widget', () => {
     await expect(remote.locator('.bubble')).toHaveText('First part of th');
     await expect(remote.locator('.message-meta')).toContainText('Incomplete');
     await expect(embed.getByTestId('embed-note')).toContainText('was cut off after 16 characters');
-    await expect(embed.getByTestId('embed-note')).toContainText('The answer from this device is kept.');
+    await expect(embed.getByTestId('embed-note')).toContainText('use the answer from this device');
     const local = embed.locator('[data-testid=embed-message-assistant][data-source=on-device]');
     await expect(local).toHaveAttribute('data-status', 'complete');
     await expect

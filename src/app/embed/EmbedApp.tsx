@@ -91,6 +91,8 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
   const [progress, setProgress] = useState<Progress>({ step: 'starting' });
   const [runtime, setRuntime] = useState<RuntimeInfo | null>(null);
   const ready = useRef<Promise<void> | null>(null);
+  /** The user opened the panel: the keyboard belongs in the composer. */
+  const focusWanted = useRef(false);
 
   useEffect(() => {
     const theme = params.get('theme');
@@ -197,7 +199,11 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
             remote: escalation.remote,
           });
         } else if (message.type === 'open') {
+          // The composer is disabled while the model loads: it takes the focus when ready (effect below).
+          focusWanted.current = true;
           document.getElementById('prompt')?.focus();
+        } else if (message.type === 'close') {
+          focusWanted.current = false;
         } else if (message.type === 'language') {
           if (isLanguage(message.lang)) void setLanguage(message.lang);
         } else if (message.type === 'send') {
@@ -214,6 +220,11 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
       }),
     [allowed, bridge, entry, escalation.remote, send],
   );
+
+  useEffect(() => {
+    if (phase === 'ready' && focusWanted.current && document.hasFocus())
+      document.getElementById('prompt')?.focus();
+  }, [phase]);
 
   // Escape anywhere in the chat closes the widget's panel (the consent card takes its own Escape first).
   useEffect(() => {
@@ -259,7 +270,9 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
               {m.role === 'assistant' && m.status === 'error' && !m.content ? (
                 <div className="content plain muted">{t('answer.noRemoteAnswer')}</div>
               ) : m.role === 'assistant' ? (
-                <MarkdownMessage text={m.content} streaming={m.status === 'streaming'} />
+                <div translate="no">
+                  <MarkdownMessage text={m.content} streaming={m.status === 'streaming'} />
+                </div>
               ) : (
                 <div className="content plain" translate="no">
                   {m.content}
@@ -350,7 +363,11 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
         </p>
       </div>
       <div className="visually-hidden" aria-live="polite" data-testid="embed-announce">
-        {completed && t('answer.done', { text: completed })}
+        {completed && (
+          <>
+            {t('answer.done')} <span translate="no">{completed}</span>
+          </>
+        )}
       </div>
     </div>
   );
