@@ -16,9 +16,12 @@ export function DownloadProgress({ download, onCancel }: Props) {
   const compiling = stage === 'compile';
   const rate = formatRate(bytesPerSecond);
   return (
-    <section className="download" aria-live="polite" data-testid="download-progress">
+    // Only the stage is announced (downloading, then starting): the byte counts change many times a second.
+    <section className="download" data-testid="download-progress">
       <div className="download-head">
-        <strong>{t(compiling ? 'download.starting' : 'download.downloading', { model })}</strong>
+        <strong aria-live="polite">
+          {t(compiling ? 'download.starting' : 'download.downloading', { model })}
+        </strong>
         <button type="button" className="button ghost" onClick={onCancel} data-testid="cancel-load">
           {t('download.cancel')}
         </button>
