@@ -108,7 +108,9 @@ describe('the facts in the details', () => {
       /^Il n’y a pas de clé/,
     );
     await initI18n('en', { pseudo: false });
-    expect(say('consent-required', { mode: 'local-only' })).toMatch(/^Petit is set to answer on this device/);
+    expect(say('consent-required', { mode: 'local-only' })).toMatch(
+      /^Petit is set to “On this device only”, so nothing was sent/,
+    );
     expect(say('remote-server-error', {})).toBe(
       'The remote server had a server problem. Try again in a moment, or use the answer from this device.',
     );
