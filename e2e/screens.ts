@@ -38,8 +38,8 @@ export const PROVIDER_ORIGIN = new URL(PROVIDER_URL).origin;
 
 const PROVIDER_CONFIG = { presetId: 'openai', model: 'gpt-4o-mini', baseUrl: `${PROVIDER_URL}/v1` };
 
-/** The 'ask' mode with the fake provider, stored before the app starts (as a user who set it up earlier). */
-export async function askModeWithFakeProvider(page: Page): Promise<void> {
+/** The fake provider as the remote model, and a mode, stored before the app starts (as set up earlier). */
+export async function storeEscalation(page: Page, mode: 'ask' | 'local-only'): Promise<void> {
   await fake('reset');
   await page.addInitScript(
     (config) => {
@@ -47,8 +47,13 @@ export async function askModeWithFakeProvider(page: Page): Promise<void> {
       if (!localStorage.getItem('petit.escalation.v1'))
         localStorage.setItem('petit.escalation.v1', JSON.stringify(config));
     },
-    { mode: 'ask', provider: PROVIDER_CONFIG, redact: true, consent: { auto: [], conversations: {} } },
+    { mode, provider: PROVIDER_CONFIG, redact: true, consent: { auto: [], conversations: {} } },
   );
+}
+
+/** The 'ask' mode with the fake provider: the walk's prompt opens the consent dialog. */
+export function askModeWithFakeProvider(page: Page): Promise<void> {
+  return storeEscalation(page, 'ask');
 }
 
 /** True where the conversation list is a drawer behind the menu button (phones). */
