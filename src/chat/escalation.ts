@@ -6,6 +6,7 @@
  */
 import { toPetitError } from '../engine/errors.ts';
 import { describeError } from '../i18n/errors.ts';
+import { currentLanguage } from '../i18n/index.ts';
 import type { ChatMessage, CompletionUsage } from '../engine/protocol.ts';
 import {
   buildConsentPreview,
@@ -39,7 +40,11 @@ export interface ConsentRequest {
 }
 
 /** What a note says: a catalog message, an error (worded by the errors catalog) or a sentence made elsewhere. */
-export type NoteMessage = EscalationMessage | { error: unknown } | { plain: string };
+export type NoteMessage =
+  | EscalationMessage
+  /** An error, alone or as the `error` argument of the catalog message `within`. */
+  | { error: unknown; within?: string }
+  | { plain: string };
 
 export interface EscalationNote {
   /** 'hint': the router would have asked a larger model, in a mode that never sends (shown quietly). */
@@ -51,10 +56,23 @@ export interface EscalationNote {
   reasons?: RouterReason[];
 }
 
+/**
+ * An error in the current language. In English, the error's own message: the providers' messages name the exact
+ * setting to change (OLLAMA_ORIGINS, the Azure resource field), which the errors catalog's per-code sentences
+ * leave out; in another language, the catalog's sentence for its code.
+ */
+export function errorText(error: unknown): string {
+  const e = toPetitError(error);
+  return currentLanguage() === 'en' ? e.message : describeError(e);
+}
+
 /** A note's sentence in the current language. */
 export function noteText(message: NoteMessage): string {
+  if ('error' in message) {
+    const error = errorText(message.error);
+    return message.within ? escalationText({ key: message.within, params: { error } }) : error;
+  }
   if ('key' in message) return escalationText(message);
-  if ('error' in message) return describeError(message.error);
   return message.plain;
 }
 
@@ -233,7 +251,7 @@ export class Escalator {
         maxTokens: remoteAnswerBudget(p.maxTokens()),
       });
     } catch (e) {
-      p.note(makeNote('error', { error: toPetitError(e) }));
+      p.note(makeNote('error', { error: e }));
       return null;
     }
     if (decision.action === 'ask-consent') {

@@ -1,7 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { toPetitError } from '../../engine/errors.ts';
-import { describeError } from '../../i18n/errors.ts';
+import { errorText } from '../../chat/escalation.ts';
 import {
   PROVIDER_IDS,
   PROVIDER_PRESETS,
@@ -42,7 +41,7 @@ function describe(provider: ProviderConfig): { url: string; origin: string } | {
     );
     return { url: endpoint.url, origin: new URL(endpoint.url).origin };
   } catch (err) {
-    return { problem: describeError(toPetitError(err)) };
+    return { problem: errorText(err) };
   }
 }
 
@@ -129,7 +128,7 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
       });
       setStatus(t('provider.status.models', { count: list.ids.length, provider: preset.label }));
     } catch (err) {
-      setStatus(describeError(toPetitError(err)));
+      setStatus(errorText(err));
     } finally {
       setListing(false);
     }

@@ -36,7 +36,6 @@ import { hasStoredBuild, storedBuildsOf, type KeptModels } from '../../models/st
 import { Escalator, makeNote, type ConsentChoice, type EscalationNote } from '../../chat/escalation.ts';
 import { historyBefore } from '../../chat/history.ts';
 import { Latest, type SessionEvents } from '../../chat/session.ts';
-import { describeError } from '../../i18n/errors.ts';
 import { remoteOfflineReason, useOnline } from '../pwa/use-online.ts';
 import { useLatest } from '../hooks/use-latest.ts';
 import type { ConversationsApi } from '../hooks/use-conversations.ts';
@@ -294,9 +293,7 @@ export function useEscalation(conversations: ConversationsApi, maxTokens: number
               at: Date.now(),
             });
         } else if (end.status !== 'stopped') {
-          setNote(
-            makeNote('error', { key: 'notes.remoteFailed', params: { error: describeError(end.error) } }),
-          );
+          setNote(makeNote('error', { error: end.error, within: 'notes.remoteFailed' }));
         }
       },
       askedLarger: (history: ChatMessage[]) => learn(history, 'needs-large'),
