@@ -247,7 +247,8 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
   const status = progressText(progress);
 
   return (
-    <div className="embed-app" data-testid="embed-app" data-phase={phase}>
+    <main className="embed-app" data-testid="embed-app" data-phase={phase}>
+      <h1 className="visually-hidden">{t('title')}</h1>
       <ol className="chat embed-chat" aria-label={t('conversation')}>
         {greeting && (
           <li className="message assistant" data-testid="embed-greeting">
@@ -369,6 +370,6 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
           </>
         )}
       </div>
-    </div>
+    </main>
   );
 }
