@@ -712,10 +712,12 @@ export function minimalEntry(e: ExtraEntry, source: CatalogEntry['source']): Cat
     trainingData: 'closed',
     trainingDataNote: 'Not described.',
     goodFor: '',
-    languages: [],
     noBrowserBuild: null,
     mlc: [],
     ...e,
+    // A deployment's list is JSON: only a list of strings is a list of languages.
+    languages:
+      Array.isArray(e.languages) && e.languages.every((l) => typeof l === 'string') ? e.languages : [],
     revision,
     pinned: revision !== null,
     dtypes: engineDtypes(e.dtypes),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Capabilities } from './capabilities.ts';
-import { BUILTIN_CATALOG, minimalEntry, type CatalogEntry } from './catalog.ts';
+import { BUILTIN_CATALOG, minimalEntry, parseExtraModels, type CatalogEntry } from './catalog.ts';
 import { chooseRuntime, largestThatFits } from './chooser.ts';
 import { handlesLanguage, preferForLanguage } from './language-choice.ts';
 
@@ -58,5 +58,18 @@ describe('the choice for a French conversation', () => {
     const list = [entry('smollm2-1.7b-instruct'), entry('qwen2.5-0.5b-instruct')];
     expect(largestThatFits(list, laptop)?.entry.id).toBe('smollm2-1.7b-instruct');
     expect(largestThatFits(list, laptop, {}, 'fr')?.entry.id).toBe('qwen2.5-0.5b-instruct');
+  });
+});
+
+describe('a deployment’s extra models', () => {
+  it('keep the languages they list, and ignore a value that is not a list of language codes', () => {
+    const [listed, wrong] = parseExtraModels(
+      JSON.stringify([
+        { id: 'fr-model', repo: 'a/fr', dtypes: ['q8'], languages: ['fr'] },
+        { id: 'odd-model', repo: 'a/odd', dtypes: ['q8'], languages: 'fr' },
+      ]),
+    );
+    expect(handlesLanguage(listed, 'fr')).toBe(true);
+    expect(wrong.languages).toEqual([]);
   });
 });
