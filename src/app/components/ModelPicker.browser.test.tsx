@@ -15,6 +15,7 @@ let container: HTMLDivElement;
 let root: Root;
 
 beforeEach(() => {
+  loaded = [];
   container = document.createElement('div');
   document.body.append(container);
   root = createRoot(container);
@@ -27,6 +28,8 @@ afterEach(() => {
 
 afterAll(() => setLanguage('en'));
 
+let loaded: string[] = [];
+
 function render(selectedId: string | null, conversationLanguage: string | null): void {
   flushSync(() =>
     root.render(
@@ -34,7 +37,7 @@ function render(selectedId: string | null, conversationLanguage: string | null):
         catalog={BUILTIN_CATALOG}
         selectedId={selectedId}
         busy={false}
-        onLoad={() => {}}
+        onLoad={(entry) => loaded.push(entry.id)}
         hubUrl="https://huggingface.co"
         conversationLanguage={conversationLanguage}
       />,
@@ -60,6 +63,12 @@ describe('a French conversation', () => {
     );
     expect(text(byTestId('picker-languages'))).toMatch(/^Langues : chinois, anglais, français, /);
     expect(byTestId('load-model')?.textContent).toBe('Charger');
+    // Loaded, it is the chosen model: the app saves it and the picker keeps it, with no suggestion.
+    await userEvent.click(byTestId('load-model')!);
+    expect(loaded).toEqual(['qwen2.5-0.5b-instruct']);
+    render('qwen2.5-0.5b-instruct', 'fr');
+    expect(select().value).toBe('qwen2.5-0.5b-instruct');
+    expect(byTestId('suggest-for-language')).toBeNull();
   });
 
   test('with a model chosen before, it suggests the French one and switches only when asked', async () => {

@@ -201,6 +201,11 @@ export function ModelPicker({
         if (!choice?.ok || offlineBlocked) return;
         // Keeping a model is the moment to ask the browser not to evict it (within the click's user activation).
         void requestPersistence();
+        // Loading the model picked for the language makes it the chosen one: it stays once the app saves it.
+        if (switched) {
+          setModelId(entry.id);
+          setTouched(true);
+        }
         if (choice.backend === 'webllm') {
           const dtype = onnxChoice?.ok && onnxChoice.backend === 'transformers' ? onnxChoice.dtype : 'q4';
           // Offline with only the ONNX build stored: web-llm would only fail on its download first.
