@@ -123,6 +123,12 @@ test.describe('in a French browser', () => {
     await expect(menu).toHaveAttribute('aria-expanded', 'false');
     await expect(menu).toBeFocused();
     await expect(newChat).toBeHidden();
+
+    // The drawer slides, unless the system asks for less motion.
+    const slide = () => page.locator('.sidebar').evaluate((el) => getComputedStyle(el).transitionDuration);
+    expect(await slide()).toMatch(/^0\.2s/);
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    expect(await slide()).toBe('0s');
   });
 });
 
