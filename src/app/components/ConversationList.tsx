@@ -163,7 +163,7 @@ export function ConversationList({ conversations, onPicked, drawerOpen, onCloseD
       <input
         type="search"
         className="conv-search"
-        placeholder={t('conversations.search')}
+        placeholder={t('conversations.searchPlaceholder')}
         aria-label={t('conversations.search')}
         value={query}
         onChange={(e) => setQuery(e.target.value)}
