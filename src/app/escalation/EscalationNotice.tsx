@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { noteText } from '../../chat/escalation.ts';
 import type { RouterReason } from '../../escalation/index.ts';
 import { reasonText } from '../../escalation/reason-text.ts';
+import { Icon } from '../components/Icon.tsx';
 import { routerAccuracyText } from './router-accuracy.ts';
 import type { EscalationApi } from './use-escalation.ts';
 
@@ -56,7 +57,7 @@ export function EscalationNotice({ escalation }: { escalation: EscalationApi }) 
         onClick={escalation.dismissNote}
         aria-label={t('notes.dismiss')}
       >
-        <span aria-hidden="true">×</span>
+        <Icon name="cross" size={16} />
       </button>
     </div>
   );
