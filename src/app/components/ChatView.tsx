@@ -1,7 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import { PetitError, type PetitErrorCode } from 'petit';
 import type { StoredMessage } from '../../storage/index.ts';
 import { describeError } from '../../i18n/errors.ts';
 import { formatNumber } from '../../i18n/format.ts';
@@ -19,10 +18,8 @@ interface Props {
   onAnswerFine?: (answerId: string) => void;
 }
 
-/** A saved error is plain data (code and English message): rebuilt so that describeError can word it. */
-function reasonOf(error: NonNullable<StoredMessage['error']>): string {
-  return describeError(new PetitError(error.code as PetitErrorCode, error.message));
-}
+/** A saved error is plain data (its code and English message); describeError words it by its code. */
+const reasonOf = (error: NonNullable<StoredMessage['error']>): string => describeError(error);
 
 function statusLabel(m: StoredMessage, t: TFunction<'chat'>): string | null {
   if (m.status === 'interrupted') {
