@@ -11,6 +11,7 @@ import ICU from 'i18next-icu';
 import enEscalation from '../i18n/locales/en/escalation.json';
 import { currentLanguage, i18next as app, type Language } from '../i18n/index.ts';
 import { formatNumber, formatPercent } from '../i18n/format.ts';
+import type { RouterReason, RouterRuleId } from './router.ts';
 
 /** A message's arguments before formatting: numbers stay numbers until the language is known. */
 export type MessageParams = Readonly<Record<string, string | number>>;
@@ -90,4 +91,18 @@ export function reasonText(
 /** A router reason in English from the catalog, whatever language the app is in (logs, tests, tools). */
 export function englishReason(reason: { rule: string; message?: string; params?: MessageParams }): string {
   return englishT(reasonKey(reason), formatted(reason.params, 'en'));
+}
+
+/** A reason with its English sentence from the catalog. */
+export function reason(
+  rule: RouterRuleId,
+  weight: number,
+  message?: string,
+  params?: MessageParams,
+): RouterReason {
+  const r: RouterReason = { rule, weight, explanation: '' };
+  if (message) r.message = message;
+  if (params) r.params = params;
+  r.explanation = englishReason(r);
+  return r;
 }
