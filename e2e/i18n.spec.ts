@@ -95,11 +95,27 @@ function collect(where: 'document' | 'shadow'): Collected {
       [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent?.trim());
     if (mixed && (el.textContent ?? '').length < 400)
       out.labels.push({ kind: 'text', text: el.textContent ?? '', selector: selectorOf(el) });
-    for (const attr of ['aria-label', 'title', 'placeholder', 'alt']) {
+    for (const attr of [
+      'aria-label',
+      'aria-description',
+      'aria-roledescription',
+      'aria-valuetext',
+      'title',
+      'placeholder',
+      'alt',
+    ]) {
       const value = el.getAttribute(attr);
       if (value?.trim()) out.labels.push({ kind: attr, text: value, selector: selectorOf(el) });
     }
   }
+  // Heard, not seen: a chart's name, and the page's title (the tab, and what a screen reader says first).
+  for (const title of root.querySelectorAll('svg title')) {
+    const svg = title.closest('svg');
+    if (svg && !notOurs(title) && shown(svg) && title.textContent?.trim())
+      out.labels.push({ kind: 'svg title', text: title.textContent, selector: selectorOf(svg) });
+  }
+  if (where === 'document' && document.title.trim())
+    out.labels.push({ kind: 'document title', text: document.title, selector: 'title' });
   for (const select of root.querySelectorAll('select')) {
     if (notOurs(select) || !shown(select)) continue;
     for (const option of select.options)
