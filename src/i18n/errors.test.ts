@@ -100,6 +100,11 @@ describe('the facts in the details', () => {
     expect(say('integrity-mismatch', DETAILS['integrity-mismatch'])).toContain('sous le commit abcdef012345');
     expect(say('integrity-mismatch', { url: HUB, expected: 'aa', actual: 'bb' })).toContain('abîmé');
     expect(say('remote-unreachable', { host: 'localhost:1234', reason: 'refused-origin' })).toContain('CORS');
+    const refused = (provider: string) =>
+      say('remote-unreachable', { provider, host: '127.0.0.1:11434', reason: 'refused-origin' });
+    expect(refused('ollama')).toContain('relancez-le avec OLLAMA_ORIGINS=');
+    expect(refused('lmstudio')).toContain('Enable CORS');
+    expect(refused('openai')).toContain('doit autoriser l’origine de cette page (CORS)');
     expect(say('unknown-model', { reason: 'unknown-deployment', host: 'x.openai.azure.com' })).toContain(
       'aucun déploiement',
     );

@@ -120,6 +120,9 @@ export function errorArguments(code: PetitErrorCode, d: Details = {}): Record<st
     partial: text(d.partialText) ? 'yes' : 'no',
     chars: typeof d.partialText === 'string' ? d.partialText.length : 0,
     reason: reasons[String(d.reason)] ?? 'other',
+    provider: d.provider === 'ollama' || d.provider === 'lmstudio' ? d.provider : 'other',
+    // The origin a local server must allow: this page's (the embed page's, in the widget).
+    pageOrigin: globalThis.location?.origin ?? '',
   };
 }
 
