@@ -1,6 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PreTrainedTokenizer } from '@huggingface/transformers';
 import Ajv from 'ajv';
@@ -20,18 +18,7 @@ import type { TokenizerFiles } from '../../tools/forge/types.ts';
 import { bytesToUnicode } from '../../tools/forge/bpe-tokenizer.ts';
 import { GrammarCompilerCache, vocabularyOf, type XgrammarModule } from './grammar.ts';
 import { randomSchema, seededRandom } from '../../tools/forge/random-schema.ts';
-
-/**
- * XGrammar in Node. Its package is a UMD bundle marked `"type": "module"`, which Node will not run (Vite bundles it
- * as CommonJS for the worker): a copy named .cjs runs as the CommonJS it is.
- */
-function loadXgrammarInNode(): XgrammarModule {
-  const require = createRequire(import.meta.url);
-  const source = require.resolve('@mlc-ai/web-xgrammar');
-  const copy = join(mkdtempSync(join(tmpdir(), 'petit-xgrammar-')), 'xgrammar.cjs');
-  copyFileSync(source, copy);
-  return require(copy) as XgrammarModule;
-}
+import { loadXgrammarInNode } from '../../tools/forge/xgrammar-node.ts';
 
 let xgr: XgrammarModule;
 beforeAll(() => {
