@@ -5,6 +5,7 @@
  * closes on Escape as a Cancel and gives focus back; the Remote model and Savings panels close on Escape and give
  * focus back to the header button that opened them.
  */
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { PROVIDER_URL } from './env.ts';
 import { fake, providerRequests } from './fake-provider-client.ts';
@@ -63,6 +64,18 @@ test.describe('the router note', () => {
     await expect(note).toContainText(/87\s%\sde 322\sdemandes de test/);
     await expect(note).not.toContainText('95');
     expect(await providerRequests()).toEqual([]);
+    // Quiet is not faint: readable (contrast) and named, in both themes.
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      const { violations } = await new AxeBuilder({ page })
+        .include('[data-testid="escalation-note"]')
+        .analyze();
+      expect(
+        violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+        colorScheme,
+      ).toEqual([]);
+    }
+    await page.emulateMedia({ colorScheme: null });
 
     // The same note, re-worded at once when the language changes (Settings → English), with no new answer.
     await page.getByTestId('open-settings').click();
