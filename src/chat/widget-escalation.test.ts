@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { initI18n, setLanguage } from '../i18n/index.ts';
 import type { WidgetProvider } from '../widget/widget-provider.ts';
 import {
   askableAnswerId,
@@ -53,6 +54,18 @@ describe('escalationStatus', () => {
     const ask = escalationStatus(effectiveEscalation('ask', PROVIDER), REMOTE);
     expect(ask).toContain('gpt-4o-mini at ai.shop.example');
     expect(ask).toContain('only after you press Send');
+  });
+
+  it('is worded in the widget’s language when asked (lang="fr")', async () => {
+    await initI18n('fr');
+    try {
+      const ask = escalationStatus(effectiveEscalation('ask', PROVIDER), REMOTE).replace(/\s/g, ' ');
+      expect(ask).toBe(
+        'Les réponses sont produites sur cet appareil ; un modèle plus grand (gpt-4o-mini sur ai.shop.example) ne reçoit vos messages qu’après que vous avez appuyé sur Envoyer.',
+      );
+    } finally {
+      await setLanguage('en');
+    }
   });
 });
 
