@@ -18,6 +18,7 @@ export type Screen =
   | 'Settings'
   | 'Remote model'
   | 'Savings'
+  | 'error banner'
   | 'consent dialog'
   | 'chat with answers and notes'
   | 'conversation drawer with a conversation'
@@ -119,6 +120,15 @@ export async function walkApp(page: Page, visit: Visit, path = '/'): Promise<voi
     else await page.keyboard.press('Escape');
     await expect(page.locator('dialog[open]')).toHaveCount(0);
   }
+
+  // A model whose config is broken: the error in the user's words, the library's own under Details.
+  await loadFromPicker(page, 'bad-config', 'fp32');
+  const error = page.getByTestId('error');
+  await expect(error).toBeVisible({ timeout: 60_000 });
+  await error.locator('summary').click();
+  await visit('error banner', page);
+  await error.locator('button').click();
+  await expect(error).toHaveCount(0);
 
   // The key, then a prompt the router sends further: the consent dialog opens.
   await page.getByTestId('open-provider').click();
