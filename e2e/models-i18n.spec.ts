@@ -3,7 +3,8 @@
  * the catalogs (names, ids and figures are marked translate="no"). The dialog closes on Escape and gives focus back.
  */
 import type { Locator, Page } from '@playwright/test';
-import { expect, loadFromPicker, test } from './fixtures.ts';
+import { addHubFault, expect, loadFromPicker, resetHub, test } from './fixtures.ts';
+import { TINY_MODEL } from './env.ts';
 
 /**
  * Words under `root` outside ⟦ ⟧ and outside translate="no": its text (a message split by `<code>` or a name in
@@ -67,6 +68,22 @@ test.describe('in French', () => {
     await expect(card.getByTestId('model-choice')).toContainText(
       'Ne fonctionne pas ici : Il n’existe aucune version ONNX ou MLC de ce modèle',
     );
+  });
+});
+
+test.describe('the download in French', () => {
+  test.use({ initialSettings: { temperature: 0, language: 'fr' } });
+  test.beforeEach(resetHub);
+  test.afterEach(resetHub);
+
+  test('the progress bar reads its bytes in French to a screen reader', async ({ page }) => {
+    await page.goto('/');
+    await addHubFault({ match: `${TINY_MODEL}/onnx/*`, bytesPerSecond: 100_000 });
+    await loadFromPicker(page, 'tiny-llama', 'fp32');
+    const bar = page.getByTestId('download-progress').locator('progress');
+    await expect(bar).toHaveAttribute('aria-valuetext', /^\d+(,\d)?\sko sur 9\d\d\sko$/);
+    await page.getByTestId('cancel-load').click();
+    await expect(page.getByTestId('download-progress')).toBeHidden();
   });
 });
 

@@ -10,6 +10,7 @@ interface Props {
 
 export function DownloadProgress({ download, onCancel }: Props) {
   const { t } = useTranslation('chat');
+  const { t: tm } = useTranslation('models');
   const { loaded, total, bytesPerSecond, stage, file, model } = download;
   const fraction = total > 0 ? Math.min(1, loaded / total) : 0;
   const remaining = bytesPerSecond > 0 && total > loaded ? (total - loaded) / bytesPerSecond : NaN;
@@ -30,6 +31,12 @@ export function DownloadProgress({ download, onCancel }: Props) {
         max={1}
         value={compiling ? undefined : fraction}
         aria-label={compiling ? t('download.preparing') : t('download.progress')}
+        // A screen reader reads the bytes, not only a percentage.
+        aria-valuetext={
+          !compiling && total > 0
+            ? tm('progressText', { done: formatBytes(loaded), total: formatBytes(total) })
+            : undefined
+        }
       />
       <div className="download-meta">
         {compiling ? (
