@@ -2,7 +2,7 @@ import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatMoney } from '../../i18n/format.ts';
 import { ConsentActions, ConsentPreview } from './ConsentPreview.tsx';
-import { priceDate, tokens } from './figures.ts';
+import { dayText, tokens } from './figures.ts';
 import { useDialogFocus } from './use-dialog-focus.ts';
 import type { EscalationApi } from './use-escalation.ts';
 
@@ -21,7 +21,7 @@ export function ConsentDialog({ escalation }: { escalation: EscalationApi }) {
   const costArgs = estimate && {
     tokens: tokens(estimate.inputTokens),
     maxOutput: tokens(estimate.maxOutputTokens),
-    date: priceDate(estimate.priceDate),
+    date: dayText(estimate.priceDate),
     estimated: estimate.priceIsEstimate ? 'yes' : 'no',
   };
   return (

@@ -12,6 +12,7 @@ import { BEDROCK_REGIONS, PRESET_MODELS_DATE } from '../../escalation/providers/
 import { cspAllows } from '../../escalation/providers/reachability.ts';
 import { resolveEndpoint } from '../../escalation/providers/transport.ts';
 import type { ProviderConfig } from './escalation-config.ts';
+import { dayText } from './figures.ts';
 import { useDialogFocus } from './use-dialog-focus.ts';
 import type { EscalationApi } from './use-escalation.ts';
 
@@ -221,9 +222,13 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
       </label>
       <p className="muted" data-testid="provider-models-source">
         {live
-          ? t('provider.listed', { count: live.ids.length, provider: preset.label, date: live.checkedOn })
+          ? t('provider.listed', {
+              count: live.ids.length,
+              provider: preset.label,
+              date: dayText(live.checkedOn),
+            })
           : t(preset.modelsPath ? 'provider.suggestionsAsk' : 'provider.suggestions', {
-              date: PRESET_MODELS_DATE,
+              date: dayText(PRESET_MODELS_DATE),
               provider: preset.label,
             })}
       </p>
@@ -253,7 +258,11 @@ export function ProviderPanel({ open, onClose, escalation }: Props) {
       )}
       {live && model.trim() && !live.ids.includes(model.trim()) && (
         <p className="warn" data-testid="provider-model-unknown">
-          {t('provider.unknownModel', { provider: preset.label, model: model.trim(), date: live.checkedOn })}
+          {t('provider.unknownModel', {
+            provider: preset.label,
+            model: model.trim(),
+            date: dayText(live.checkedOn),
+          })}
         </p>
       )}
       {shutdown && (

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { ENERGY_SOURCES, PRICE_TABLE_DATE, bucketByDay, summarise } from '../../escalation/index.ts';
 import { learnedText } from '../../escalation/router-user-weights.ts';
 import { formatMoney, formatNumber } from '../../i18n/format.ts';
-import { priceDate, tokens } from './figures.ts';
+import { dayText, tokens } from './figures.ts';
 import { useDialogFocus } from './use-dialog-focus.ts';
 import type { EscalationApi } from './use-escalation.ts';
 
@@ -53,7 +53,7 @@ export function SavingsPanel({ open, onClose, escalation }: Props) {
           model: summary.priceModel,
           input: formatMoney(price.inputPerMTok),
           output: formatMoney(price.outputPerMTok),
-          date: priceDate(PRICE_TABLE_DATE),
+          date: dayText(PRICE_TABLE_DATE),
           estimated: price.estimate ? 'yes' : 'no',
           spent: formatMoney(summary.moneySpentUsd),
         })}
@@ -80,7 +80,7 @@ export function SavingsPanel({ open, onClose, escalation }: Props) {
               <g key={d.day}>
                 <title>
                   {t('savings.day', {
-                    day: priceDate(d.day),
+                    day: dayText(d.day),
                     local: tokens(d.localTokens),
                     remote: tokens(d.remoteTokens),
                     saved: formatMoney(d.savedUsd),

@@ -1,7 +1,7 @@
 import { formatDate, formatNumber } from '../../i18n/format.ts';
 
-/** A price table's date ('2026-11-22') as the reader writes dates; left as is when it is not one. */
-export function priceDate(date: string): string {
+/** A day written YYYY-MM-DD (a price table's, a model list's) as the reader writes dates; left as is otherwise. */
+export function dayText(date: string): string {
   const at = Date.parse(`${date}T00:00:00Z`);
   return Number.isNaN(at) ? date : formatDate(at, { dateStyle: 'medium', timeZone: 'UTC' });
 }
