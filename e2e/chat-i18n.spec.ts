@@ -59,6 +59,7 @@ test.describe('in a French browser', () => {
   }) => {
     await page.goto('/');
     await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
+    await expect(page).toHaveTitle('Petit — de petits modèles, sur votre appareil');
     const settingsButton = page.getByTestId('open-settings');
     await expect(settingsButton).toHaveText('Réglages');
     await expect(page.getByTestId('prompt')).toHaveAttribute('placeholder', /Chargez un modèle/);
@@ -88,6 +89,7 @@ test.describe('in a French browser', () => {
     await expect(page.locator('html')).toHaveAttribute('lang', 'en');
     await expect(settingsButton).toHaveText('Settings');
     await expect(page.getByTestId('status')).toHaveText(/No model loaded/);
+    await expect(page).toHaveTitle('Petit — small models, on your device');
 
     await page.reload();
     await expect(page.getByTestId('open-settings')).toHaveText('Settings');

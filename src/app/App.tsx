@@ -32,7 +32,7 @@ import './escalation/escalation.css';
 import './header.css';
 
 export function App({ engine }: { engine: PetitEngine }) {
-  const { t } = useTranslation(['common', 'chat']);
+  const { t, i18n } = useTranslation(['common', 'chat']);
   const [settings, setSettings] = useState<AppSettings>(loadSettings);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [modelsOpen, setModelsOpen] = useState(false);
@@ -60,6 +60,11 @@ export function App({ engine }: { engine: PetitEngine }) {
   useEffect(() => {
     void setLanguage(resolveLanguage(settings.language));
   }, [settings.language]);
+
+  // The tab's and the window's title, in the app's language (index.html's is English until the app starts).
+  useEffect(() => {
+    document.title = t('documentTitle');
+  }, [t, i18n.language]);
 
   const updateSettings = (next: AppSettings) => {
     setSettings(next);
