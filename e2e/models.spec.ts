@@ -128,7 +128,7 @@ test.describe('the model manager', () => {
     await addHubFault({ match: `${TINY_MODEL}/onnx/*`, bytesPerSecond: 600_000 });
     await loadFromPicker(page, 'tiny-llama', 'fp32');
     await expect(page.getByTestId('download-progress')).toBeVisible();
-    await expect(page.getByTestId('download-bytes')).toContainText(/of 9\d\d KB/);
+    await expect(page.getByTestId('download-bytes')).toContainText(/of 9\d\d kB/);
     await expectReady(page);
     expect(await storedHeader(page, fileUrl(TINY_MODEL, 'onnx/model.onnx'), 'x-petit-verified')).toBe('etag');
     expect(await storedHeader(page, fileUrl(TINY_MODEL, 'onnx/model.onnx'), 'x-petit-sha256')).toBe(
@@ -137,7 +137,7 @@ test.describe('the model manager', () => {
 
     await page.getByTestId('open-models').click();
     await expect(page.locator(`[data-testid=stored-model][data-repo="${TINY_MODEL}"]`)).toContainText(
-      /32-bit.*9\d\d KB.*last used today/s,
+      /32-bit.*9\d\d kB.*last used today/s,
     );
     await expect(page.getByTestId('stored-model')).toHaveCount(1);
     await page.getByTestId('close-models').click();
@@ -194,7 +194,7 @@ test.describe('the model manager', () => {
     expect((await journal(page)).chunks).toBeGreaterThan(0);
     await addHubFault({ match: file, bytesPerSecond: 100_000 });
     await loadFromPicker(page, 'tiny-llama', 'fp32');
-    await expect(page.getByTestId('download-bytes')).toContainText(/KB of/);
+    await expect(page.getByTestId('download-bytes')).toContainText(/kB of/);
     await page.getByTestId('cancel-load').click();
     await expect(page.getByTestId('download-progress')).toBeHidden();
     await expect.poll(async () => (await journal(page)).partials.length).toBe(0);
@@ -244,7 +244,7 @@ test.describe('the model manager', () => {
     // before any request reaches the hub.
     await page.getByTestId('model-select').selectOption('tiny-sized');
     await expect(page.getByTestId('model-choice')).toContainText(
-      /Cannot run here: Needs \d+ KB of storage; this browser allows \d+ KB more \(8-bit on WASM/,
+      /Cannot run here: Needs \d+ kB of storage; this browser allows \d+ kB more \(8-bit on WASM/,
     );
     await expect(page.getByTestId('load-model')).toBeDisabled();
     const refused = await page.evaluate(

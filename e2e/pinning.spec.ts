@@ -207,7 +207,7 @@ test.describe('pinning what was downloaded', () => {
     await expect(offer).toContainText(`main is now at ${moved.slice(0, 7)}`);
     await expect(offer.getByTestId('update-changes').locator('li')).toHaveCount(1);
     await expect(offer.getByTestId('update-changes')).toContainText(
-      `generation_config.json ${onDisk('generation_config.json').length} B → ${NEW_GENERATION_CONFIG.length} B`,
+      `generation_config.json ${onDisk('generation_config.json').length} bytes → ${NEW_GENERATION_CONFIG.length} bytes`,
     );
     await offer.getByTestId('decline-update').click();
     await expect(row.getByTestId('update-status')).toContainText(
