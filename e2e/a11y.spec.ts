@@ -5,7 +5,10 @@
  * with the screens, language, theme and viewport where they were seen.
  */
 import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
+import type { Frame, Page } from '@playwright/test';
+import type { AxeResults, RunOptions } from 'axe-core';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { expect, test } from './fixtures.ts';
 import { WIDGET_HOST_ORIGIN } from './pwa-env.ts';
 import {
@@ -35,19 +38,54 @@ interface Found {
   where: string[];
 }
 
-/** Runs axe in both themes and records serious and critical violations, one entry per rule and element. */
-async function audit(page: Page, screen: Screen, context: string, found: Map<string, Found>): Promise<void> {
+const BLOCKING = new Set(['serious', 'critical']);
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe inside one frame. The widget's iframe sits in a closed shadow root, where axe run from the host page does
+ * not reach: it is run in the frame itself (evaluate is not bound by the frame's CSP).
+ */
+async function axeInFrame(frame: Frame, options: RunOptions): Promise<AxeResults> {
+  if (!(await frame.evaluate(() => 'axe' in window))) await frame.evaluate(AXE_SOURCE);
+  return frame.evaluate(
+    (opts) =>
+      (window as unknown as { axe: { run(c: Document, o: object): Promise<AxeResults> } }).axe.run(
+        document,
+        opts,
+      ),
+    { ...options, resultTypes: ['violations'] },
+  );
+}
+
+/** Runs axe in both themes and records its violations, one entry per rule and element. */
+async function audit(
+  page: Page,
+  screen: Screen,
+  context: string,
+  found: Map<string, Found>,
+  frame?: Frame,
+): Promise<void> {
   for (const theme of THEMES) {
     await page.emulateMedia({ colorScheme: theme });
     // The theme changes colours only, not the DOM: in dark, contrast is all there is left to check.
+    const contrastOnly = theme === 'dark';
     const axe = new AxeBuilder({ page });
-    const results = await (theme === 'dark' ? axe.withRules(['color-contrast']) : axe).analyze();
+    const results = frame
+      ? await axeInFrame(frame, contrastOnly ? { runOnly: { type: 'rule', values: ['color-contrast'] } } : {})
+      : await (contrastOnly ? axe.withRules(['color-contrast']) : axe).analyze();
     for (const v of results.violations) {
-      if (v.impact !== 'serious' && v.impact !== 'critical') continue;
       for (const node of v.nodes) {
         const target = node.target.map((t) => (Array.isArray(t) ? t.join(' >> ') : t)).join(' | ');
-        const key = `${v.id} ${target}`;
-        const entry = found.get(key) ?? { rule: v.id, impact: v.impact, help: v.help, target, where: [] };
+        // The host page and the panel are two documents: `html` in each is a different element.
+        const key = `${v.id} ${frame ? 'panel ' : ''}${target}`;
+        const entry = found.get(key) ?? {
+          rule: v.id,
+          impact: v.impact ?? 'unknown',
+          help: v.help,
+          target,
+          where: [],
+        };
         entry.where.push(`${screen} (${context}, ${theme})`);
         found.set(key, entry);
       }
@@ -56,13 +94,16 @@ async function audit(page: Page, screen: Screen, context: string, found: Map<str
   await page.emulateMedia({ colorScheme: null });
 }
 
-function report(found: Map<string, Found>): string[] {
-  return [...found.values()].map(
-    (f) =>
-      `${f.impact} ${f.rule}: ${f.target}\n    ${f.help}\n    seen on: ${f.where.slice(0, 4).join('; ')}${
-        f.where.length > 4 ? ` and ${f.where.length - 4} more` : ''
-      }`,
-  );
+/** The violations that fail the test (serious, critical), or with `blocking` false the others. */
+function report(found: Map<string, Found>, blocking = true): string[] {
+  return [...found.values()]
+    .filter((f) => BLOCKING.has(f.impact) === blocking)
+    .map(
+      (f) =>
+        `${f.impact} ${f.rule}: ${f.target}\n    ${f.help}\n    seen on: ${f.where.slice(0, 4).join('; ')}${
+          f.where.length > 4 ? ` and ${f.where.length - 4} more` : ''
+        }`,
+    );
 }
 
 for (const language of LANGUAGES) {
@@ -87,6 +128,8 @@ for (const language of LANGUAGES) {
           await audit(page, screen, `${language}, ${name}`, found);
         });
         expect(seen.length).toBeGreaterThanOrEqual(8);
+        // Moderate and minor ones do not fail the test: printed, to be fixed in their turn.
+        for (const line of report(found, false)) console.log(`[axe, ${language}, ${name}] ${line}`);
         expect(report(found), 'axe: serious and critical violations').toEqual([]);
       });
     }
@@ -112,12 +155,15 @@ test.describe('axe, the widget', () => {
     }) => {
       await page.setViewportSize(VIEWPORTS.phone);
       const found = new Map<string, Found>();
-      // axe reaches into the widget's iframe from the host page.
       await walkWidget(
         page,
-        async (screen) => audit(page, screen, `${language}, phone`, found),
+        async (screen, embed) => {
+          await audit(page, screen, `${language}, phone, host page`, found);
+          await audit(page, screen, `${language}, phone, panel`, found, embed as Frame);
+        },
         `/${language}.html`,
       );
+      for (const line of report(found, false)) console.log(`[axe, widget, ${language}] ${line}`);
       expect(report(found), 'axe: serious and critical violations').toEqual([]);
     });
   }

@@ -161,9 +161,9 @@ export function widgetHostPage(attributes: Record<string, string> = {}): string 
   const extra = Object.entries(attributes)
     .map(([name, value]) => ` ${name}="${value}"`)
     .join('');
-  return `<!doctype html><html lang="en"><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>Shop</title></head><body style="margin:0">
+  return `<!doctype html><html lang="en"><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>Shop</title></head><body style="margin:0"><main><h1>Shop</h1>
 <petit-chat model="tiny-llama" placement="inline" escalation="ask" greeting="Hello from the shop's assistant"${extra}></petit-chat>
-<script type="module" src="${APP_URL}/widget.js"></script></body></html>`;
+</main><script type="module" src="${APP_URL}/widget.js"></script></body></html>`;
 }
 
 /** Serves host pages (path → attributes of <petit-chat>) at WIDGET_HOST_ORIGIN. */
