@@ -9,6 +9,7 @@ import { ConversationList } from './components/ConversationList.tsx';
 import { DownloadProgress } from './components/DownloadProgress.tsx';
 import { ErrorBanner } from './components/ErrorBanner.tsx';
 import { ModelPicker } from './components/ModelPicker.tsx';
+import { detectLanguage as detectPromptLanguage } from '../escalation/router-language.ts';
 import { ModelsScreen } from './models/ModelsScreen.tsx';
 import { SettingsDialog } from './components/SettingsDialog.tsx';
 import { StatusBar } from './components/StatusBar.tsx';
@@ -46,6 +47,15 @@ export function App({ engine }: { engine: PetitEngine }) {
     () => ({ catalog, hubUrl: settings.hubUrl, kept }),
     [catalog, settings.hubUrl, kept],
   );
+  // What the user writes in (not the interface's language): the picker prefers a model that handles it.
+  const conversationLanguage = useMemo(() => {
+    const said = conversations.messages
+      .filter((m) => m.role === 'user')
+      .map((m) => m.content)
+      .join('\n');
+    const language = said.trim() ? detectPromptLanguage(said) : null;
+    return language === 'other' ? null : language;
+  }, [conversations.messages]);
   const escalation = useEscalation(conversations, settings.maxTokens, routerModels);
   const [providerOpen, setProviderOpen] = useState(false);
   const [savingsOpen, setSavingsOpen] = useState(false);
@@ -162,6 +172,7 @@ export function App({ engine }: { engine: PetitEngine }) {
             busy={petit.phase === 'loading'}
             runtime={settings.runtime}
             hubUrl={settings.hubUrl}
+            conversationLanguage={conversationLanguage}
             onLoad={(entry, dtype, device, backend) => {
               updateSettings({ ...settings, modelId: entry.id });
               void petit.loadModel(entry, dtype, device, backend);
