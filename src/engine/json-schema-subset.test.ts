@@ -105,6 +105,15 @@ describe('response_format json_schema', () => {
     expect(error.details).toMatchObject({ keyword });
   });
 
+  it.each(['^(a)\\1$', '^(?=a)a$', '^[a-z]+(?!x)$', '^a\\bb$', '^\\p{L}+$'])(
+    'refuses a pattern the grammar engine would crash on: %s',
+    (pattern) => {
+      const error = refusal(() => checkJsonSchema({ type: 'string', pattern }, 'schema'));
+      expect(error.details).toMatchObject({ keyword: 'pattern' });
+      expect(error.message).toMatch(/backreference|lookaround|word boundary|Unicode property/);
+    },
+  );
+
   it('bounds nesting and size', () => {
     let deep: Record<string, unknown> = { type: 'string' };
     for (let i = 0; i <= MAX_SCHEMA_DEPTH; i++) deep = { type: 'array', items: deep };
