@@ -94,6 +94,12 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
   /** The user opened the panel: the keyboard belongs in the composer. */
   const focusWanted = useRef(false);
 
+  // The frame's title is what a screen reader names it by; embed.html's is English until the page starts.
+  const title = t('title');
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+
   useEffect(() => {
     const theme = params.get('theme');
     if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme;
