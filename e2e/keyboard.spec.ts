@@ -170,3 +170,30 @@ test('keyboard only: load, send, stop, every dialog, consent, export; a focus ri
 
   expect([...rings.missing], 'focused without a visible focus ring').toEqual([]);
 });
+
+test('keyboard only on a phone: the conversation drawer takes the focus, Escape closes it and gives it back', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/');
+  await expect(page.getByTestId('model-select')).toBeVisible();
+  const rings = new Rings();
+  const menu = page.locator('.menu-button');
+  await tabTo(page, menu, rings);
+  await page.keyboard.press('Enter');
+  await expect(menu).toHaveAttribute('aria-expanded', 'true');
+  await expect
+    .poll(() => page.evaluate(() => document.activeElement?.closest('.sidebar') !== null))
+    .toBe(true);
+  await rings.check(page);
+  await page.keyboard.press('Escape');
+  await expect(menu).toHaveAttribute('aria-expanded', 'false');
+  await expect(menu).toBeFocused();
+  // Shut, the drawer is out of the Tab order: the next stops are the header's.
+  for (let i = 0; i < 3; i++) {
+    await page.keyboard.press('Tab');
+    await rings.check(page);
+    expect(await page.evaluate(() => document.activeElement?.closest('.sidebar') === null)).toBe(true);
+  }
+  expect([...rings.missing], 'focused without a visible focus ring').toEqual([]);
+});
