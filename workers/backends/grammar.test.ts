@@ -300,6 +300,22 @@ describe('the UTF-8 guard beside the grammar', () => {
   });
 });
 
+describe('a schema the grammar engine fails on', () => {
+  it('is a backend-error when XGrammar aborts (the engine then starts a fresh worker), never a silent plain answer', async () => {
+    // Its own XGrammar instance: an abort ends the module it happens in.
+    const doomed = loadXgrammarInNode();
+    const cache = await GrammarCompilerCache.create(
+      doomed,
+      vocabularyOf(loadTokenizer('bpe', 1024).tokenizer, 1024),
+      [2],
+    );
+    const error = await cache
+      .constraint({ type: 'json_schema', name: 's', schema: '{"type":"string","pattern":"^(a)\\\\1$"}' })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'backend-error', details: { field: 'response_format' } });
+  });
+});
+
 describe('vocabularyOf', () => {
   it('reads the vocabulary type each tokenizer family needs', () => {
     const bpe = loadTokenizer('bpe', 1024);

@@ -121,9 +121,18 @@ export class GrammarCompilerCache {
       .compileJSONSchema(key || '{"type":"object"}', false, -1, SEPARATORS, key !== '')
       .catch((error: unknown) => {
         this.compiled.delete(key);
+        const reason = error instanceof Error ? error.message : String(error);
+        // An abort ends XGrammar's wasm module for good: a backend-error makes the engine start a fresh worker.
+        if (reason.includes('Aborted(')) {
+          throw new PetitError(
+            'backend-error',
+            `The grammar engine stopped on this schema (${reason}); the model is reloaded. Simplify the schema.`,
+            { details: { field: 'response_format' }, cause: error },
+          );
+        }
         throw new PetitError(
           'invalid-request',
-          `The schema of response_format could not be compiled into a grammar (${error instanceof Error ? error.message : String(error)}). Simplify it (a pattern the grammar engine cannot handle, for instance).`,
+          `The schema of response_format could not be compiled into a grammar (${reason}). Simplify it.`,
           { details: { field: 'response_format' }, cause: error },
         );
       });
