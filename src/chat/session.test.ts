@@ -176,7 +176,7 @@ function setup(
     escalator,
     events: {
       busy: (s) => busy.push(s.generating || s.remote),
-      contextNotice: (text) => contextNotices.push(text),
+      contextNotice: (notice) => contextNotices.push(notice.text),
       remoteAnswer: ({ end }) => remoteEnded(end),
     },
   });

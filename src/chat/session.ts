@@ -4,7 +4,7 @@
  * consent → stream the remote answer; a stopped or failed answer keeps what was written. Turns and remote
  * answers run one after another; where messages are shown and saved is the `Transcript`'s business.
  */
-import { fitToContext } from '../engine/context-window.ts';
+import { fitToContext, type ContextNotice } from '../engine/context-window.ts';
 import { PetitError, toPetitError } from '../engine/errors.ts';
 import type { CompletionUsage, FinishReason } from '../engine/protocol.ts';
 import { estimateTokens, type ConsentPreview } from '../escalation/index.ts';
@@ -43,7 +43,7 @@ export interface Transcript {
 export interface SessionEvents {
   busy?(state: { generating: boolean; remote: boolean }): void;
   /** Earlier messages were left out so the conversation fits the model's context. */
-  contextNotice?(text: string): void;
+  contextNotice?(notice: ContextNotice): void;
   localAnswer?(answer: LocalAnswer, end: AnswerEnd): void;
   remoteAnswer?(result: { preview: ConsentPreview; end: AnswerEnd; tag?: string }): void;
   /** The user asked the larger model about this history (the app learns from it). */
@@ -153,7 +153,7 @@ export class ChatSession {
           reservedTokens: Math.min(maxTokens, Math.floor(info.contextLength / 4)),
         });
         fitted = fit.messages;
-        if (fit.notice) this.emit('contextNotice', fit.notice.text);
+        if (fit.notice) this.emit('contextNotice', fit.notice);
         const routing =
           escalator && (escalator.policy.mode() !== 'local-only' || escalator.policy.explainLocalOnly);
         out = await streamAnswer(

@@ -77,6 +77,7 @@ describe('fitToContext', () => {
     expect(result.notice).toEqual({
       droppedMessages: dropped,
       droppedSystemPrompt: false,
+      contextLength: 1024,
       text: `${dropped} earlier messages were left out so the conversation fits this model's context (1,024 tokens); the model does not see them.`,
     });
   });

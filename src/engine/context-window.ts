@@ -24,7 +24,9 @@ export interface ContextNotice {
   droppedMessages: number;
   /** The system prompt did not fit together with the latest message and was left out too. */
   droppedSystemPrompt: boolean;
-  /** A sentence for the UI. */
+  /** The model's context in tokens, the figure `text` names. */
+  contextLength: number;
+  /** The sentence in English, for library users; the app words it from the fields above. */
   text: string;
 }
 
@@ -118,6 +120,7 @@ export async function fitToContext(options: FitContextOptions): Promise<FitConte
     notice: {
       droppedMessages: dropped,
       droppedSystemPrompt: droppedSystem,
+      contextLength,
       text: noticeText(dropped, droppedSystem, contextLength),
     },
   });

@@ -337,7 +337,7 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
           data-testid="embed-note"
           data-kind={escalation.note.kind}
         >
-          <p>{escalation.note.text}</p>
+          <p>{escalation.note.text()}</p>
           <button
             type="button"
             className="button ghost"

@@ -16,7 +16,7 @@ import {
 } from '../../escalation/index.ts';
 import { downloadedModels } from '../../escalation/router-models.ts';
 import { appCatalog } from '../../models/app-catalog.ts';
-import { Escalator, type ConsentChoice } from '../../chat/escalation.ts';
+import { Escalator, noteText, type ConsentChoice } from '../../chat/escalation.ts';
 import { Latest } from '../../chat/session.ts';
 import { reachable } from '../../chat/widget-escalation.ts';
 import type { WidgetEscalation, WidgetRemote } from '../../widget/protocol.ts';
@@ -36,7 +36,8 @@ export interface ConsentCardState {
 
 export interface EmbedNote {
   kind: 'info' | 'error';
-  text: string;
+  /** Worded when shown, so that a language switch re-words a note already on screen. */
+  text: () => string;
 }
 
 function clientFor(provider: WidgetProvider | null): RemoteClient | null {
@@ -100,7 +101,8 @@ export function useEmbedEscalation(
       // The widget runs the one model the host chose: the router knows its size, languages and strengths.
       localModels: (loaded) => downloadedModels(catalog, () => false, loaded),
       explainLocalOnly: false,
-      note: (n) => setNote(n && { kind: n.kind === 'error' ? 'error' : 'info', text: n.text }),
+      note: (n) =>
+        setNote(n && { kind: n.kind === 'error' ? 'error' : 'info', text: () => noteText(n.message) }),
       askConsent: async ({ preview, reasons, userAsked }) => {
         open.get()?.answer('dismissed');
         let answer: (choice: CardChoice) => void = () => {};

@@ -10,6 +10,7 @@ import { ChatSession, type AnswerEnd, type AnswerHandle, type Transcript } from 
 import type { EmbedMessageView } from '../../chat/widget-escalation.ts';
 import type { EmbedBridge } from './bridge.ts';
 import type { EmbedNote } from './use-embed-escalation.ts';
+import { contextNoticeText } from '../context-notice.ts';
 
 interface Options {
   engine: PetitEngine;
@@ -114,7 +115,7 @@ export function useEmbedSession({ engine, bridge, temperature, maxTokens, escala
             else {
               // A partial answer is kept, marked incomplete; the local answer above stays either way.
               update(answer.id, { status: end.status, content: end.text, error: end.error.message });
-              setNote({ kind: 'error', text: describeError(end.error) });
+              setNote({ kind: 'error', text: () => describeError(end.error) });
             }
             answered(hostId, end, { model: modelId });
           }),
@@ -128,7 +129,7 @@ export function useEmbedSession({ engine, bridge, temperature, maxTokens, escala
       escalator,
       events: {
         busy: setBusy,
-        contextNotice: (text) => setNote({ kind: 'info', text }),
+        contextNotice: (notice) => setNote({ kind: 'info', text: () => contextNoticeText(notice) }),
       },
     });
   });

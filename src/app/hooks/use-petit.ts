@@ -20,6 +20,7 @@ import type { ConversationsApi } from './use-conversations.ts';
 import type { Escalator } from '../../chat/escalation.ts';
 import type { SessionEvents } from '../../chat/session.ts';
 import { useAppSession } from './use-app-session.ts';
+import { contextNoticeText } from '../context-notice.ts';
 
 export interface ShownError {
   code: PetitErrorCode;
@@ -212,7 +213,7 @@ export function usePetit(
           setRemoteBusy(state.remote);
         },
         // src/chat words this notice (in English until it moves to a catalog).
-        contextNotice: (text) => setNotice({ text: () => text }),
+        contextNotice: (notice) => setNotice({ text: () => contextNoticeText(notice) }),
       }),
     [session],
   );
