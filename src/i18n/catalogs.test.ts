@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 import { en, fr, NAMESPACES, type Namespace } from './resources.ts';
 import { detectLanguage, initI18n, resolveLanguage, t } from './index.ts';
-import { formatBytes, formatDuration, formatPercent } from './format.ts';
+import { formatBytes, formatDuration, formatMoney, formatPercent } from './format.ts';
 
 /** Intl separates a number from its unit with a no-break space. */
 const plain = (s: string) => s.replace(/\s/g, ' ');
@@ -95,11 +95,15 @@ describe('language choice', () => {
     expect(formatBytes(164e6)).toMatch(/^164\sMo$/);
     expect(formatBytes(1.23e9)).toMatch(/^1,2\sGo$/);
     expect(formatPercent(0.65)).toMatch(/^65\s%$/);
+    expect(plain(formatMoney(0.00012))).toBe('0,00012 $US');
     expect(plain(formatDuration(125))).toBe('2 min 5 s');
     await initI18n('en');
     expect(formatBytes(164e6)).toBe('164 MB');
     expect(formatBytes(1.23e9)).toBe('1.2 GB');
     expect(formatPercent(0.65)).toBe('65%');
+    expect(formatMoney(0.00012)).toBe('$0.00012');
+    expect(formatMoney(0)).toBe('$0.00');
+    expect(formatMoney(1.5)).toBe('$1.50');
     expect(plain(formatDuration(4.25))).toBe('4.3 s');
     expect(plain(formatDuration(125))).toBe('2 min 5 s');
     // i18next is started: a missing key comes back as the key, which the catalog test above rules out.

@@ -78,10 +78,13 @@ export function formatMilliseconds(ms: number, language = currentLanguage()): st
 
 /** Money in US dollars (what providers price in), with enough digits to show fractions of a cent. */
 export function formatMoney(usd: number, language = currentLanguage()): string {
-  const digits = Math.abs(usd) > 0 && Math.abs(usd) < 0.1 ? 4 : 2;
+  const currency = { style: 'currency', currency: 'USD' } as const;
+  // A fraction of a cent keeps two significant digits ($0.00012), never rounding a real cost to $0.00.
+  if (usd !== 0 && Math.abs(usd) < 0.01)
+    return formatNumber(usd, { ...currency, maximumSignificantDigits: 2 }, language);
   return formatNumber(
     usd,
-    { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: digits },
+    { ...currency, minimumFractionDigits: 2, maximumFractionDigits: Math.abs(usd) < 0.1 ? 4 : 2 },
     language,
   );
 }
