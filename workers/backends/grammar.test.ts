@@ -321,6 +321,9 @@ describe('vocabularyOf', () => {
     const bpe = loadTokenizer('bpe', 1024);
     expect(vocabularyOf(bpe.tokenizer, 1024)).toMatchObject({ type: 'byte_level', tokenCount: 1024 });
     const qwen = vocabularyOf(loadTokenizer('qwen2.5', 151936).tokenizer, 151936);
+    // Without a vocab_size in config.json, the tokenizer's own size.
+    expect(vocabularyOf(bpe.tokenizer, Number.NaN).encoded).toHaveLength(1024);
+    expect(() => vocabularyOf({}, 1024)).toThrow(expect.objectContaining({ code: 'invalid-model-config' }));
     // Qwen2.5's 151936 logits cover 151665 tokens: the padding rows are no text.
     expect(qwen.tokenCount).toBe(151665);
     expect(qwen.specialIds.length).toBeGreaterThan(10);

@@ -47,9 +47,21 @@ function hasPart(node: unknown, types: readonly string[]): boolean {
 }
 
 /** The vocabulary XGrammar needs, read from a Hugging Face tokenizer.json (what transformers.js loaded). */
-export function vocabularyOf(json: TokenizerJson, size: number): Vocabulary {
+export function vocabularyOf(json: TokenizerJson | undefined, logits: number): Vocabulary {
+  const vocab = json?.model?.vocab;
+  if (!json || !vocab) {
+    throw new PetitError(
+      'invalid-model-config',
+      "This model's tokenizer.json has no vocabulary the grammar engine can read: response_format cannot be used with it.",
+      { details: { field: 'response_format' } },
+    );
+  }
+  let highest = Array.isArray(vocab) ? vocab.length - 1 : -1;
+  if (!Array.isArray(vocab)) for (const id of Object.values(vocab)) if (id > highest) highest = id;
+  for (const added of json.added_tokens ?? []) if (added.id > highest) highest = added.id;
+  // The logits' size (config.json's vocab_size), or the tokenizer's when the config does not say.
+  const size = Number.isSafeInteger(logits) && logits > highest ? logits : highest + 1;
   const encoded: string[] = new Array<string>(size).fill('');
-  const vocab = json.model?.vocab;
   if (Array.isArray(vocab)) vocab.forEach(([token], id) => id < size && (encoded[id] = token));
   else if (vocab) for (const [token, id] of Object.entries(vocab)) if (id < size) encoded[id] = token;
   const specialIds: number[] = [];
