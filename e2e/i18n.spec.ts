@@ -264,30 +264,38 @@ function checkFrench(screen: string, c: Collected, matcher: EnglishMatcher, offe
 
 // --- The specs ---------------------------------------------------------------------------------------------
 
+/** Both layouts: some words show only on one (the menu button on a phone, the tagline from 1280 px). */
+const VIEWPORTS = {
+  phone: { width: 390, height: 844 },
+  desktop: { width: 1280, height: 800 },
+} as const;
+
 test.describe('every string from a catalog', () => {
   test.use({
     initialSettings: WALK_SETTINGS,
     extraAllowedOrigins: [PROVIDER_ORIGIN],
   });
 
-  test('pseudo-locale, phone (390 px): no letter outside ⟦ ⟧ on any screen, data aside (translate="no")', async ({
-    page,
-  }) => {
-    await askModeWithFakeProvider(page);
-    await page.setViewportSize({ width: 390, height: 844 });
-    const offenders = new Offenders();
-    const seen: Screen[] = [];
-    await walkApp(
+  for (const [name, viewport] of Object.entries(VIEWPORTS)) {
+    test(`pseudo-locale, ${name} (${viewport.width} px): no letter outside ⟦ ⟧ on any screen, data aside (translate="no")`, async ({
       page,
-      async (screen) => {
-        seen.push(screen);
-        checkPseudo(screen, await collectFrom(page), offenders);
-      },
-      '/?i18n=pseudo',
-    );
-    expect(seen).toContain('conversation drawer with a conversation');
-    expect(offenders.list(), 'text shown without a catalog (screen: element and text)').toEqual([]);
-  });
+    }) => {
+      await askModeWithFakeProvider(page);
+      await page.setViewportSize(viewport);
+      const offenders = new Offenders();
+      const seen: Screen[] = [];
+      await walkApp(
+        page,
+        async (screen) => {
+          seen.push(screen);
+          checkPseudo(screen, await collectFrom(page), offenders);
+        },
+        '/?i18n=pseudo',
+      );
+      expect(seen).toContain('chat with answers and notes');
+      expect(offenders.list(), 'text shown without a catalog (screen: element and text)').toEqual([]);
+    });
+  }
 });
 
 test.describe('French', () => {
@@ -296,19 +304,23 @@ test.describe('French', () => {
     extraAllowedOrigins: [PROVIDER_ORIGIN],
   });
 
-  test('desktop (1280 px): no English catalog message left on any screen', async ({ page }) => {
-    const matcher = englishLeftBehind();
-    // The check has something to find: the English of the main screen's buttons is in the catalog.
-    expect(matcher.exact.size + matcher.patterns.length).toBeGreaterThan(0);
-    await askModeWithFakeProvider(page);
-    await page.setViewportSize({ width: 1280, height: 800 });
-    const offenders = new Offenders();
-    await walkApp(page, async (screen) => {
-      await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
-      checkFrench(screen, await collectFrom(page), matcher, offenders);
+  for (const [name, viewport] of Object.entries(VIEWPORTS)) {
+    test(`${name} (${viewport.width} px): no English catalog message left on any screen`, async ({
+      page,
+    }) => {
+      const matcher = englishLeftBehind();
+      // The check has something to find: the English of the main screen's buttons is in the catalog.
+      expect(matcher.exact.size + matcher.patterns.length).toBeGreaterThan(0);
+      await askModeWithFakeProvider(page);
+      await page.setViewportSize(viewport);
+      const offenders = new Offenders();
+      await walkApp(page, async (screen) => {
+        await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
+        checkFrench(screen, await collectFrom(page), matcher, offenders);
+      });
+      expect(offenders.list(), 'English left in French (screen: element and text)').toEqual([]);
     });
-    expect(offenders.list(), 'English left in French (screen: element and text)').toEqual([]);
-  });
+  }
 });
 
 test.describe('the widget', () => {
