@@ -108,7 +108,10 @@ describe('the facts in the details', () => {
     expect(say('unknown-model', { reason: 'unknown-deployment', host: 'x.openai.azure.com' })).toContain(
       'aucun déploiement',
     );
-    expect(say('invalid-request', { field: 'response_format' })).toContain('JSON');
+    expect(
+      say('invalid-request', { field: 'response_format', keyword: 'minLength', path: '#/properties/name' }),
+    ).toContain('Ce schéma JSON utilise « minLength » (à #/properties/name)');
+    expect(say('invalid-request', { field: 'response_format' })).toContain('« response_format »');
     expect(say('remote-auth', { provider: 'openai', host: 'api.openai.com' })).toMatch(
       /^Il n’y a pas de clé/,
     );

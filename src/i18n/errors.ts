@@ -41,7 +41,7 @@ function kindOf(code: PetitErrorCode, d: Details): string {
   switch (code) {
     case 'invalid-request':
       if (has('status') && text(d.host)) return 'remote';
-      if (d.field === 'response_format') return 'jsonFormat';
+      if (d.field === 'response_format' && text(d.keyword)) return 'jsonSchema';
       return text(d.field) ? 'field' : 'other';
     case 'context-length-exceeded':
       return count(d.promptTokens) !== undefined && (count(d.budget) ?? count(d.contextLength)) !== undefined
@@ -104,6 +104,8 @@ export function errorArguments(code: PetitErrorCode, d: Details = {}): Record<st
     origin: originOf(url),
     status: d.status === undefined || d.status === null ? 'none' : String(d.status),
     field: text(d.field) ?? '',
+    keyword: text(d.keyword) ?? '',
+    path: text(d.path) ?? '#',
     model: text(d.model) ?? '',
     missing: text(d.missing) ?? '',
     commit: text(d.commit)?.slice(0, 12) ?? '',

@@ -130,7 +130,7 @@ export class GrammarCompilerCache {
     }
     // json_object: any object, so the schema {"type":"object"} in non-strict mode (any properties).
     const work = this.compiler
-      .compileJSONSchema(key || '{"type":"object"}', false, -1, SEPARATORS, key !== '')
+      .compileJSONSchema(key ? strictFormats(key) : '{"type":"object"}', false, -1, SEPARATORS, key !== '')
       .catch((error: unknown) => {
         this.compiled.delete(key);
         const reason = error instanceof Error ? error.message : String(error);
@@ -257,4 +257,26 @@ let xgrammar: Promise<XgrammarModule> | null = null;
 export function loadXgrammar(): Promise<XgrammarModule> {
   xgrammar ??= import('@mlc-ai/web-xgrammar');
   return xgrammar;
+}
+
+/** One dotted-decimal octet, 0–255, without leading zeros (RFC 3986's dec-octet). */
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
+
+/**
+ * XGrammar 0.1.27's `ipv4` format lets octets with leading zeros through ("077.1.2.3", read as octal by some
+ * parsers), which strict validators refuse: such a format is compiled as the exact pattern instead.
+ */
+export function strictFormats(schemaJson: string): string {
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (!node || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) out[key] = walk(value);
+    if (out.format === 'ipv4' && out.pattern === undefined) {
+      delete out.format;
+      out.pattern = `^${OCTET}(\\.${OCTET}){3}$`;
+    }
+    return out;
+  };
+  return JSON.stringify(walk(JSON.parse(schemaJson)));
 }
