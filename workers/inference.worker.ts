@@ -3,7 +3,7 @@ import { expose } from 'comlink';
 import { installErrorTransfer } from '../src/engine/comlink-errors.ts';
 import { PetitError, abortError, isPetitError, toPetitError } from '../src/engine/errors.ts';
 import type { TokenLogprob } from '../src/engine/protocol.ts';
-import type { LoadProgress, RuntimeInfo } from '../src/engine/types.ts';
+import type { LoadProgress, RuntimeFallback, RuntimeInfo } from '../src/engine/types.ts';
 import type { GenerationParams } from '../src/engine/validate.ts';
 import { appCatalog } from '../src/models/app-catalog.ts';
 import { probeCapabilities } from '../src/models/capabilities.ts';
@@ -41,7 +41,7 @@ async function loadWithWebLlm(
   build: MlcBuild,
   hooks: PrepareHooks,
   started: number,
-): Promise<{ runtime?: RuntimeInfo; fallbackReason?: string }> {
+): Promise<{ runtime?: RuntimeInfo; fallbackReason?: string; fallback?: RuntimeFallback }> {
   const { createWebLlm, mlcLoadRequest, MLC_DTYPE } = await import('./backends/webllm-runtime.ts');
   const { tracker, signal } = hooks;
   const caps = await probeCapabilities();
@@ -79,6 +79,7 @@ async function loadWithWebLlm(
       loadMs: performance.now() - started,
       mlcModelId: build.modelId,
       ...(request.fallbackReason ? { fallbackReason: request.fallbackReason } : {}),
+      ...(request.fallback ? { fallback: request.fallback } : {}),
     };
     tracker.send({ status: 'ready', runtime });
     return { runtime };
@@ -94,6 +95,7 @@ async function loadWithWebLlm(
     const message = error instanceof Error ? error.message : String(error);
     return {
       fallbackReason: `web-llm could not run ${build.modelId} (${message.slice(0, 160)}); running transformers.js instead.`,
+      fallback: { from: 'webllm', error: message.slice(0, 160), model: build.modelId },
     };
   }
 }
@@ -138,7 +140,7 @@ const api: InferenceWorkerApi = {
     if (pick.backend === 'webllm') {
       const viaWebLlm = await loadWithWebLlm(request, pick.build, hooks, started);
       if (viaWebLlm.runtime) return viaWebLlm.runtime;
-      request = { ...request, fallbackReason: viaWebLlm.fallbackReason };
+      request = { ...request, fallbackReason: viaWebLlm.fallbackReason, fallback: viaWebLlm.fallback };
     }
     // After a web-llm fallback the device is WebGPU, where ONNX Runtime's CPU side keeps one thread.
     const threads = pick.backend === 'transformers' ? pick.threads : 1;
@@ -179,6 +181,7 @@ const api: InferenceWorkerApi = {
       loadMs: performance.now() - started,
       loadPhases: [{ name: 'model files from the store', ms: filesMs }, ...phases],
       ...(request.fallbackReason ? { fallbackReason: request.fallbackReason } : {}),
+      ...(request.fallback ? { fallback: request.fallback } : {}),
     };
     tracker.send({ status: 'ready', runtime });
     return runtime;

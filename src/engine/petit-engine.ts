@@ -204,6 +204,7 @@ export class PetitEngine {
           ...request,
           device: 'wasm',
           fallbackReason: `WebGPU failed (${error.message}); running on WASM instead.`,
+          fallback: { from: 'webgpu', error: error.message },
         };
         this.runtime = await this.loadOnce(fallback, onProgress, signal);
         this.lastLoad = fallback;

@@ -84,6 +84,8 @@ export interface RuntimeInfo {
   loadMs: number;
   /** Set when the preferred device could not be used, in plain words. */
   fallbackReason?: string;
+  /** The same fact as data, for an app that words it itself: what failed, and the error it gave. */
+  fallback?: RuntimeFallback;
   /** Where the load's time went, in order, in milliseconds (files from the store, tokenizer, session…). */
   loadPhases?: { name: string; ms: number }[];
   /** web-llm's model id when `backend` is `webllm` (`dtype` is then the nearest ONNX equivalent). */
@@ -93,4 +95,13 @@ export interface RuntimeInfo {
 export interface LoadOptions {
   onProgress?: (event: LoadProgress) => void;
   signal?: AbortSignal;
+}
+
+/** Why a model runs on something other than what was preferred: WebGPU failed (now on WASM), or web-llm could not
+ * run the build (now transformers.js). `error` is the underlying message, in English. */
+export interface RuntimeFallback {
+  from: 'webgpu' | 'webllm';
+  error: string;
+  /** web-llm's model id, for `from: 'webllm'`. */
+  model?: string;
 }

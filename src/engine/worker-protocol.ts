@@ -4,7 +4,14 @@
  */
 import type { MemoryBudget } from '../models/capabilities.ts';
 import type { FinishReason, TokenLogprob } from './protocol.ts';
-import type { BackendPreference, Device, Dtype, LoadProgress, RuntimeInfo } from './types.ts';
+import type {
+  BackendPreference,
+  Device,
+  Dtype,
+  LoadProgress,
+  RuntimeFallback,
+  RuntimeInfo,
+} from './types.ts';
 import type { GenerationParams } from './validate.ts';
 
 /** What the page asks the worker to load; defaults are already applied by the engine client. */
@@ -16,6 +23,7 @@ export interface WorkerLoadRequest {
   device: Device;
   /** Why the engine is not on its preferred device (set after a WebGPU failure). */
   fallbackReason?: string;
+  fallback?: RuntimeFallback;
   /** `auto` or absent: web-llm for a catalog model with an MLC build on a capable GPU, else transformers.js. */
   backend?: BackendPreference;
   /** Prefix caching across requests (see workers/backends/prefix-cache.ts); default true. */

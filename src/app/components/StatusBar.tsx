@@ -49,9 +49,13 @@ export function StatusBar({ runtime, usage }: Props) {
         </span>
       )}
       {runtime.fallbackReason && (
-        // Worded by the engine (English); the errors catalog does not cover it yet.
-        <span className="warn" data-testid="status-fallback" title={runtime.fallbackReason} translate="no">
-          {runtime.fallbackReason}
+        // Worded here from the engine's facts; its English sentence, with the underlying error, is in runtimeInfo().
+        <span className="warn" data-testid="status-fallback">
+          {runtime.fallback?.from === 'webllm'
+            ? t('status.fallback.webllm', { model: runtime.fallback.model ?? '' })
+            : runtime.fallback?.from === 'webgpu'
+              ? t('status.fallback.webgpu')
+              : t('status.fallback.other')}
         </span>
       )}
     </footer>
