@@ -64,7 +64,8 @@ export const test = base.extend<PetitFixtures>({
   requests: async ({}, use) => {
     await use([]);
   },
-  context: async ({ webgpu, requests, initialSettings, serviceWorkers }, use) => {
+  // `locale` is Playwright's option (test.use({ locale: 'fr-FR' })): the browser's language, which Petit follows.
+  context: async ({ webgpu, requests, initialSettings, serviceWorkers, locale }, use) => {
     const dir = mkdtempSync(join(tmpdir(), 'petit-e2e-'));
     const args = [...CHROMIUM_ARGS, ...(webgpu ? ['--enable-unsafe-webgpu'] : ['--disable-gpu'])];
     const context = await chromium.launchPersistentContext(dir, {
@@ -74,6 +75,7 @@ export const test = base.extend<PetitFixtures>({
       viewport: { width: 1100, height: 800 },
       // Blocked unless a spec opts in (the PWA specs): see playwright.config.ts.
       serviceWorkers,
+      ...(locale ? { locale } : {}),
     });
     context.on('request', (r: Request) => requests.push(r.url()));
     await context.addInitScript((settings) => {
