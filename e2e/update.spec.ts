@@ -79,6 +79,6 @@ test('a new build deployed under an open page: the update prompt, then Reload ke
   // A locator assertion keeps retrying across the reload.
   await expect(page.locator('html')).toHaveAttribute('data-build', NEW_BUILD);
   await expect(page.getByTestId('update-prompt')).toHaveCount(0);
-  await expect(page.getByTestId('message-user')).toHaveText(['Remember this question.']);
+  await expect(page.getByTestId('message-user').locator('.content')).toHaveText(['Remember this question.']);
   await expect(page.getByTestId('message-assistant').locator('.content')).toHaveText([answerText ?? '']);
 });

@@ -141,7 +141,9 @@ test('lang="fr": the chat speaks French, says a finished answer once, and switch
   // The host changes its mind: same conversation, now in English.
   await page.evaluate(() => document.querySelector('petit-chat')!.setAttribute('lang', 'en'));
   await expect(embed.getByTestId('embed-threads')).toContainText('1 thread:');
-  await expect(embed.getByTestId('embed-message-user')).toHaveText('Parlez-moi de la boutique.');
+  await expect(embed.getByTestId('embed-message-user').locator('.content')).toHaveText(
+    'Parlez-moi de la boutique.',
+  );
   await expect(embed.locator('html')).toHaveAttribute('lang', 'en');
 });
 

@@ -110,7 +110,9 @@ test('a host site embeds the widget: a prompt is answered, one thread is said, t
   // The user sees the exchange inside the widget.
   const embed = await embedFrame(page);
   await expect(embed.getByTestId('embed-greeting')).toHaveText("Hello from the shop's assistant");
-  await expect(embed.getByTestId('embed-message-user')).toHaveText('Tell me about your shop.');
+  await expect(embed.getByTestId('embed-message-user').locator('.content')).toHaveText(
+    'Tell me about your shop.',
+  );
   await expect(embed.getByTestId('embed-message-assistant')).toHaveAttribute('data-status', 'complete');
 
   // Not cross-origin isolated host: one thread, and the widget says so.

@@ -63,6 +63,10 @@ export function ChatView({ messages, emptyHint, onAskRemote, askRemoteOffReason,
               data-status={m.error?.code === 'aborted' ? 'stopped' : m.status}
               data-prompt-tokens={m.usage?.prompt_tokens}
             >
+              {/* Who wrote it, for a screen reader reading the list (the bubbles' colours say it to the eye). */}
+              <span className="visually-hidden">
+                {m.role === 'user' ? t('message.authorUser') : t('message.authorAssistant')}
+              </span>
               {/* What was written, by the user or a model, is not ours to translate. */}
               <div className="bubble" translate="no">
                 {m.role === 'assistant' ? (

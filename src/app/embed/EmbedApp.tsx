@@ -273,6 +273,10 @@ export function EmbedApp({ engine, bridge, params, hubUrl, temperature, maxToken
             data-status={m.status}
             data-source={m.role === 'assistant' ? m.source : undefined}
           >
+            {/* Who wrote it, for a screen reader (the bubbles' colours say it to the eye). */}
+            <span className="visually-hidden">
+              {m.role === 'user' ? t('author.user') : t('author.assistant')}
+            </span>
             <div className="bubble">
               {m.role === 'assistant' && m.status === 'error' && !m.content ? (
                 <div className="content plain muted">{t('answer.noRemoteAnswer')}</div>
