@@ -89,7 +89,7 @@ describe('in French', () => {
     const smol = entry('smollm2-135m-instruct');
     const ok = chooseRuntime(smol, base);
     expect(plain(choiceText(ok.message, smol))).toBe(
-      '8 bits sur WASM (pas d’adaptateur WebGPU), 4 threads : le 8 bits est le format le plus rapide sur un processeur.',
+      '8 bits sur WASM (pas d’adaptateur WebGPU), 4 fils d’exécution : le 8 bits est le format le plus rapide sur un processeur.',
     );
     const phone = chooseRuntime(smol, { ...base, deviceMemoryGB: 1 });
     expect(plain(choiceText(phone.message, smol))).toMatch(
