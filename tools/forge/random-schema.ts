@@ -4,18 +4,14 @@
  * model with random weights still reaches the end of an answer in a few hundred tokens.
  */
 
+import { mulberry32 } from './random-weights.ts';
+
 export type Random = () => number;
 
-/** mulberry32: small, fast, and the same sequence for a seed everywhere (Node and the browser). */
+/** Uniform in [0, 1), the same sequence for a seed everywhere (Node and the browser): the forge's mulberry32. */
 export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 type Schema = Record<string, unknown>;
