@@ -22,7 +22,8 @@ const NO_UI_FROM_ENGINE = {
     'src/engine and src/models are libraries under the app: they must not import the app, widget, chat, storage, escalation or i18n (the library speaks English and gives codes; the app translates).',
 };
 const NO_UI_FROM_WORKER = {
-  regex: '^(\\.\\./)+src/(app|widget|chat|storage|escalation|sw|i18n)/|^(\\.\\./)+src/engine/petit-engine|^i18next',
+  regex:
+    '^(\\.\\./)+src/(app|widget|chat|storage|escalation|sw|i18n)/|^(\\.\\./)+src/engine/petit-engine|^i18next',
   message:
     'workers/ may import src/engine (protocol, errors, types) and src/models only: never the app, widget or engine client.',
 };

@@ -44,7 +44,7 @@ test.describe('crash recovery', () => {
       await expect(answer).not.toHaveAttribute('data-status', 'streaming');
       if ((await answer.getAttribute('data-status')) === 'interrupted') {
         kills++;
-        await expect(answer).toContainText("Interrupted: The model stopped working");
+        await expect(answer).toContainText('Interrupted: The model stopped working');
         const saved = await savedMessages(page);
         expect(saved.at(-1)?.status).toBe('interrupted');
         expect(saved.at(-1)?.content.length).toBeGreaterThan(0);
