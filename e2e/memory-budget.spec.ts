@@ -26,7 +26,7 @@ test('the picker refuses a model the device cannot hold, says why and offers the
   const choice = page.getByTestId('model-choice');
   await expect(choice).toHaveAttribute('data-ok', 'false');
   await expect(choice).toContainText(/Needs about \d+ MB of memory at its peak/);
-  await expect(choice).toContainText('this device reports 0.5 GB of memory');
+  await expect(choice).toContainText('this device reports 500 MB of memory');
   await expect(page.getByTestId('load-model')).toBeDisabled();
   await expect(page.getByTestId('choice-instead')).toContainText(
     'The largest model that fits this device: Tiny, size in the catalog (test)',
