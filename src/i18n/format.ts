@@ -94,6 +94,15 @@ export function formatPercent(share: number, digits = 0, language = currentLangu
   return formatNumber(share, { style: 'percent', maximumFractionDigits: digits }, language);
 }
 
+/** "English, French and Spanish" (conjunction), or "a, b, c" (unit), in the current language. */
+export function formatList(
+  items: readonly string[],
+  type: 'conjunction' | 'unit' = 'conjunction',
+  language = currentLanguage(),
+): string {
+  return new Intl.ListFormat(language, { style: 'long', type }).format(items);
+}
+
 export function formatDate(
   date: Date | number,
   options: Intl.DateTimeFormatOptions = { dateStyle: 'medium' },

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ConsentPreview as Preview, RouterReason } from '../../escalation/index.ts';
+import { formatList } from '../../i18n/format.ts';
 import { RouterReasons } from './EscalationNotice.tsx';
 import { routerAccuracyText } from './router-accuracy.ts';
 
@@ -22,8 +23,7 @@ interface Props {
  * leave the device after redaction.
  */
 export function ConsentPreview({ preview: p, reasons, userAsked, prefix, destinationRows, children }: Props) {
-  const { t, i18n } = useTranslation('escalation');
-  const list = new Intl.ListFormat(i18n.language, { type: 'unit' });
+  const { t } = useTranslation('escalation');
   return (
     <>
       {reasons.length > 0 && (
@@ -53,8 +53,9 @@ export function ConsentPreview({ preview: p, reasons, userAsked, prefix, destina
       {p.redactions.length > 0 && (
         <p className={`muted ${prefix}-small`} data-testid={`${prefix}-redactions`}>
           {t('consent.redactions', {
-            list: list.format(
+            list: formatList(
               p.redactions.map((r) => t('consent.redaction', { placeholder: r.placeholder, kind: r.kind })),
+              'unit',
             ),
           })}
         </p>

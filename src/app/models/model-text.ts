@@ -4,7 +4,7 @@
  * keeps its English; this is where the app words the same facts itself.
  */
 import { currentLanguage, i18next, t } from '../../i18n/index.ts';
-import { formatBytes, formatNumber } from '../../i18n/format.ts';
+import { formatBytes, formatList, formatNumber } from '../../i18n/format.ts';
 import type { CatalogEntry } from '../../models/catalog.ts';
 import type { ChoiceMessage, RuntimeOption, Shortfall } from '../../models/choice-messages.ts';
 import type { OnnxDtype } from '../../models/estimates.ts';
@@ -47,16 +47,7 @@ export function fullName(entry: CatalogEntry): string {
 
 /** Language names in the user's language, as a list ("English, French and Spanish"). */
 export function languageList(codes: readonly string[]): string {
-  const language = currentLanguage();
-  const names = new Intl.DisplayNames([language], { type: 'language' });
-  const list = codes.map((c) => {
-    try {
-      return names.of(c) ?? c;
-    } catch {
-      return c;
-    }
-  });
-  return new Intl.ListFormat(language, { style: 'long', type: 'conjunction' }).format(list);
+  return formatList(codes.map(languageName));
 }
 
 /** One language's name in the user's language ("French", "français"). */
@@ -192,9 +183,7 @@ export function choiceText(message: ChoiceMessage, entry: CatalogEntry): string 
       return entryText(entry, 'noBrowserBuild');
     case 'only-unsupported-dtypes':
       return t('models:choice.only-unsupported-dtypes', {
-        dtypes: new Intl.ListFormat(currentLanguage(), { type: 'conjunction' }).format(
-          message.dtypes.map(dtypeLabel),
-        ),
+        dtypes: formatList(message.dtypes.map(dtypeLabel)),
         hasMlc: message.hasMlc ? 'yes' : 'no',
       });
     case 'mlc-only':
